@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One idempotent set-up for `make setup`, `make demo` and `make test`: a .venv with the locked
+# packages, the Debian packages mediamill needs (apt-get when root), and the Node test fixture.
+# Fast when nothing changed: a stamp records what the last successful run installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+UV_VERSION=0.13.9
+# Chromium renders HTML templates; the fonts make text (emoji included) render the same everywhere.
+DEBIAN_PACKAGES=(chromium fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core)
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "setup: mediamill needs Python >= 3.11 (found $("$PYTHON" --version 2>&1))" >&2; exit 1; }
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+stamp=.venv/.mediamill-setup
+want=$(cat requirements.lock pyproject.toml tests/node/package-lock.json 2>/dev/null | sha256sum | cut -c1-32)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/mediamill ]; then
+  say "up to date"
+  exit 0
+fi
+
+[ -x .venv/bin/python ] || { say "creating .venv"; "$PYTHON" -m venv .venv; }
+[ -x .venv/bin/uv ] && .venv/bin/uv --version | grep -q "$UV_VERSION" || {
+  say "installing uv $UV_VERSION"; .venv/bin/python -m pip install -q "uv==$UV_VERSION"; }
+say "installing locked Python packages"
+.venv/bin/uv pip sync -q --python .venv/bin/python requirements.lock
+.venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+
+if [ -f tests/node/package-lock.json ] && command -v npm >/dev/null; then
+  say "installing the Node interop fixture (bullmq + ioredis)"
+  (cd tests/node && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
+echo "$want" > "$stamp"
+say "done"

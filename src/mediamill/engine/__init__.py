@@ -1,0 +1,1 @@
+"""The engine: BullMQ queues and workers, the embedded Redis, schedules and events."""

@@ -1,0 +1,197 @@
+"""The producer side of the engine: submit jobs, read their status, cancel, retry, pause, count.
+
+One Broker per process and event loop; it owns the Redis connection and the BullMQ Queue objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import redis.asyncio as aioredis
+from bullmq import Job, Queue
+
+from mediamill.engine import constants as C
+from mediamill.engine.connection import redis_url
+from mediamill.engine.jobs import JobState, JobStatus, status_from_bull
+from mediamill.engine.wire import InputRef, JobData
+from mediamill.errors import BadInput, Conflict, NotFound
+from mediamill.settings import Settings
+from mediamill.storage import open_store
+from mediamill.tasks.registry import get_task
+
+COUNT_STATES = ("waiting", "active", "completed", "failed", "delayed", "paused", "prioritized", "waiting-children")
+
+
+def new_job_id() -> str:
+    # Time-ordered (hex of ms) then random: ids sort by submission time in listings.
+    return f"{C.JOB_ID_PREFIX}{int(time.time() * 1000):x}{uuid.uuid4().hex[:12]}"
+
+
+class Broker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = redis_url(settings)
+        self.redis = aioredis.from_url(self.url, decode_responses=True)
+        self._queues: dict[str, Queue] = {}
+
+    def queue(self, name: str) -> Queue:
+        self.settings.policy(name)  # NotFound for unknown queues
+        if name not in self._queues:
+            self._queues[name] = Queue(name, {"connection": self.redis, "prefix": C.KEY_PREFIX})
+        return self._queues[name]
+
+    async def close(self) -> None:
+        for queue in self._queues.values():
+            await queue.close()
+        self._queues.clear()
+        await self.redis.aclose()
+
+    # -- submit --------------------------------------------------------------------------
+    def prepare(self, task: str, params: dict | None = None, inputs: list | None = None, *,
+                job_id: str | None = None, run: str | None = None, step: str | None = None,
+                priority: int | None = None, delay_ms: int | None = None, notify_url: str | None = None,
+                extra: dict | None = None) -> tuple[str, str, dict, dict]:
+        """Validate a submission and build (queue, job id, data, options); nothing is enqueued."""
+        spec = get_task(task)
+        spec.parse_params(params)  # BadInput before anything is enqueued
+        refs = [self._input_ref(item) for item in (inputs or [])]
+        if len(refs) < spec.min_inputs:
+            raise BadInput(f"task {task} needs at least {spec.min_inputs} input(s), got {len(refs)}", field="inputs")
+        if spec.max_inputs is not None and len(refs) > spec.max_inputs:
+            raise BadInput(f"task {task} takes at most {spec.max_inputs} input(s), got {len(refs)}", field="inputs")
+        data = JobData(task=task, params=params or {}, inputs=refs, run=run, step=step, notify_url=notify_url)
+        policy = self.settings.policy(spec.queue)
+        options = policy.job_options()
+        attempts = (self.settings.tasks.get(task) and self.settings.tasks[task].attempts) or spec.attempts
+        if attempts:
+            options["attempts"] = attempts
+        if priority:
+            options["priority"] = priority
+        if delay_ms:
+            options["delay"] = delay_ms
+        job_id = job_id or new_job_id()
+        options["jobId"] = job_id
+        wire = data.model_dump(exclude_none=True)
+        if extra:
+            wire.update(extra)
+        return spec.queue, job_id, wire, options
+
+    def _input_ref(self, item: Any) -> InputRef:
+        from mediamill.storage.artifact import Artifact
+
+        if isinstance(item, Artifact):
+            return InputRef(artifact=item.id)
+        if isinstance(item, str):
+            item = {"url": item} if "://" in item else {"artifact": item}
+        try:
+            ref = InputRef.model_validate(item)
+        except Exception as exc:  # noqa: BLE001 - pydantic's message is the useful part
+            raise BadInput(f"bad input {item!r}: {exc}", field="inputs") from None
+        if ref.artifact and not open_store(self.settings).exists(ref.artifact):
+            raise BadInput(f"input artifact {ref.artifact!r} does not exist", field="inputs")
+        return ref
+
+    async def submit(self, task: str, params: dict | None = None, inputs: list | None = None, **kw: Any) -> JobStatus:
+        queue, job_id, data, options = self.prepare(task, params, inputs, **kw)
+        await self.queue(queue).add(task, data, options)
+        return JobStatus(id=job_id, queue=queue, task=task, state=JobState.waiting, params=params or {},
+                         max_attempts=options["attempts"], run=kw.get("run"))
+
+    async def submit_bulk(self, items: list[dict]) -> list[str]:
+        """Submit many jobs: one round trip per queue (BullMQ addBulk)."""
+        per_queue: dict[str, list[dict]] = {}
+        ids = []
+        for item in items:
+            queue, job_id, data, options = self.prepare(item["task"], item.get("params"), item.get("inputs"))
+            per_queue.setdefault(queue, []).append({"name": item["task"], "data": data, "opts": options})
+            ids.append(job_id)
+        for queue, jobs in per_queue.items():
+            await self.queue(queue).addBulk(jobs)
+        return ids
+
+    # -- read ----------------------------------------------------------------------------
+    async def find_queue(self, job_id: str) -> str:
+        names = list(self.settings.policies())
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(f"{C.KEY_PREFIX}:{name}:{job_id}")
+            found = await pipe.execute()
+        for name, exists in zip(names, found, strict=True):
+            if exists:
+                return name
+        raise NotFound(f"no job {job_id!r} (unknown, or removed by the retention policy)", field="job")
+
+    async def get_job(self, job_id: str, queue: str | None = None) -> tuple[Job, str]:
+        queue = queue or await self.find_queue(job_id)
+        job = await self.queue(queue).getJob(job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id!r} in queue {queue!r}", field="job")
+        return job, queue
+
+    async def status(self, job_id: str, queue: str | None = None) -> JobStatus:
+        job, queue = await self.get_job(job_id, queue)
+        state = await self.queue(queue).getJobState(job_id)
+        cancelled = bool(await self.redis.exists(C.cancelled_key(job_id)))
+        return status_from_bull(job, queue, state, cancelled)
+
+    async def wait(self, job_id: str, timeout: float | None = None, queue: str | None = None,
+                   on_update=None) -> JobStatus:
+        """Poll until the job finishes (5 ms at first, backing off to 250 ms)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            status = await self.status(job_id, queue)
+            queue = status.queue
+            if on_update:
+                on_update(status)
+            if status.state.finished:
+                return status
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} did not finish within {timeout} s (state: {status.state})")
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+
+    async def counts(self) -> dict[str, dict[str, int]]:
+        result = {}
+        for name in self.settings.policies():
+            counts = await self.queue(name).getJobCounts(*COUNT_STATES)
+            counts["waiting"] = counts.get("waiting", 0) + counts.pop("prioritized", 0)
+            counts["paused"] = counts.get("paused", 0)
+            counts["is_paused"] = int(await self.queue(name).isPaused())
+            result[name] = counts
+        return result
+
+    # -- control -------------------------------------------------------------------------
+    async def cancel(self, job_id: str) -> JobStatus:
+        status = await self.status(job_id)
+        if status.state.finished:
+            raise Conflict(f"job {job_id} already {status.state.value}; nothing to cancel", field="job")
+        # The mark makes a queued job fail at pick-up; the message stops it if it is running now.
+        await self.redis.set(C.cancelled_key(job_id), "1", ex=C.CANCEL_MARK_TTL_S)
+        await self.redis.publish(C.CANCEL_CHANNEL, job_id)
+        return await self.status(job_id, status.queue)
+
+    async def retry(self, job_id: str) -> JobStatus:
+        job, queue = await self.get_job(job_id)
+        state = await self.queue(queue).getJobState(job_id)
+        if state != "failed":
+            raise Conflict(f"job {job_id} is {state}; only failed jobs can be retried", field="job")
+        await self.redis.delete(C.cancelled_key(job_id))
+        await job.retry("failed")
+        return await self.status(job_id, queue)
+
+    async def retry_all_failed(self, queue: str) -> int:
+        q = self.queue(queue)
+        failed = await q.getJobCountByTypes("failed")
+        if failed:
+            await q.retryJobs({"state": "failed", "count": 1000})
+        return failed
+
+    async def pause(self, queue: str) -> None:
+        await self.queue(queue).pause()
+
+    async def resume(self, queue: str) -> None:
+        await self.queue(queue).resume()

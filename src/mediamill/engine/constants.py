@@ -1,0 +1,56 @@
+"""Every Redis key prefix, queue name and engine default, in one place (nothing else builds keys)."""
+
+from __future__ import annotations
+
+# BullMQ keys look like "mediamill:<queue>:<suffix>"; Node producers must use the same prefix.
+KEY_PREFIX = "mediamill"
+# Pub/sub channel that carries "cancel this active job" to every worker process.
+CANCEL_CHANNEL = f"{KEY_PREFIX}:control:cancel"
+# A job id marked here is cancelled: workers check it before starting and while running.
+CANCELLED_KEY = f"{KEY_PREFIX}:control:cancelled"
+# Worker heartbeats, for `mediamill queues` (who is serving what).
+WORKERS_KEY = f"{KEY_PREFIX}:control:workers"
+
+JOB_ID_PREFIX = "job_"
+ARTIFACT_ID_PREFIX = "art_"
+
+# Defaults applied to every queue unless the queue's row or the settings say otherwise.
+DEFAULT_ATTEMPTS = 3
+DEFAULT_BACKOFF_MS = 2_000  # exponential: 2 s, 4 s, 8 s (the asset seed's schedule)
+DEFAULT_TIMEOUT_S = 600
+DEFAULT_LOCK_DURATION_MS = 30_000
+DEFAULT_STALLED_INTERVAL_MS = 30_000
+KEEP_COMPLETED = {"age": 24 * 3600, "count": 1_000}
+KEEP_FAILED = {"age": 7 * 24 * 3600, "count": 5_000}
+# Seconds a stopping worker lets active jobs finish before handing them back to the queue.
+DEFAULT_SHUTDOWN_GRACE_S = 30
+
+# Every queue the seeds name, with the seeds' concurrency and rate limits.
+# (name, concurrency, rate limit as (jobs, per milliseconds) or None, timeout seconds)
+QUEUE_TABLE: tuple[tuple[str, int, tuple[int, int] | None, int], ...] = (
+    ("images", 2, None, 600),
+    ("text", 3, None, 300),
+    ("voiceover", 3, None, 900),
+    ("captions", 2, None, 900),
+    ("video", 1, None, 1_800),
+    ("assets", 2, None, 600),
+    ("thumbnails", 5, None, 300),
+    ("variants", 3, None, 1_200),
+    ("content", 3, (10, 60_000), 300),
+    ("research", 2, (5, 60_000), 300),
+    ("media", 2, (10, 60_000), 600),
+    ("email", 10, None, 120),
+    ("notifications", 10, None, 60),
+    ("analytics", 5, None, 60),
+    ("cleanup", 1, None, 1_800),
+    ("webhooks", 10, None, 60),
+)
+QUEUE_NAMES: tuple[str, ...] = tuple(row[0] for row in QUEUE_TABLE)
+
+
+def cancelled_key(job_id: str) -> str:
+    return f"{CANCELLED_KEY}:{job_id}"
+
+
+# How long a cancel mark is kept (the job may sit in a queue nobody serves for a while).
+CANCEL_MARK_TTL_S = 7 * 24 * 3600

@@ -1,0 +1,331 @@
+"""Runs a processor off the worker's event loop: inline (async), in a thread, or in a child process.
+
+The event loop must stay free: BullMQ renews job locks there, and a blocked loop makes a healthy
+job look stalled and run twice. CPU-heavy processors therefore run in long-lived child processes
+(one pool per queue, so models loaded by a queue's processors stay warm between jobs). A child is
+killed at the hard timeout or when a cancelled job does not stop cooperatively, and replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import signal
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mediamill.errors import Cancelled, JobTimeout, MediamillError
+from mediamill.settings import Settings
+from mediamill.storage import open_store
+from mediamill.storage.artifact import Artifact
+from mediamill.tasks.context import JobInfo, TaskContext
+
+# After a cancel, a processor has this long to stop on its own before its process is killed.
+CANCEL_GRACE_S = 5.0
+# The hard timeout fires this long after the cooperative deadline, so ctx.check() usually wins.
+HARD_TIMEOUT_SLACK_S = 2.0
+
+
+@dataclass
+class Call:
+    """Everything a processor run needs, in picklable form."""
+
+    job: JobInfo
+    params: dict
+    inputs: list[dict]
+    scratch: str
+    ttl_hours: float | None
+    limits: dict
+    timeout_s: float
+    # Filled in by the executor: the deadline on this process's monotonic clock.
+    deadline: float | None = field(default=None)
+
+
+class Callbacks:
+    """Where a running processor's progress and log lines go, on the event loop."""
+
+    def __init__(self, on_progress, on_log) -> None:
+        self.on_progress, self.on_log = on_progress, on_log
+
+
+class TaskFailure(MediamillError):
+    """An error raised in a child process, carried back with its type name and traceback."""
+
+    def __init__(self, kind: str, message: str, retryable: bool, trace: str, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.kind, self.retryable, self.trace = kind, retryable, trace
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def run_call(call: Call, settings: Settings, reporter, cancel_event) -> Any:
+    """The body shared by every isolation mode: build the context, run the processor, wire the result."""
+    from mediamill.engine.wire import to_wire
+    from mediamill.security import Limits
+    from mediamill.tasks.registry import get_task
+
+    spec = get_task(call.job.task)
+    params = spec.parse_params(call.params)
+    from pathlib import Path
+
+    ctx = TaskContext(
+        job=call.job,
+        store=open_store(settings),
+        scratch=Path(call.scratch),
+        inputs=[Artifact.model_validate(raw) for raw in call.inputs],
+        reporter=reporter,
+        limits=Limits.model_validate(call.limits),
+        ttl_hours=call.ttl_hours,
+        cancel_event=cancel_event,
+        deadline=time.monotonic() + call.timeout_s,
+    )
+    return to_wire(spec.fn(ctx, params))
+
+
+# -- inline and thread ----------------------------------------------------------------------
+class _LoopReporter:
+    def __init__(self, loop: asyncio.AbstractEventLoop, callbacks: Callbacks) -> None:
+        self.loop, self.callbacks = loop, callbacks
+
+    def progress(self, percent: float, step: str | None) -> None:
+        self.loop.call_soon_threadsafe(self.callbacks.on_progress, percent, step)
+
+    def log(self, message: str, fields: dict) -> None:
+        self.loop.call_soon_threadsafe(self.callbacks.on_log, message, fields)
+
+
+async def run_inline(call: Call, settings: Settings, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
+    from mediamill.engine.wire import to_wire
+    from mediamill.tasks.registry import get_task
+
+    spec = get_task(call.job.task)
+    params = spec.parse_params(call.params)
+    cancel_flag = threading.Event()
+    from pathlib import Path
+
+    ctx = TaskContext(
+        job=call.job, store=open_store(settings), scratch=Path(call.scratch),
+        inputs=[Artifact.model_validate(raw) for raw in call.inputs],
+        reporter=_LoopReporter(asyncio.get_running_loop(), callbacks),
+        limits=settings.limits.model_validate(call.limits), ttl_hours=call.ttl_hours,
+        cancel_event=cancel_flag, deadline=time.monotonic() + call.timeout_s,
+    )
+    work = asyncio.ensure_future(spec.fn(ctx, params))
+    return to_wire(await _race(work, cancel, call.timeout_s, on_cancel=lambda: (cancel_flag.set(), work.cancel())))
+
+
+_threads = ThreadPoolExecutor(max_workers=64, thread_name_prefix="mediamill-task")
+
+
+async def run_in_thread(call: Call, settings: Settings, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
+    cancel_flag = threading.Event()
+    reporter = _LoopReporter(asyncio.get_running_loop(), callbacks)
+    work = asyncio.get_running_loop().run_in_executor(_threads, run_call, call, settings, reporter, cancel_flag)
+    # A thread cannot be killed: past the timeout the job fails and the thread is told to stop.
+    return await _race(work, cancel, call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=cancel_flag.set)
+
+
+async def _race(work: asyncio.Future, cancel: asyncio.Event, timeout: float, on_cancel) -> Any:
+    cancel_wait = asyncio.ensure_future(cancel.wait())
+    try:
+        done, _ = await asyncio.wait({work, cancel_wait}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            return work.result()
+        on_cancel()
+        if cancel_wait in done:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(work), CANCEL_GRACE_S)
+            raise Cancelled("the job was cancelled")
+        raise JobTimeout(f"the job ran past its timeout of {timeout:.0f} s")
+    finally:
+        cancel_wait.cancel()
+
+
+# -- child processes ----------------------------------------------------------------------
+class _PipeReporter:
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def progress(self, percent: float, step: str | None) -> None:
+        self.conn.send(("progress", percent, step))
+
+    def log(self, message: str, fields: dict) -> None:
+        self.conn.send(("log", message, fields))
+
+
+def child_main(conn, cancel_event, settings_data: dict) -> None:
+    """Entry point of a pool process: run calls until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    from mediamill.logs import configure_logging
+    from mediamill.tasks.registry import load_tasks
+
+    settings = Settings.model_validate(settings_data)
+    configure_logging(settings)
+    load_tasks()
+    while True:
+        try:
+            call = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            result = run_call(call, settings, _PipeReporter(conn), cancel_event)
+            conn.send(("done", result))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            conn.send(("error", _describe(exc)))
+
+
+def _describe(exc: BaseException) -> dict:
+    retryable = exc.retryable if isinstance(exc, MediamillError) else not isinstance(exc, KeyboardInterrupt)
+    return {
+        "kind": type(exc).__name__,
+        "message": str(exc) or type(exc).__name__,
+        "retryable": retryable,
+        "trace": "".join(traceback.format_exception(exc)),
+        "field": getattr(exc, "field", None),
+    }
+
+
+def rebuild_error(info: dict) -> BaseException:
+    """The child's error as the parent raises it: mediamill's own types survive the trip."""
+    from mediamill import errors
+
+    cls = getattr(errors, info["kind"], None)
+    if isinstance(cls, type) and issubclass(cls, MediamillError):
+        error = cls(info["message"], field=info.get("field"))
+        error.child_trace = info["trace"]
+        return error
+    return TaskFailure(info["kind"], info["message"], info["retryable"], info["trace"], info.get("field"))
+
+
+class ChildProcess:
+    def __init__(self, settings: Settings) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_conn = context.Pipe()
+        self.cancel = context.Event()
+        self.process = context.Process(
+            target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json")),
+            daemon=True, name="mediamill-task",
+        )
+        self.process.start()
+        child_conn.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    async def run(self, call: Call, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
+        loop = asyncio.get_running_loop()
+        messages: asyncio.Queue = asyncio.Queue()
+        fd = self.conn.fileno()
+
+        def readable() -> None:
+            try:
+                while self.conn.poll():
+                    messages.put_nowait(self.conn.recv())
+            except (EOFError, OSError):
+                loop.remove_reader(fd)
+                messages.put_nowait(("crashed",))
+
+        self.cancel.clear()
+        self.conn.send(call)
+        loop.add_reader(fd, readable)
+        try:
+            return await _race(
+                asyncio.ensure_future(self._collect(messages, callbacks)), cancel,
+                call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=self.cancel.set,
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                loop.remove_reader(fd)
+
+    async def _collect(self, messages: asyncio.Queue, callbacks: Callbacks) -> Any:
+        while True:
+            message = await messages.get()
+            kind = message[0]
+            if kind == "progress":
+                callbacks.on_progress(message[1], message[2])
+            elif kind == "log":
+                callbacks.on_log(message[1], message[2])
+            elif kind == "done":
+                return message[1]
+            elif kind == "error":
+                raise rebuild_error(message[1])
+            else:
+                code = self.process.exitcode
+                raise TaskFailure("WorkerCrashed", f"the task process died (exit code {code})", True, "")
+
+
+class ProcessPool:
+    """Long-lived child processes, one set per queue, reused across jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.idle: dict[str, list[ChildProcess]] = {}
+        self.busy: set[ChildProcess] = set()
+
+    async def run(self, queue: str, call: Call, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
+        child = self._take(queue)
+        healthy = False
+        try:
+            result = await child.run(call, callbacks, cancel)
+            healthy = True
+            return result
+        except (Cancelled, JobTimeout, TaskFailure) as exc:
+            # The child may still be inside the processor (or dead): never reuse it then.
+            healthy = isinstance(exc, TaskFailure) and exc.kind != "WorkerCrashed" and child.alive
+            raise
+        except MediamillError:
+            healthy = child.alive
+            raise
+        finally:
+            self.busy.discard(child)
+            if healthy:
+                self.idle.setdefault(queue, []).append(child)
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, child.kill)
+
+    def _take(self, queue: str) -> ChildProcess:
+        idle = self.idle.setdefault(queue, [])
+        while idle:
+            child = idle.pop()
+            if child.alive:
+                self.busy.add(child)
+                return child
+            child.kill()
+        child = ChildProcess(self.settings)
+        self.busy.add(child)
+        return child
+
+    def prewarm(self, queue: str, count: int) -> None:
+        idle = self.idle.setdefault(queue, [])
+        while len(idle) < count:
+            idle.append(ChildProcess(self.settings))
+
+    def child_pids(self) -> list[int]:
+        children = [c for group in self.idle.values() for c in group] + list(self.busy)
+        return [c.process.pid for c in children if c.process.pid]
+
+    def close(self) -> None:
+        for group in self.idle.values():
+            for child in group:
+                child.kill()
+        for child in list(self.busy):
+            child.kill()
+        self.idle.clear()
+        self.busy.clear()
+
+
+def call_as_dict(call: Call) -> dict:
+    return asdict(call)

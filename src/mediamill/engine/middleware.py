@@ -1,0 +1,94 @@
+"""Hooks around every job (dramatiq style): logging, records, webhooks and pipelines plug in here.
+
+`before_job` hooks run in order, `after_job` in reverse; a failing hook is logged, never fatal.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediamill.engine.wire import JobData
+from mediamill.logs import get_logger
+from mediamill.settings import Settings
+from mediamill.tasks.context import JobInfo
+
+log = get_logger("mediamill.worker")
+
+
+@dataclass
+class RunningJob:
+    bull_job: Any
+    data: JobData
+    info: JobInfo
+    settings: Settings
+    max_attempts: int
+    started: float = field(default_factory=time.monotonic)
+    # Set when the job ends: whether this attempt was its last (no retry follows).
+    final: bool = False
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Middleware:
+    async def before_job(self, job: RunningJob) -> None:
+        """Called before the processor runs."""
+
+    async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
+        """Called after each attempt; `job.final` says whether another attempt will follow."""
+
+    async def on_progress(self, job: RunningJob, percent: float, step: str | None) -> None:
+        """Called for each progress report the processor makes."""
+
+    async def on_worker_start(self, worker: Any) -> None:
+        """Called once when the worker process starts serving."""
+
+    async def on_worker_stop(self, worker: Any) -> None:
+        """Called once when the worker process stops."""
+
+
+class LoggingMiddleware(Middleware):
+    async def before_job(self, job: RunningJob) -> None:
+        log.info("job started", job_id=job.info.job_id, task=job.info.task, attempt=job.info.attempt,
+                 queue=job.info.queue, run=job.info.run, step=job.info.step)
+
+    async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
+        fields = dict(job_id=job.info.job_id, task=job.info.task, attempt=job.info.attempt,
+                      duration_s=round(job.elapsed_s, 3))
+        if error is None:
+            log.info("job completed", **fields)
+        elif job.final:
+            log.error("job failed", error=str(error), error_type=type(error).__name__, **fields)
+        else:
+            log.warning("job attempt failed, will retry", error=str(error), error_type=type(error).__name__, **fields)
+
+
+async def run_hooks(hooks: list[Middleware], method: str, *args: Any) -> None:
+    ordered = hooks if method.startswith(("before", "on_worker_start", "on_progress")) else list(reversed(hooks))
+    for hook in ordered:
+        try:
+            await getattr(hook, method)(*args)
+        except Exception as exc:  # noqa: BLE001 - a hook must never take a job or the worker down
+            log.exception("middleware hook failed", hook=type(hook).__name__, method=method, error=str(exc))
+
+
+def default_middleware(settings: Settings) -> list[Middleware]:
+    """The standard hooks; later layers (records, webhooks, pipelines) add theirs via entry points here."""
+    hooks: list[Middleware] = [LoggingMiddleware()]
+    for factory in _extra_factories:
+        hook = factory(settings)
+        if hook is not None:
+            hooks.append(hook)
+    return hooks
+
+
+_extra_factories: list = []
+
+
+def register_middleware(factory) -> None:
+    """Add a hook factory `settings -> Middleware | None` to every worker built after this call."""
+    if factory not in _extra_factories:
+        _extra_factories.append(factory)

@@ -1,0 +1,111 @@
+"""A worker process: BullMQ workers for the selected queues, cancel messages, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+
+import redis.asyncio as aioredis
+from bullmq import Worker
+
+from mediamill.engine import constants as C
+from mediamill.engine.connection import redis_url
+from mediamill.engine.executor import ProcessPool
+from mediamill.engine.middleware import Middleware, default_middleware, run_hooks
+from mediamill.engine.runner import JobRunner
+from mediamill.errors import ConfigError
+from mediamill.logs import get_logger
+from mediamill.settings import Settings
+from mediamill.tasks.registry import load_tasks
+
+log = get_logger("mediamill.worker")
+
+
+def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:
+    known = settings.policies()
+    names = wanted or settings.workers or list(known)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    return names
+
+
+class WorkerService:
+    def __init__(self, settings: Settings, queues: list[str] | None = None,
+                 middleware: list[Middleware] | None = None) -> None:
+        self.settings = settings
+        self.queues = select_queues(settings, queues)
+        self.hooks = middleware if middleware is not None else default_middleware(settings)
+        self.pool = ProcessPool(settings)
+        self.workers: dict[str, Worker] = {}
+        self.stopping = asyncio.Event()
+        self._listener: asyncio.Task | None = None
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+
+    async def start(self) -> None:
+        load_tasks()
+        url = redis_url(self.settings)
+        self.redis = aioredis.from_url(url, decode_responses=True)
+        self.runner = JobRunner(self.settings, self.redis, self.pool, self.hooks)
+        for name in self.queues:
+            policy = self.settings.policy(name)
+            opts = {
+                "connection": url,
+                "prefix": C.KEY_PREFIX,
+                "concurrency": policy.concurrency,
+                "lockDuration": policy.lock_duration_ms,
+                "stalledInterval": policy.stalled_interval_ms,
+                "maxStalledCount": 1,
+                "name": self.name,
+            }
+            if policy.rate_limit:
+                # The limiter key lives in Redis: the limit holds across every worker process.
+                opts["limiter"] = {"max": policy.rate_limit.max, "duration": policy.rate_limit.duration_ms}
+            worker = Worker(name, self.runner.for_queue(name), opts)
+            worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
+            self.workers[name] = worker
+        self._listener = asyncio.ensure_future(self._listen_for_cancels())
+        await run_hooks(self.hooks, "on_worker_start", self)
+        log.info("worker started", queues=self.queues, pid=os.getpid())
+
+    async def _listen_for_cancels(self) -> None:
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(C.CANCEL_CHANNEL)
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") == "message" and self.runner.cancel(message["data"]):
+                    log.info("cancelling active job", job_id=message["data"])
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    async def stop(self, grace_s: float | None = None) -> None:
+        """Stop taking jobs; let active ones finish within the grace period; hand back the rest."""
+        grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
+        log.info("worker stopping", active=len(self.runner.active), grace_s=grace)
+        closing = asyncio.ensure_future(asyncio.gather(*(w.close() for w in self.workers.values())))
+        done, _ = await asyncio.wait({closing}, timeout=grace)
+        if not done:
+            cut = self.runner.cut_off_all()
+            log.warning("grace period over; active jobs go back to the queue", jobs=cut)
+            await closing
+        if self._listener:
+            self._listener.cancel()
+            with contextlib.suppress(BaseException):
+                await self._listener
+        await run_hooks(self.hooks, "on_worker_stop", self)
+        await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
+        await self.redis.aclose()
+        log.info("worker stopped")
+
+    async def serve_forever(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop gracefully."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        await self.start()
+        await self.stopping.wait()
+        await self.stop()

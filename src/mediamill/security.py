@@ -1,0 +1,37 @@
+"""Every security limit in one place: sizes, pixels, durations, fetch rules, render timeouts.
+
+Defaults live here and are overridable in settings (`[limits]` in mediamill.toml or
+MEDIAMILL_LIMITS__<FIELD>). A job may only tighten them: `Limits.tightened(...)` ignores loosening.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Limits(BaseModel):
+    max_upload_bytes: int = Field(2 * 1024**3, description="largest upload or input artifact")
+    max_pixels: int = Field(268_402_689, description="largest decoded image (width*height), checked before decoding")
+    max_dimension: int = Field(65_500, description="largest image side in pixels")
+    max_aspect_ratio: float = Field(50.0, description="longest side / shortest side of an image")
+    max_frames: int = Field(10_000, description="frames of an animated image or of a video input")
+    max_media_duration_s: float = Field(3 * 3600, description="longest audio or video input")
+    max_text_chars: int = Field(2_000_000, description="longest text input")
+    fetch_timeout_s: float = Field(30.0, description="total time for fetching one remote input")
+    fetch_max_bytes: int = Field(512 * 1024**2, description="largest remote input")
+    fetch_max_redirects: int = Field(5)
+    fetch_allowed_schemes: list[str] = Field(default_factory=lambda: ["http", "https"])
+    fetch_allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts (or host:port) allowed even when they resolve to private addresses",
+    )
+    render_timeout_s: float = Field(60.0, description="one HTML render in Chromium")
+
+    def tightened(self, **wanted: float | int) -> Limits:
+        """A copy where each wanted numeric limit applies only if it is stricter than ours."""
+        changes = {}
+        for name, value in wanted.items():
+            current = getattr(self, name)
+            if isinstance(current, int | float) and value is not None and value < current:
+                changes[name] = value
+        return self.model_copy(update=changes)

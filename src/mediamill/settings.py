@@ -1,0 +1,110 @@
+"""The one settings object: MEDIAMILL_* environment variables over an optional mediamill.toml."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from mediamill.engine.constants import DEFAULT_SHUTDOWN_GRACE_S
+from mediamill.engine.policies import QueueOverride, QueuePolicy, resolve_policies
+from mediamill.security import Limits
+
+
+class TaskOverride(BaseModel):
+    """`[tasks."image.thumbnail"]`: per-task timeout and attempts over the queue's policy."""
+
+    timeout_s: float | None = Field(None, gt=0)
+    attempts: int | None = Field(None, ge=1)
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("MEDIAMILL_CONFIG", "mediamill.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MEDIAMILL_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path(".mediamill"), description="where the embedded Redis, database and artifacts live")
+    redis_url: str | None = Field(None, description="external Redis; unset = the embedded one")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite in the data dir")
+    storage_url: str | None = Field(None, description="file:///path or s3://bucket/prefix; unset = data dir")
+    storage_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto, R2...)")
+    storage_ttl_hours: float = Field(24.0, gt=0, description="lifetime of generated outputs")
+    workers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="queues this process serves (comma separated); empty = all"
+    )
+    queues: dict[str, QueueOverride] = Field(default_factory=dict)
+    tasks: dict[str, TaskOverride] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
+    shutdown_grace_s: float = Field(DEFAULT_SHUTDOWN_GRACE_S, ge=0)
+    log_level: str = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_url: str | None = Field(None, description="base URL used in download links")
+    pipelines_dir: Path | None = None
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _split_workers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+    # -- derived -------------------------------------------------------------------------
+    def policies(self) -> dict[str, QueuePolicy]:
+        return resolve_policies(self.queues)
+
+    def policy(self, queue: str) -> QueuePolicy:
+        from mediamill.errors import NotFound
+
+        policies = self.policies()
+        if queue not in policies:
+            raise NotFound(f"unknown queue {queue!r}; known: {', '.join(sorted(policies))}", field="queue")
+        return policies[queue]
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.resolved_data_dir / 'mediamill.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

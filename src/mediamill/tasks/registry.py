@@ -1,0 +1,156 @@
+"""The task registry: `@task("file.inspect", queue="assets")` maps a name to a processor and its policy."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_type_hints
+
+from pydantic import BaseModel, ValidationError
+
+from mediamill.engine.constants import QUEUE_NAMES
+from mediamill.errors import BadInput, ConfigError, NotFound
+
+Isolation = Literal["inline", "thread", "process"]
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
+
+
+class NoParams(BaseModel):
+    """For tasks that take no parameters."""
+
+    model_config = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    fn: Callable[..., Any]
+    queue: str
+    params_model: type[BaseModel]
+    isolation: Isolation
+    timeout_s: float | None = None
+    attempts: int | None = None
+    min_inputs: int = 0
+    max_inputs: int | None = None
+    accepts: tuple[str, ...] = ()
+    description: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+    def parse_params(self, raw: dict | None) -> BaseModel:
+        """Validated params, or BadInput naming every offending field."""
+        if raw is not None and not isinstance(raw, dict):
+            raise BadInput(f"params of {self.name} must be an object, got {type(raw).__name__}", field="params")
+        try:
+            return self.params_model.model_validate(raw or {})
+        except ValidationError as exc:
+            raise BadInput(describe_validation_error(exc, prefix="params"), field="params") from None
+
+    def schema(self) -> dict:
+        return self.params_model.model_json_schema()
+
+
+def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
+    parts = []
+    for error in exc.errors()[:8]:
+        location = ".".join(str(p) for p in (prefix, *error["loc"]) if p != "")
+        parts.append(f"{location}: {error['msg']}")
+    return "; ".join(parts)
+
+
+_registry: dict[str, TaskSpec] = {}
+
+
+def task(
+    name: str,
+    *,
+    queue: str,
+    params: type[BaseModel] | None = None,
+    isolation: Isolation | None = None,
+    timeout_s: float | None = None,
+    attempts: int | None = None,
+    inputs: tuple[int, int | None] = (0, None),
+    accepts: tuple[str, ...] = (),
+    tags: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `fn(ctx, params) -> dict` as a task. The function stays directly callable.
+
+    isolation: "inline" runs an async function on the worker's event loop (I/O only);
+    "thread" for libraries that release the GIL; "process" (the default for sync functions)
+    for CPU-heavy work, in a pool of child processes that keep loaded models between jobs.
+    """
+    if not _NAME.match(name):
+        raise ConfigError(f"task name {name!r} must look like 'family.verb' (lowercase, dotted)")
+    if queue not in QUEUE_NAMES and not os.environ.get("MEDIAMILL_ALLOW_CUSTOM_QUEUES"):
+        raise ConfigError(f"task {name!r} names unknown queue {queue!r}; known: {', '.join(QUEUE_NAMES)}")
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        existing = _registry.get(name)
+        if existing is not None and (existing.fn.__module__, existing.fn.__qualname__) != (
+            fn.__module__, fn.__qualname__,
+        ):
+            raise ConfigError(f"task {name!r} is registered twice ({existing.fn.__module__} and {fn.__module__})")
+        model = params or _params_from_annotation(fn) or NoParams
+        mode: Isolation = isolation or ("inline" if inspect.iscoroutinefunction(fn) else "process")
+        if mode == "inline" and not inspect.iscoroutinefunction(fn):
+            raise ConfigError(f"task {name!r}: isolation 'inline' needs an async function")
+        if mode != "inline" and inspect.iscoroutinefunction(fn):
+            raise ConfigError(f"task {name!r}: an async function can only run inline")
+        _registry[name] = TaskSpec(
+            name=name, fn=fn, queue=queue, params_model=model, isolation=mode,
+            timeout_s=timeout_s, attempts=attempts, min_inputs=inputs[0], max_inputs=inputs[1],
+            accepts=accepts, description=(inspect.getdoc(fn) or "").strip(), tags=tags,
+        )
+        return fn
+
+    return register
+
+
+def _params_from_annotation(fn: Callable[..., Any]) -> type[BaseModel] | None:
+    try:
+        hints = get_type_hints(fn)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: fall back to NoParams
+        return None
+    hint = hints.get("params")
+    return hint if isinstance(hint, type) and issubclass(hint, BaseModel) else None
+
+
+# -- discovery ----------------------------------------------------------------------------
+_import_errors: dict[str, str] = {}
+_loaded = False
+
+
+def load_tasks() -> dict[str, TaskSpec]:
+    """Import every processor module (and MEDIAMILL_TASK_MODULES); returns the registry."""
+    global _loaded
+    if not _loaded:
+        import mediamill.processors as builtin
+
+        modules = [m.name for m in pkgutil.walk_packages(builtin.__path__, builtin.__name__ + ".")]
+        extra = [m.strip() for m in os.environ.get("MEDIAMILL_TASK_MODULES", "").split(",") if m.strip()]
+        for module in modules + extra:
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:  # a family whose optional library is missing stays unavailable
+                _import_errors[module] = str(exc)
+        _loaded = True
+    return dict(_registry)
+
+
+def get_task(name: str) -> TaskSpec:
+    tasks = load_tasks()
+    if name not in tasks:
+        raise NotFound(f"unknown task {name!r}; see `mediamill tasks` for the list", field="task")
+    return tasks[name]
+
+
+def import_errors() -> dict[str, str]:
+    return dict(_import_errors)

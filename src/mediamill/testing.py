@@ -1,0 +1,55 @@
+"""Helpers for testing processors and the engine for real (shipped, so plugin authors can use them)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from mediamill.engine.worker import WorkerService
+from mediamill.settings import Settings
+from mediamill.storage import open_store
+from mediamill.storage.artifact import Artifact
+from mediamill.tasks.context import JobInfo, ListReporter, TaskContext
+from mediamill.tasks.registry import get_task
+
+
+def make_context(settings: Settings, task: str, inputs: list[Path | bytes | Artifact] = (), *,
+                 job_id: str = "job_test", scratch: Path | None = None) -> TaskContext:
+    """A real TaskContext over the settings' store, with inputs stored first."""
+    store = open_store(settings)
+    artifacts = [item if isinstance(item, Artifact) else store.put(item, name=getattr(item, "name", None))
+                 for item in inputs]
+    scratch = scratch or settings.resolved_data_dir / "scratch" / job_id
+    scratch.mkdir(parents=True, exist_ok=True)
+    spec = get_task(task)
+    return TaskContext(job=JobInfo(job_id=job_id, task=task, queue=spec.queue), store=store, scratch=scratch,
+                       inputs=artifacts, reporter=ListReporter(), limits=settings.limits,
+                       ttl_hours=settings.storage_ttl_hours)
+
+
+def call_task(settings: Settings, task: str, params: dict | None = None,
+              inputs: list[Path | bytes | Artifact] = (), **kw: Any) -> tuple[dict, TaskContext]:
+    """Run a processor directly, in this process, as the worker would (params validated, result wired)."""
+    from mediamill.engine.wire import to_wire
+
+    spec = get_task(task)
+    ctx = make_context(settings, task, inputs, **kw)
+    return to_wire(spec.fn(ctx, spec.parse_params(params))), ctx
+
+
+@contextlib.asynccontextmanager
+async def running_worker(settings: Settings, queues: list[str] | None = None, **kw: Any) -> AsyncIterator[WorkerService]:
+    """An in-process worker serving `queues` until the block ends."""
+    service = WorkerService(settings, queues, **kw)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop(grace_s=5)
+
+
+def run(coro):
+    return asyncio.run(coro)

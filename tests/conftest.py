@@ -1,0 +1,57 @@
+"""Shared fixtures: a private data dir with its own embedded Redis, a real worker, a real client."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mediamill.engine.connection import release_embedded
+from mediamill.settings import Settings
+
+# Tests never read a developer's mediamill.toml or environment.
+for key in [k for k in os.environ if k.startswith("MEDIAMILL_")]:
+    del os.environ[key]
+os.environ["MEDIAMILL_CONFIG"] = "/nonexistent/mediamill.toml"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """Settings on a fresh data dir: embedded Redis, SQLite, local storage; fast retries."""
+    yield Settings(data_dir=data_dir, log_format="json", log_level="warning", shutdown_grace_s=5,
+                   queues={name: {"backoff_ms": 100} for name in Settings().policies()})
+    release_embedded(Settings(data_dir=data_dir))
+
+
+@pytest.fixture
+async def client(settings: Settings):
+    from mediamill.client import AsyncClient
+
+    async with AsyncClient(settings) as c:
+        yield c
+
+
+@pytest.fixture
+def worker(settings: Settings):
+    """Factory: `async with worker(["assets"]) as w:` runs an in-process worker on those queues."""
+    from mediamill.testing import running_worker
+
+    def factory(queues: list[str] | None = None, **kw):
+        return running_worker(kw.pop("settings", settings), queues, **kw)
+
+    return factory
+
+
+@pytest.fixture
+def media_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "media"
+    path.mkdir()
+    return path
