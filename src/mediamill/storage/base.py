@@ -148,7 +148,7 @@ class ArtifactStore(ABC):
             return False
         return True
 
-    def ping(self) -> None:
+    def ping(self) -> None:  # noqa: B027 - optional hook: local stores always answer
         """Raise if the backend is unreachable (readiness checks)."""
 
     def copy_to(self, artifact_id: str, target: Path) -> Path:
