@@ -1,0 +1,1 @@
+"""The command line: `mediamill up | worker | submit | status | queues | retry | pause | resume | ...`."""

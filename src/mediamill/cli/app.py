@@ -1,0 +1,210 @@
+"""The `mediamill` command: parse, call one service, render (JSON with --json)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mediamill.cli.output import emit_json, fail, table
+from mediamill.errors import BadInput, MediamillError
+from mediamill.settings import Settings, get_settings
+
+app = typer.Typer(help="mediamill: background media and content work on BullMQ.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+QueuesOpt = Annotated[str | None, typer.Option("--queues", "-q", help="comma-separated queues (default: all)")]
+
+
+def _settings() -> Settings:
+    from mediamill.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    return settings
+
+
+def _run(coro) -> Any:
+    return asyncio.run(coro)
+
+
+def parse_assignments(pairs: list[str], option: str) -> dict:
+    """`k=v` pairs into a dict; dotted keys nest; values are JSON when they parse, else strings."""
+    result: dict = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise BadInput(f"{option} {pair!r} must look like key=value", field=option)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        target = result
+        parts = key.split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise BadInput(f"{option} {pair!r} conflicts with an earlier value for {part!r}", field=option)
+        target[parts[-1]] = value
+    return result
+
+
+# -- serving ------------------------------------------------------------------------------
+@app.command()
+def worker(queues: QueuesOpt = None) -> None:
+    """Run workers for some or all queues (MEDIAMILL_WORKERS works too) until SIGTERM/Ctrl-C."""
+    from mediamill.engine.worker import WorkerService
+
+    settings = _settings()
+    wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    _run(WorkerService(settings, wanted).serve_forever())
+
+
+@app.command()
+def up(
+    queues: QueuesOpt = None,
+    host: Annotated[str | None, typer.Option(help="API bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="API port")] = None,
+    no_api: Annotated[bool, typer.Option("--no-api", help="workers only")] = False,
+) -> None:
+    """Everything in one command: embedded Redis, workers for all queues and the HTTP API."""
+    from mediamill.serve import serve_all
+
+    settings = _settings()
+    wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    _run(serve_all(settings, wanted, api=not no_api, host=host, port=port))
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+) -> None:
+    """Serve the HTTP API alone (workers run elsewhere)."""
+    from mediamill.serve import serve_all
+
+    _run(serve_all(_settings(), [], api=True, host=host, port=port, workers=False))
+
+
+# -- jobs ---------------------------------------------------------------------------------
+@app.command()
+def submit(
+    task: Annotated[str, typer.Argument(help="task name, e.g. file.inspect")],
+    input: Annotated[list[str] | None, typer.Option("--input", "-i", help="file, artifact id or URL")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value (JSON values allowed)")] = None,
+    params_json: Annotated[str | None, typer.Option("--params", help="all params as one JSON object")] = None,
+    wait: Annotated[bool, typer.Option("--wait", "-w", help="wait and show progress, then the result")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="with --wait: write output files here")] = None,
+    timeout: Annotated[float | None, typer.Option(help="with --wait: give up after this many seconds")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Queue a task; with --wait, show its progress and print the result."""
+    from mediamill.cli.jobs import submit_command
+
+    params = json.loads(params_json) if params_json else {}
+    if not isinstance(params, dict):
+        raise BadInput("--params must be a JSON object", field="params")
+    params.update(parse_assignments(param or [], "--param"))
+    _run(submit_command(_settings(), task, params, input or [], wait=wait or out is not None, out=out,
+                        timeout=timeout, as_json=as_json))
+
+
+@app.command()
+def status(job_id: str, as_json: JsonOpt = False) -> None:
+    """Show a job's state, progress, attempts, result or error."""
+    from mediamill.cli.jobs import status_command
+
+    _run(status_command(_settings(), job_id, as_json))
+
+
+@app.command()
+def cancel(job_id: str, as_json: JsonOpt = False) -> None:
+    """Cancel a queued or running job."""
+    from mediamill.cli.jobs import cancel_command
+
+    _run(cancel_command(_settings(), job_id, as_json))
+
+
+@app.command()
+def retry(
+    queue: str,
+    job_id: Annotated[str | None, typer.Argument(help="the failed job to retry")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="retry every failed job of the queue")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retry one failed job, or all failed jobs of a queue."""
+    from mediamill.cli.jobs import retry_command
+
+    if bool(job_id) == all_failed:
+        raise BadInput("give either a JOB_ID or --all-failed", field="job_id")
+    _run(retry_command(_settings(), queue, job_id, as_json))
+
+
+# -- queues -------------------------------------------------------------------------------
+@app.command()
+def queues(as_json: JsonOpt = False) -> None:
+    """The health table: waiting, active, completed, failed, delayed, paused per queue."""
+    from mediamill.cli.jobs import queues_command
+
+    _run(queues_command(_settings(), as_json))
+
+
+@app.command()
+def pause(queue: str, as_json: JsonOpt = False) -> None:
+    """Pause a queue: workers finish active jobs and take no new ones."""
+    from mediamill.cli.jobs import pause_command
+
+    _run(pause_command(_settings(), queue, True, as_json))
+
+
+@app.command()
+def resume(queue: str, as_json: JsonOpt = False) -> None:
+    """Resume a paused queue."""
+    from mediamill.cli.jobs import pause_command
+
+    _run(pause_command(_settings(), queue, False, as_json))
+
+
+@app.command()
+def tasks(as_json: JsonOpt = False) -> None:
+    """The task catalog: name, queue, isolation and description."""
+    from mediamill.tasks.registry import load_tasks
+
+    specs = sorted(load_tasks().values(), key=lambda s: s.name)
+    if as_json:
+        emit_json([{"name": s.name, "queue": s.queue, "isolation": s.isolation, "description": s.description,
+                    "params": s.schema()} for s in specs])
+        return
+    table("tasks", ["task", "queue", "isolation", "description"],
+          [[s.name, s.queue, s.isolation, s.description.splitlines()[0] if s.description else ""] for s in specs])
+
+
+def main() -> None:
+    """Console entry point: errors are one clear line and a non-zero exit, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except MediamillError as exc:
+        fail(exc.message, 2 if isinstance(exc, BadInput) else 1)
+    except typer.Abort:
+        fail("aborted", 130)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except (typer.BadParameter, typer.Exit) as exc:
+        raise exc
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for a readable error
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.exceptions.Exit):
+            raise SystemExit(exc.exit_code) from None
+        fail(f"{type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    main()

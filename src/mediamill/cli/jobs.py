@@ -1,0 +1,133 @@
+"""The bodies of the job and queue commands (async; each calls the client or broker once and renders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mediamill.cli.output import console, emit_json, table
+from mediamill.client import AsyncClient
+from mediamill.engine.jobs import JobState, JobStatus
+from mediamill.engine.wire import artifact_refs
+from mediamill.errors import JobFailed
+from mediamill.settings import Settings
+from mediamill.storage.mime import extension_for
+
+
+async def submit_command(settings: Settings, task: str, params: dict, inputs: list[str], *, wait: bool,
+                         out: Path | None, timeout: float | None, as_json: bool) -> None:
+    async with AsyncClient(settings) as client:
+        handle = await client.submit(task, params, [_as_input(item) for item in inputs])
+        if not wait:
+            if as_json:
+                emit_json({"id": handle.id, "queue": handle.queue, "state": "waiting"})
+            else:
+                console.print(f"queued [bold]{handle.id}[/] on [bold]{handle.queue}[/]")
+            return
+        status = await _wait_with_bar(handle, timeout, show=not as_json)
+        if status.state == JobState.completed and out is not None:
+            write_outputs(client, status.result, out)
+        _render_status(status, as_json)
+        if status.state != JobState.completed:
+            reason = status.error.message if status.error else status.state.value
+            raise JobFailed(f"job {status.id} {status.state.value}: {reason}")
+
+
+def _as_input(item: str) -> Any:
+    path = Path(item)
+    return path if path.exists() else item
+
+
+async def _wait_with_bar(handle, timeout: float | None, show: bool) -> JobStatus:
+    if not show:
+        return await handle.wait(timeout)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task(handle.id, total=100)
+
+        def update(status: JobStatus) -> None:
+            label = status.step or status.state.value
+            progress.update(bar, completed=status.progress, description=f"{status.task} · {label}")
+
+        return await handle.wait(timeout, on_update=update)
+
+
+def write_outputs(client: AsyncClient, result: Any, out: Path) -> list[Path]:
+    """Copy every output artifact of a result into `out`; each reference gains a "path"."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for ref in artifact_refs(result):
+        name = ref.get("name") or ref["artifact"]
+        if not Path(name).suffix:
+            name += extension_for(ref.get("mime", ""))
+        target = out / f"{ref['artifact'][4:12]}-{name}"
+        client.save_artifact(ref["artifact"], target)
+        ref["path"] = str(target.resolve())
+        written.append(target)
+    return written
+
+
+def _render_status(status: JobStatus, as_json: bool) -> None:
+    if as_json:
+        emit_json(status)
+        return
+    colour = {"completed": "green", "failed": "red", "cancelled": "yellow"}.get(status.state.value, "cyan")
+    console.print(f"[bold]{status.id}[/] {status.task} on {status.queue}: [{colour}]{status.state.value}[/] "
+                  f"{status.progress:.0f}% (attempts {status.attempts}/{status.max_attempts})")
+    if status.step:
+        console.print(f"step: {status.step}")
+    if status.error:
+        console.print(f"[red]{status.error.type}: {status.error.message}[/]")
+    if status.result is not None:
+        console.print_json(data=status.result)
+
+
+async def status_command(settings: Settings, job_id: str, as_json: bool) -> None:
+    async with AsyncClient(settings) as client:
+        _render_status(await client.job(job_id).status(), as_json)
+
+
+async def cancel_command(settings: Settings, job_id: str, as_json: bool) -> None:
+    async with AsyncClient(settings) as client:
+        _render_status(await client.job(job_id).cancel(), as_json)
+
+
+async def retry_command(settings: Settings, queue: str, job_id: str | None, as_json: bool) -> None:
+    async with AsyncClient(settings) as client:
+        if job_id:
+            _render_status(await client.broker.retry(job_id), as_json)
+            return
+        count = await client.broker.retry_all_failed(queue)
+        if as_json:
+            emit_json({"queue": queue, "retried": count})
+        else:
+            console.print(f"retried {count} failed job(s) of {queue}")
+
+
+QUEUE_COLUMNS = ["waiting", "active", "completed", "failed", "delayed", "paused"]
+
+
+async def queues_command(settings: Settings, as_json: bool) -> None:
+    async with AsyncClient(settings) as client:
+        counts = await client.broker.counts()
+    if as_json:
+        emit_json(counts)
+        return
+    rows = [[name, *[c.get(col, 0) for col in QUEUE_COLUMNS], "yes" if c.get("is_paused") else ""]
+            for name, c in counts.items()]
+    table("queues", ["queue", *QUEUE_COLUMNS, "is paused"], rows)
+
+
+async def pause_command(settings: Settings, queue: str, paused: bool, as_json: bool) -> None:
+    async with AsyncClient(settings) as client:
+        if paused:
+            await client.broker.pause(queue)
+        else:
+            await client.broker.resume(queue)
+    if as_json:
+        emit_json({"queue": queue, "paused": paused})
+    else:
+        console.print(f"{queue} {'paused' if paused else 'resumed'}")

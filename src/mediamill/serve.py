@@ -1,0 +1,42 @@
+"""`mediamill up` and `mediamill api`: workers and the HTTP API in one process, stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from mediamill.engine.worker import WorkerService
+from mediamill.logs import get_logger
+from mediamill.settings import Settings
+
+log = get_logger("mediamill.serve")
+
+
+async def serve_all(settings: Settings, queues: list[str] | None, *, api: bool, host: str | None = None,
+                    port: int | None = None, workers: bool = True) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    service = WorkerService(settings, queues) if workers else None
+    server = None
+    if service:
+        await service.start()
+    api_task = None
+    if api:
+        from mediamill.api.server import build_server
+
+        server = build_server(settings, host or settings.api_host, port or settings.api_port)
+        api_task = asyncio.ensure_future(server.serve())
+        log.info("api listening", url=f"http://{host or settings.api_host}:{port or settings.api_port}",
+                 docs="/docs")
+    try:
+        waiters = [asyncio.ensure_future(stop.wait())] + ([api_task] if api_task else [])
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if server is not None:
+            server.should_exit = True
+            if api_task:
+                await asyncio.gather(api_task, return_exceptions=True)
+        if service:
+            await service.stop()
