@@ -1,0 +1,1 @@
+"""Asset processing: asset.inspect, asset.thumbnail and asset.variants, plus their shared helpers."""

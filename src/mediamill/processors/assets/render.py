@@ -1,0 +1,76 @@
+"""Any visual input (image, SVG, video, PDF) scaled into a box, with shrink-on-load and limits first.
+
+Images go through `pyvips.Image.thumbnail` from the file: the decoder shrinks while it reads
+(JPEG by up to 8x in the DCT, WebP/HEIF/PDF-like formats at load), so a 12000x12000 JPEG never
+exists in memory at full size. EXIF orientation is applied, and colour ends in sRGB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from mediamill.errors import BadInput
+from mediamill.processors.assets._vips import vips
+from mediamill.processors.assets.kinds import Kind
+from mediamill.processors.assets.limits import check_image_header
+from mediamill.processors.assets.svg import check_svg
+from mediamill.security import Limits
+
+Crop = Literal["attention", "centre", "none"]
+
+
+@dataclass(frozen=True)
+class Box:
+    width: int
+    height: int
+    crop: Crop = "none"
+    upscale: bool = False
+
+    def options(self) -> dict:
+        options = {"height": self.height, "size": "both" if self.upscale else "down"}
+        if self.crop != "none":
+            options["crop"] = self.crop
+        return options
+
+
+def image_header(path: Path, limits: Limits):
+    """The lazily opened image (header read, no pixels decoded), checked against the limits."""
+    image = vips().Image.new_from_file(str(path))
+    frames = image.get("n-pages") if image.get_typeof("n-pages") else 1
+    # For multi-page formats the header height may be one page; that is what gets decoded.
+    check_image_header(image.width, image.height, limits, frames=frames)
+    return image
+
+
+def fit(path: Path, kind: Kind, box: Box, limits: Limits):
+    """A pyvips image of the input scaled into `box` (lazy: pixels flow when it is saved)."""
+    pyvips = vips()
+    if kind.kind == "image":
+        image_header(path, limits)
+        return pyvips.Image.thumbnail(str(path), box.width, fail_on="truncated", output_profile="srgb",
+                                      **box.options())
+    if kind.kind == "svg":
+        data = path.read_bytes()
+        check_svg(data)
+        declared = pyvips.Image.svgload_buffer(data)
+        check_image_header(declared.width, declared.height, limits, what="SVG")
+        return pyvips.Image.thumbnail_buffer(data, box.width, **box.options())
+    if kind.kind == "video":
+        from mediamill.processors.assets.video_frame import representative_frame
+
+        frame = pyvips.Image.new_from_array(representative_frame(path, limits), interpretation="srgb")
+        return frame.thumbnail_image(box.width, **box.options())
+    if kind.kind == "pdf":
+        from mediamill.processors.assets.pdf_page import render_first_page
+
+        page = render_first_page(path, 2 * max(box.width, box.height))
+        import numpy as np
+
+        image = pyvips.Image.new_from_array(np.asarray(page), interpretation="srgb")
+        return image.thumbnail_image(box.width, **box.options())
+    if kind.kind == "empty":
+        raise BadInput("the input is empty (0 bytes)", field="inputs")
+    raise BadInput(f"cannot make a picture of {kind.mime} content (not an image, SVG, video or PDF)",
+                   field="inputs")

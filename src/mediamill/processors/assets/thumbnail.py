@@ -1,0 +1,43 @@
+"""asset.thumbnail: a small picture of any visual asset (image, animated GIF, SVG, video, PDF)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mediamill.processors.assets.edge import decoding
+from mediamill.processors.assets.encode import EXTENSION, MIME, ImageFormat, encode
+from mediamill.processors.assets.kinds import detect
+from mediamill.processors.assets.render import Box, Crop, fit
+from mediamill.tasks import TaskContext, task
+
+
+class ThumbnailParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    width: int = Field(200, ge=1, le=4096, description="box width in pixels")
+    height: int = Field(200, ge=1, le=4096, description="box height in pixels")
+    crop: Crop = Field("attention", description="attention: keep the most interesting part; centre: "
+                       "crop the middle; none: fit inside the box, no crop")
+    format: ImageFormat = Field("jpeg", description="jpeg, png, webp or avif")
+    quality: int = Field(80, ge=1, le=100, description="encoder quality (jpeg/webp/avif)")
+    upscale: bool = Field(False, description="enlarge inputs smaller than the box")
+
+
+@task("asset.thumbnail", queue="thumbnails", inputs=(1, 1))
+def make_thumbnail(ctx: TaskContext, params: ThumbnailParams) -> dict:
+    """A width x height thumbnail (default 200x200 JPEG): EXIF orientation applied, sRGB, metadata stripped."""
+    source = ctx.input(0)
+    path = ctx.path(source)
+    kind = detect(path)
+    ctx.progress(10, "decode")
+    with decoding(kind.kind if kind.kind != "other" else "input"):
+        image = fit(path, kind, Box(params.width, params.height, params.crop, params.upscale), ctx.limits)
+        ctx.check()
+        data = encode(image, params.format, params.quality)
+        width, height = image.width, image.height
+    ctx.progress(90, "store")
+    stem = (source.name or "asset").rsplit(".", 1)[0]
+    thumbnail = ctx.put(data, name=f"{stem}-thumb{EXTENSION[params.format]}", mime=MIME[params.format],
+                        metadata={"width": width, "height": height, "kind": "thumbnail", "source_kind": kind.kind},
+                        source_artifact=source)
+    return {"thumbnail": thumbnail, "width": width, "height": height, "format": params.format,
+            "source_kind": kind.kind}
