@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped as package data and run by mediamill.db.migrate on start-up."""

@@ -1,0 +1,45 @@
+"""The jobs table: every job's last known state; the history that outlives BullMQ's retention."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mediamill.db.base import Base, PortableJSON, UTCDateTime, utcnow
+
+# The public state vocabulary (what the API shows); "queued" is BullMQ's waiting/prioritized.
+JOB_STATES = ("queued", "delayed", "waiting-children", "active", "completed", "failed", "cancelled", "unknown")
+FINAL_STATES = ("completed", "failed", "cancelled")
+
+
+class JobRecord(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    task: Mapped[str] = mapped_column(String(128))
+    run: Mapped[str | None] = mapped_column(String(64), comment="pipeline run this job belongs to")
+    step: Mapped[str | None] = mapped_column(String(128), comment="pipeline step name")
+    state: Mapped[str] = mapped_column(String(32), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    current_step: Mapped[str | None] = mapped_column(String(128), comment="step the processor reported last")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    params: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+    inputs: Mapped[list[Any]] = mapped_column(PortableJSON, default=list)
+    result: Mapped[Any | None] = mapped_column(PortableJSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    notify_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_jobs_state_created_at", "state", "created_at"),
+        Index("ix_jobs_task_created_at", "task", "created_at"),
+        Index("ix_jobs_run", "run"),
+    )

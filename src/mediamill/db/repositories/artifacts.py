@@ -1,0 +1,48 @@
+"""Artifact records: mirror what the store holds, so listings and the TTL cleanup need no store scan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from mediamill.db.models.artifacts import ArtifactRecord
+from mediamill.db.upsert import upsert
+from mediamill.storage.artifact import Artifact
+
+
+def row_for(artifact: Artifact) -> dict:
+    return {"id": artifact.id, "sha256": artifact.sha256, "size": artifact.size, "mime": artifact.mime,
+            "name": artifact.name, "metadata": artifact.metadata, "job": artifact.job, "source": artifact.source,
+            "created_at": artifact.created_at, "expires_at": artifact.expires_at}
+
+
+def record(session: Session, artifacts: list[Artifact]) -> None:
+    """Insert or refresh records (a retried job overwrites its deterministic artifact ids)."""
+    upsert(session, ArtifactRecord.__table__, [row_for(a) for a in artifacts])
+
+
+def get(session: Session, artifact_id: str) -> ArtifactRecord | None:
+    return session.get(ArtifactRecord, artifact_id)
+
+
+def to_artifact(record: ArtifactRecord) -> Artifact:
+    return Artifact(id=record.id, sha256=record.sha256, size=record.size, mime=record.mime, name=record.name,
+                    metadata=record.meta or {}, created_at=record.created_at, expires_at=record.expires_at,
+                    source=record.source, job=record.job)
+
+
+def expired(session: Session, now: datetime, limit: int = 500) -> list[ArtifactRecord]:
+    query = (select(ArtifactRecord).where(ArtifactRecord.expires_at.is_not(None), ArtifactRecord.expires_at <= now)
+             .order_by(ArtifactRecord.expires_at).limit(limit))
+    return list(session.scalars(query))
+
+
+def for_job(session: Session, job_id: str) -> list[ArtifactRecord]:
+    return list(session.scalars(select(ArtifactRecord).where(ArtifactRecord.job == job_id)))
+
+
+def remove(session: Session, artifact_ids: list[str]) -> None:
+    if artifact_ids:
+        session.execute(delete(ArtifactRecord).where(ArtifactRecord.id.in_(artifact_ids)))
