@@ -1,0 +1,1 @@
+"""HTML -> PNG: Jinja2 templates rendered in headless Chromium (Debian's executable, driven by Playwright)."""

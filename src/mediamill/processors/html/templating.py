@@ -1,0 +1,77 @@
+"""Jinja2 for HTML templates: autoescaped, strict about undefined names, errors as BadInput.
+
+Shipped templates live in `mediamill/templates/<name>/` as `template.html` plus `template.json`
+(viewport, device scale, which data fields are images to inline, defaults for the data).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from mediamill.errors import BadInput
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass(frozen=True)
+class TemplateMeta:
+    name: str
+    description: str = ""
+    width: int = 1080
+    height: int = 1920
+    device_scale: float = 2.0
+    image_fields: tuple[str, ...] = ()
+    defaults: dict = field(default_factory=dict)
+
+
+def shipped_templates() -> list[str]:
+    return sorted(p.name for p in TEMPLATES_DIR.iterdir() if (p / "template.html").is_file())
+
+
+def load_shipped(name: str) -> tuple[str, TemplateMeta]:
+    """Source and metadata of a shipped template, or BadInput listing the known names."""
+    folder = TEMPLATES_DIR / name
+    if "/" in name or name.startswith(".") or not (folder / "template.html").is_file():
+        raise BadInput(f"params.template: unknown template {name!r}; known: {', '.join(shipped_templates())}",
+                       field="params.template")
+    raw = json.loads((folder / "template.json").read_text()) if (folder / "template.json").is_file() else {}
+    meta = TemplateMeta(name=name, description=raw.get("description", ""),
+                        width=raw.get("width", 1080), height=raw.get("height", 1920),
+                        device_scale=raw.get("device_scale", 2.0),
+                        image_fields=tuple(raw.get("image_fields", ())), defaults=raw.get("defaults", {}))
+    return (folder / "template.html").read_text(), meta
+
+
+@cache
+def _environment():
+    import jinja2
+
+    # The loader lets shipped templates share partials ({% include "tweet-reel/x.html" %}).
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def render_template(source: str, data: dict, *, label: str = "template") -> str:
+    """The HTML text; a syntax error or an undefined name is BadInput naming line and name."""
+    import jinja2
+
+    try:
+        template = _environment().from_string(source)
+        return template.render(**data)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BadInput(f"{label}: syntax error at line {exc.lineno}: {exc.message}", field="params.html") from None
+    except jinja2.UndefinedError as exc:
+        raise BadInput(f"{label}: {exc.message} (pass it in params.data)", field="params.data") from None
+    except jinja2.TemplateError as exc:
+        raise BadInput(f"{label}: {exc}", field="params.html") from None
+
+
+def data_url(payload: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
