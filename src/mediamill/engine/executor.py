@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -29,6 +30,8 @@ from mediamill.tasks.context import JobInfo, TaskContext
 CANCEL_GRACE_S = 5.0
 # The hard timeout fires this long after the cooperative deadline, so ctx.check() usually wins.
 HARD_TIMEOUT_SLACK_S = 2.0
+# How often a child process checks that its worker is still alive.
+PARENT_POLL_S = 0.2
 
 
 @dataclass
@@ -159,9 +162,25 @@ class _PipeReporter:
         self.conn.send(("log", message, fields))
 
 
-def child_main(conn, cancel_event, settings_data: dict) -> None:
+def exit_with_parent(parent_pid: int) -> None:
+    """End this process as soon as its worker is gone.
+
+    A worker killed with SIGKILL cannot stop its children; an orphan would keep running its job
+    while stalled-job detection hands that job to another worker (running it twice). The pipe
+    only reports EOF when the child next reads, which a busy processor does not do.
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        os._exit(70)
+
+    threading.Thread(target=watch, daemon=True, name="mediamill-parent-watch").start()
+
+
+def child_main(conn, cancel_event, settings_data: dict, parent_pid: int) -> None:
     """Entry point of a pool process: run calls until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    exit_with_parent(parent_pid)
     from mediamill.logs import configure_logging
     from mediamill.tasks.registry import load_tasks
 
@@ -209,7 +228,7 @@ class ChildProcess:
         self.conn, child_conn = context.Pipe()
         self.cancel = context.Event()
         self.process = context.Process(
-            target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json")),
+            target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid()),
             daemon=True, name="mediamill-task",
         )
         self.process.start()

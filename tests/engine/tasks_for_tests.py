@@ -1,0 +1,95 @@
+"""Tasks that exist only for the engine tests (loaded via MEDIAMILL_TASK_MODULES=tasks_for_tests).
+
+Each one appends a line per event to the file named by its `log` param, so a test can count how
+often a job started and finished across processes (exactly-once checks) and when attempts ran.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mediamill.errors import BadInput
+from mediamill.tasks import TaskContext, task
+
+QUEUE = "enginetest"
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    log: str = Field(description="file that gets one line per event")
+    seconds: float = Field(0.0, ge=0, description="how long the job works")
+    succeed_on: int = Field(0, ge=0, description="flaky: the attempt that succeeds (0 = never)")
+
+
+def note(params: Params, ctx: TaskContext, event: str) -> None:
+    with open(params.log, "a") as handle:
+        handle.write(f"{event} {ctx.job.job_id} {ctx.job.attempt} {os.getpid()} {time.time():.3f}\n")
+
+
+def _work(ctx: TaskContext, params: Params) -> dict:
+    note(params, ctx, "start")
+    end = time.monotonic() + params.seconds
+    while time.monotonic() < end:
+        ctx.check()
+        time.sleep(0.02)
+    note(params, ctx, "done")
+    return {"pid": os.getpid(), "attempt": ctx.job.attempt}
+
+
+@task("enginetest.work", queue=QUEUE)
+def work(ctx: TaskContext, params: Params) -> dict:
+    """Sleeps in small steps (cooperative), in a child process."""
+    return _work(ctx, params)
+
+
+@task("enginetest.work_thread", queue=QUEUE, isolation="thread")
+def work_thread(ctx: TaskContext, params: Params) -> dict:
+    """The same, in a thread of the worker process."""
+    return _work(ctx, params)
+
+
+@task("enginetest.spin", queue=QUEUE)
+def spin(ctx: TaskContext, params: Params) -> dict:
+    """Pure-Python CPU loop that holds the GIL of its process for `seconds`."""
+    note(params, ctx, "start")
+    end, loops, total = time.monotonic() + params.seconds, 0, 0
+    while time.monotonic() < end:
+        for i in range(20_000):
+            total += i * i
+        loops += 1
+        ctx.check()
+    note(params, ctx, "done")
+    return {"loops": loops}
+
+
+@task("enginetest.runaway", queue=QUEUE)
+def runaway(ctx: TaskContext, params: Params) -> dict:
+    """Ignores ctx.check(): only a kill stops it."""
+    note(params, ctx, "start")
+    while True:
+        sum(range(10_000))
+
+
+@task("enginetest.flaky", queue=QUEUE)
+def flaky(ctx: TaskContext, params: Params) -> dict:
+    """Fails with a transient error until attempt `succeed_on`."""
+    note(params, ctx, "start")
+    if params.succeed_on and ctx.job.attempt >= params.succeed_on:
+        return {"attempt": ctx.job.attempt}
+    raise RuntimeError(f"transient trouble on attempt {ctx.job.attempt}")
+
+
+@task("enginetest.reject", queue=QUEUE)
+def reject(ctx: TaskContext, params: Params) -> dict:
+    """Always refuses its input."""
+    note(params, ctx, "start")
+    raise BadInput("the widget is upside down", field="params.widget")
+
+
+@task("enginetest.noop", queue=QUEUE)
+async def noop(ctx: TaskContext, params) -> dict:
+    """Async, inline: no work at all."""
+    return {"ok": True}
