@@ -54,3 +54,8 @@ def cancelled_key(job_id: str) -> str:
 
 # How long a cancel mark is kept (the job may sit in a queue nobody serves for a while).
 CANCEL_MARK_TTL_S = 7 * 24 * 3600
+
+
+def run_lock_key(run_id: str) -> str:
+    """Serialises the coordinator's decisions for one pipeline run across worker processes."""
+    return f"{KEY_PREFIX}:control:runlock:{run_id}"

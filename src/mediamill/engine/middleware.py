@@ -61,9 +61,14 @@ class LoggingMiddleware(Middleware):
         if error is None:
             log.info("job completed", **fields)
         elif job.final:
-            log.error("job failed", error=str(error), error_type=type(error).__name__, **fields)
+            log.error("job failed", error=str(error), error_type=_kind(error), **fields)
         else:
-            log.warning("job attempt failed, will retry", error=str(error), error_type=type(error).__name__, **fields)
+            log.warning("job attempt failed, will retry", error=str(error), error_type=_kind(error), **fields)
+
+
+def _kind(error: BaseException) -> str:
+    # An error from a task process arrives as TaskFailure; its `kind` is the original type.
+    return getattr(error, "kind", None) or type(error).__name__
 
 
 async def run_hooks(hooks: list[Middleware], method: str, *args: Any) -> None:
@@ -77,7 +82,13 @@ async def run_hooks(hooks: list[Middleware], method: str, *args: Any) -> None:
 
 def default_middleware(settings: Settings) -> list[Middleware]:
     """The standard hooks; later layers (records, webhooks, pipelines) add theirs via entry points here."""
-    hooks: list[Middleware] = [LoggingMiddleware()]
+    # Imported here, not at the top: these layers sit above the engine and import it.
+    from mediamill.pipelines.middleware import PipelineMiddleware
+    from mediamill.records.middleware import RecordsMiddleware
+    from mediamill.webhooks.middleware import WebhookMiddleware
+
+    hooks: list[Middleware] = [LoggingMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
+                               PipelineMiddleware(settings)]
     for factory in _extra_factories:
         hook = factory(settings)
         if hook is not None:

@@ -1,0 +1,101 @@
+"""Where pipelines come from: the catalog shipped in the package, MEDIAMILL_PIPELINES_DIR, the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediamill.errors import BadInput, NotFound
+from mediamill.pipelines.spec import PipelineSpec, parse_spec
+from mediamill.pipelines.validate import validate_spec
+from mediamill.settings import Settings
+
+BUILTIN_DIR = Path(__file__).parent / "catalog"
+
+
+@dataclass
+class CatalogEntry:
+    spec: PipelineSpec
+    source: str  # "builtin", "dir" or "registered"
+    missing_tasks: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return not self.missing_tasks and self.problem is None
+
+    def describe(self) -> dict:
+        spec = self.spec
+        return {
+            "name": spec.name, "description": spec.description, "source": self.source,
+            "available": self.available, "missing_tasks": self.missing_tasks, "problem": self.problem,
+            "inputs": {k: v.model_dump() for k, v in spec.inputs.items()},
+            "params": spec.params_schema(),
+            "steps": {k: {"task": v.task, "foreach": v.foreach, "when": v.when} for k, v in spec.steps.items()},
+            "outputs": spec.outputs,
+        }
+
+
+def _entry(spec: PipelineSpec, source: str) -> CatalogEntry:
+    try:
+        plan = validate_spec(spec, require_tasks=False)
+        return CatalogEntry(spec, source, sorted(set(plan.missing_tasks)))
+    except BadInput as exc:
+        return CatalogEntry(spec, source, [], exc.message)
+
+
+def _specs_in(directory: Path) -> list[PipelineSpec]:
+    specs = []
+    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml"), *directory.glob("*.json")]):
+        specs.append(parse_spec(path))
+    return specs
+
+
+def load_catalog(settings: Settings) -> dict[str, CatalogEntry]:
+    """Every known pipeline; a registered one shadows a file one, which shadows a builtin one."""
+    entries = {spec.name: _entry(spec, "builtin") for spec in _specs_in(BUILTIN_DIR)}
+    if settings.pipelines_dir:
+        if not settings.pipelines_dir.is_dir():
+            raise BadInput(f"MEDIAMILL_PIPELINES_DIR {settings.pipelines_dir} is not a directory")
+        entries.update({spec.name: _entry(spec, "dir") for spec in _specs_in(settings.pipelines_dir)})
+    for spec in _registered(settings):
+        entries[spec.name] = _entry(spec, "registered")
+    return entries
+
+
+def _registered(settings: Settings) -> list[PipelineSpec]:
+    from mediamill.db.models.pipelines import PipelineDefinition
+    from mediamill.db.session import open_database
+
+    with open_database(settings).session() as session:
+        return [PipelineSpec.model_validate(row.spec) for row in session.query(PipelineDefinition).all()]
+
+
+def get_pipeline(settings: Settings, name: str) -> PipelineSpec:
+    entry = load_catalog(settings).get(name)
+    if entry is None:
+        raise NotFound(f"unknown pipeline {name!r}; see `mediamill pipelines`", field="pipeline")
+    if entry.problem:
+        raise BadInput(f"pipeline {name} is invalid: {entry.problem}", field="pipeline")
+    if entry.missing_tasks:
+        raise BadInput(f"pipeline {name} is unavailable: tasks not installed: {', '.join(entry.missing_tasks)}",
+                       field="pipeline")
+    return entry.spec
+
+
+def register_pipeline(settings: Settings, source: str | dict) -> PipelineSpec:
+    """Validate a spec (every task must exist) and store it; re-registering a name replaces it."""
+    from mediamill.db.base import utcnow
+    from mediamill.db.models.pipelines import PipelineDefinition
+    from mediamill.db.session import open_database
+
+    spec = parse_spec(source)
+    validate_spec(spec)
+    text = source if isinstance(source, str) else None
+    with open_database(settings).session() as session:
+        row = session.get(PipelineDefinition, spec.name)
+        if row is None:
+            session.add(PipelineDefinition(name=spec.name, spec=spec.model_dump(mode="json"), source=text))
+        else:
+            row.spec, row.source, row.updated_at = spec.model_dump(mode="json"), text, utcnow()
+    return spec

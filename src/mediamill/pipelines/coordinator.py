@@ -1,0 +1,322 @@
+"""The coordinator: starts runs, and after every step job decides what runs next.
+
+Why a coordinator and not BullMQ flows: flows are trees (a job has one parent) that fix every job's
+data when the flow is added, while a pipeline is a DAG whose steps need their predecessors' outputs
+in their params, whose fan-out width is known only at run time, and which can be cancelled and
+rerun from its failed steps. So each step is an ordinary BullMQ job (its retries, timeouts and
+stalled-job recovery unchanged), and after a step's final attempt the worker calls `on_job_finished`,
+which, under a per-run lock, records the outcome and enqueues the steps that became ready. Job ids
+are deterministic (run.step.item.generation), so a decision replayed after a crash enqueues nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from mediamill.db.base import utcnow
+from mediamill.db.models.pipelines import FINAL_STEP_STATES, PipelineRun, RunStep
+from mediamill.db.session import open_database
+from mediamill.engine import constants as C
+from mediamill.engine.broker import Broker
+from mediamill.engine.locks import redis_lock
+from mediamill.errors import BadInput, Conflict, MediamillError, NotFound
+from mediamill.logs import get_logger
+from mediamill.pipelines.expressions import ExpressionError, evaluate_condition, resolve
+from mediamill.pipelines.runs import RunStatus, create_run, load_run, run_status, step_job_id
+from mediamill.pipelines.scope import build_scope, inputs_from
+from mediamill.pipelines.spec import PipelineSpec
+from mediamill.pipelines.validate import Plan, as_reference, check_run_request, validate_spec
+from mediamill.settings import Settings
+
+log = get_logger("mediamill.pipelines")
+Job = tuple[str, str, dict, dict]  # queue, task, data, options
+
+
+class Coordinator:
+    def __init__(self, settings: Settings, broker: Broker | None = None) -> None:
+        self.settings = settings
+        self.db = open_database(settings)
+        self.broker = broker or Broker(settings)
+        self._plans: dict[tuple[str, int], Plan] = {}
+
+    # -- entry points ---------------------------------------------------------------------
+    async def start(self, spec: PipelineSpec, inputs: dict[str, Any], params: dict[str, Any]) -> RunStatus:
+        plan = validate_spec(spec)
+        inputs, params = check_run_request(spec, inputs, params)
+        run_id = await asyncio.to_thread(self._create, plan, inputs, params)
+        await self.advance(run_id)
+        return await self.status(run_id)
+
+    async def advance(self, run_id: str) -> None:
+        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
+            jobs, cancels = await asyncio.to_thread(self._transaction, run_id, None)
+        await self._dispatch(jobs, cancels)
+
+    async def on_job_finished(self, data: dict, job_id: str, attempts: int, result: Any,
+                              error: BaseException | None) -> None:
+        """Record a step job's final outcome and start what became ready (called by the worker)."""
+        run_id = data["run"]
+        outcome = (data["step"], int(data.get("item", -1)), job_id, attempts, result, error)
+        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
+            jobs, cancels = await asyncio.to_thread(self._transaction, run_id, outcome)
+        await self._dispatch(jobs, cancels)
+
+    async def on_job_started(self, data: dict, job_id: str) -> None:
+        await asyncio.to_thread(self._mark_active, data["run"], data["step"], int(data.get("item", -1)), job_id)
+
+    async def cancel(self, run_id: str) -> RunStatus:
+        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
+            cancels = await asyncio.to_thread(self._cancel, run_id)
+        await self._dispatch([], cancels)
+        return await self.status(run_id)
+
+    async def rerun(self, run_id: str) -> RunStatus:
+        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
+            await asyncio.to_thread(self._reset_for_rerun, run_id)
+        await self.advance(run_id)
+        return await self.status(run_id)
+
+    async def status(self, run_id: str, live: bool = True) -> RunStatus:
+        run, rows = await asyncio.to_thread(self._read, run_id)
+        if live:
+            await self._merge_live_progress(rows)
+        return run_status(run, rows)
+
+    # -- database side (runs in a thread) --------------------------------------------------
+    def _create(self, plan: Plan, inputs: dict, params: dict) -> str:
+        with self.db.session() as session:
+            run = create_run(session, plan, inputs, params)
+            run.started_at = utcnow()
+            return run.id
+
+    def _read(self, run_id: str) -> tuple[PipelineRun, list[RunStep]]:
+        with self.db.session() as session:
+            return load_run(session, run_id)
+
+    def _plan(self, run: PipelineRun) -> Plan:
+        key = (run.id, run.generation)
+        if key not in self._plans:
+            self._plans[key] = validate_spec(PipelineSpec.model_validate(run.spec), require_tasks=False)
+        return self._plans[key]
+
+    def _mark_active(self, run_id: str, step: str, item: int, job_id: str) -> None:
+        with self.db.session() as session:
+            row = session.query(RunStep).filter_by(run=run_id, step=step, item=item, job_id=job_id).first()
+            if row is not None and row.state == "queued":
+                row.state, row.started_at = "active", utcnow()
+                if item >= 0:
+                    parent = session.query(RunStep).filter_by(run=run_id, step=step, item=-1).first()
+                    if parent is not None and parent.state == "queued":
+                        parent.state = "active"
+
+    def _transaction(self, run_id: str, outcome: tuple | None) -> tuple[list[Job], list[str]]:
+        with self.db.session() as session:
+            run, rows = load_run(session, run_id, lock=True)
+            cancels: list[str] = []
+            if outcome is not None and run.state == "running":
+                cancels = self._record_outcome(session, run, rows, outcome)
+            jobs: list[Job] = []
+            if run.state == "running":
+                jobs = self._start_ready_steps(session, run, rows)
+                self._finish_if_done(run, rows)
+            return jobs, cancels
+
+    def _record_outcome(self, session, run: PipelineRun, rows: list[RunStep], outcome: tuple) -> list[str]:
+        step, item, job_id, attempts, result, error = outcome
+        row = next((r for r in rows if r.step == step and r.item == item), None)
+        if row is None or row.job_id != job_id or row.state in FINAL_STEP_STATES:
+            return []  # a stale generation, or a replay of an outcome already recorded
+        _finish_row(row, attempts, result, error)
+        parent = row
+        if item >= 0:
+            parent = next(r for r in rows if r.step == step and r.item == -1)
+            children = sorted((r for r in rows if r.step == step and r.item >= 0), key=lambda r: r.item)
+            if any(c.state not in FINAL_STEP_STATES for c in children):
+                return []
+            failed = [c for c in children if c.state == "failed"]
+            parent.attempts = sum(c.attempts for c in children)
+            if failed:
+                _finish_row(parent, parent.attempts, None, failed[0].error, already_described=True)
+            else:
+                _finish_row(parent, parent.attempts, [c.result for c in children], None)
+        if parent.state == "failed" and self._plan(run).spec.failure_policy == "fail-fast":
+            return self._fail_run(run, rows, f"step {parent.step} failed: {(parent.error or {}).get('message')}")
+        return []
+
+    def _fail_run(self, run: PipelineRun, rows: list[RunStep], message: str) -> list[str]:
+        run.state, run.finished_at = "failed", utcnow()
+        run.error = {"type": "StepFailed", "message": message}
+        return _cancel_unfinished(rows)
+
+    def _start_ready_steps(self, session, run: PipelineRun, rows: list[RunStep]) -> list[Job]:
+        plan = self._plan(run)
+        by_step = {r.step: r for r in rows if r.item < 0}
+        jobs: list[Job] = []
+        progressed = True
+        while progressed:  # a skipped or empty step can make its dependents ready at once
+            progressed = False
+            for name in plan.order:
+                row = by_step[name]
+                if row.state != "pending":
+                    continue
+                dep_rows = [by_step[d] for d in plan.deps[name]]
+                if any(_blocks(d) for d in dep_rows):
+                    row.state, row.finished_at = "skipped", utcnow()
+                    row.error = {"type": "UpstreamFailed", "message": "a step it depends on did not complete"}
+                    progressed = True
+                    continue
+                if not all(d.state in ("completed", "skipped") for d in dep_rows):
+                    continue
+                jobs.extend(self._start_step(session, run, plan, row, by_step))
+                progressed = progressed or row.state in FINAL_STEP_STATES
+        return jobs
+
+    def _start_step(self, session, run: PipelineRun, plan: Plan, row: RunStep, by_step: dict) -> list[Job]:
+        step = plan.spec.steps[row.step]
+        where = f"steps.{row.step}"
+        scope = build_scope(run, by_step)
+        try:
+            if step.when and not evaluate_condition(step.when, scope):
+                row.state, row.finished_at, row.progress = "skipped", utcnow(), 100.0
+                return []
+            if not step.foreach:
+                job = self._prepare(run, row, step, scope, -1, where)
+                row.state, row.job_id = "queued", job[2]["_job_id"]
+                return [_strip(job)]
+            items = resolve(step.foreach, scope)
+            if not isinstance(items, list):
+                raise BadInput(f"{where}.foreach: {step.foreach} is {type(items).__name__}, not a list")
+            row.items_total, row.state = len(items), "queued"
+            if not items:
+                _finish_row(row, 0, [], None)
+                return []
+            jobs = []
+            for index, item in enumerate(items):
+                child_scope = build_scope(run, by_step, item=item, index=index)
+                job = self._prepare(run, row, step, child_scope, index, f"{where}[{index}]")
+                session.add(RunStep(run=run.id, step=row.step, item=index, task=row.task, state="queued",
+                                    job_id=job[2]["_job_id"], attempts=0, progress=0.0))
+                jobs.append(_strip(job))
+            return jobs
+        except (ExpressionError, MediamillError) as exc:
+            _finish_row(row, 0, None, exc)
+            if plan.spec.failure_policy == "fail-fast":
+                self._fail_run(run, list(by_step.values()), f"{where}: {exc}")
+            return []
+
+    def _prepare(self, run: PipelineRun, row: RunStep, step, scope: dict, item: int, where: str) -> tuple:
+        params = resolve(step.params, scope)
+        inputs = inputs_from([resolve(as_reference(u), scope) for u in step.use], where)
+        job_id = step_job_id(run.id, row.step, item, run.generation)
+        queue, _, data, options = self.broker.prepare(step.task, params, inputs, job_id=job_id, run=run.id,
+                                                      step=row.step, extra={"item": item})
+        data["_job_id"] = job_id
+        return queue, step.task, data, options
+
+    def _finish_if_done(self, run: PipelineRun, rows: list[RunStep]) -> None:
+        steps = [r for r in rows if r.item < 0]
+        if run.state != "running" or any(r.state not in FINAL_STEP_STATES for r in steps):
+            return
+        failed = [r for r in steps if r.state == "failed" or (r.state == "skipped" and r.error)]
+        run.finished_at = utcnow()
+        run.progress = 100.0
+        if failed:
+            run.state = "failed"
+            run.error = {"type": "StepFailed",
+                         "message": "; ".join(f"{r.step}: {(r.error or {}).get('message')}" for r in failed)}
+            return
+        run.state = "completed"
+        scope = build_scope(run, {r.step: r for r in steps})
+        outputs = {}
+        for name, ref in self._plan(run).spec.outputs.items():
+            try:
+                outputs[name] = resolve(ref, scope)
+            except ExpressionError:
+                outputs[name] = None
+        run.outputs = outputs
+
+    def _cancel(self, run_id: str) -> list[str]:
+        with self.db.session() as session:
+            run, rows = load_run(session, run_id, lock=True)
+            if run.state not in ("queued", "running"):
+                raise Conflict(f"run {run_id} already {run.state}; nothing to cancel", field="run")
+            run.state, run.finished_at = "cancelled", utcnow()
+            run.error = {"type": "Cancelled", "message": "the run was cancelled"}
+            return _cancel_unfinished(rows)
+
+    def _reset_for_rerun(self, run_id: str) -> None:
+        with self.db.session() as session:
+            run, rows = load_run(session, run_id, lock=True)
+            if run.state not in ("failed", "cancelled"):
+                raise Conflict(f"run {run_id} is {run.state}; only failed or cancelled runs can be rerun", field="run")
+            redo = {r.step for r in rows if r.item < 0 and r.state != "completed"}
+            for row in rows:
+                if row.step not in redo:
+                    continue
+                if row.item >= 0:
+                    session.delete(row)
+                else:
+                    row.state, row.job_id, row.result, row.error = "pending", None, None, None
+                    row.progress, row.items_total, row.started_at, row.finished_at = 0.0, None, None, None
+            run.generation += 1
+            run.state, run.error, run.finished_at, run.outputs = "running", None, None, None
+
+    # -- engine side ----------------------------------------------------------------------
+    async def _dispatch(self, jobs: list[Job], cancels: list[str]) -> None:
+        for queue, task, data, options in jobs:
+            await self.broker.queue(queue).add(task, data, options)
+        for job_id in cancels:
+            try:
+                await self.broker.cancel(job_id)
+            except (Conflict, NotFound):
+                pass
+
+    async def _merge_live_progress(self, rows: list[RunStep]) -> None:
+        for row in rows:
+            if row.state in ("queued", "active") and row.job_id:
+                try:
+                    live = await self.broker.status(row.job_id)
+                except NotFound:
+                    continue
+                row.progress, row.attempts = live.progress, live.attempts
+                if live.state.value == "active":
+                    row.state = "active"
+
+    async def close(self) -> None:
+        await self.broker.close()
+
+
+def _blocks(row: RunStep) -> bool:
+    return row.state in ("failed", "cancelled") or (row.state == "skipped" and row.error is not None)
+
+
+def _strip(job: tuple) -> Job:
+    queue, task, data, options = job
+    data.pop("_job_id", None)
+    return queue, task, data, options
+
+
+def _finish_row(row: RunStep, attempts: int, result: Any, error: Any, already_described: bool = False) -> None:
+    row.attempts = attempts
+    row.finished_at = utcnow()
+    row.progress = 100.0
+    if error is None:
+        row.state, row.result, row.error = "completed", result, None
+        return
+    row.state = "failed"
+    if already_described:
+        row.error = error
+    else:
+        row.error = {"type": getattr(error, "kind", None) or type(error).__name__, "message": str(error)}
+
+
+def _cancel_unfinished(rows: list[RunStep]) -> list[str]:
+    jobs = []
+    for row in rows:
+        if row.state in FINAL_STEP_STATES:
+            continue
+        if row.state in ("queued", "active") and row.job_id:
+            jobs.append(row.job_id)
+        row.state, row.finished_at = "cancelled", utcnow()
+    return jobs
