@@ -66,13 +66,23 @@ def queue_override(**fields) -> dict:
     return base
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "engine_settings(queue={...}, **fields): tune the test settings "
+                            "(queue= overrides the enginetest queue's policy)")
+
+
 @pytest.fixture
-def settings(data_dir: Path, redis_url: str | None) -> Settings:
-    """Like the root fixture, plus the test queue; on the Redis selected by `redis_url`."""
+def settings(request, data_dir: Path, redis_url: str | None) -> Settings:
+    """Like the root fixture, plus the test queue; on the Redis selected by `redis_url`.
+
+    `@pytest.mark.engine_settings(queue={"attempts": 4}, tasks={...})` tunes it for one test.
+    """
+    marker = request.node.get_closest_marker("engine_settings")
+    tuning = dict(marker.kwargs) if marker else {}
     queues = {name: {"backoff_ms": 100} for name in Settings().policies()}
-    queues[QUEUE] = queue_override()
-    yield Settings(data_dir=data_dir, redis_url=redis_url, log_format="json", log_level="warning",
-                   shutdown_grace_s=5, queues=queues)
+    queues[QUEUE] = queue_override(**tuning.pop("queue", {}))
+    fields = {"log_format": "json", "log_level": "warning", "shutdown_grace_s": 5, **tuning}
+    yield Settings(data_dir=data_dir, redis_url=redis_url, queues=queues, **fields)
     release_embedded(Settings(data_dir=data_dir))
 
 

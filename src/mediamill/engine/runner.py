@@ -119,12 +119,14 @@ class JobRunner:
             retryable = exc.retryable if isinstance(exc, MediamillError) else not isinstance(exc, asyncio.CancelledError)
             running.final = not retryable or attempt >= max_attempts
             await run_hooks(self.hooks, "after_job", running, None, exc)
+            failure = RetryableFailure(format_failure(exc)) if retryable else UnrecoverableError(format_failure(exc))
             trace = getattr(exc, "child_trace", None) or getattr(exc, "trace", None)
             if trace:
+                # BullMQ keeps the worker-side traceback in job.stacktrace; the note adds the task
+                # process's own, where the error really happened.
+                failure.add_note(f"Traceback in the task process:\n{trace.rstrip()}")
                 await bull_job.log(trace)
-            if not retryable:
-                raise UnrecoverableError(format_failure(exc)) from exc
-            raise RetryableFailure(format_failure(exc)) from exc
+            raise failure from exc
         else:
             await progress.drain()
             running.final = True
