@@ -35,6 +35,8 @@ def inspect_asset(ctx: TaskContext, params: InspectParams) -> dict:
     stripped = None
     with decoding(kind.kind):
         facts.update(_probe(ctx, path, kind, params))
+        if facts["kind"] == "audio" and facts["mime"].startswith("video/"):  # an .m4a is an MP4 without video
+            facts["mime"] = "audio/" + facts["mime"].removeprefix("video/")
         if params.strip_gps and facts.get("gps"):
             stripped = _strip_gps(ctx, path, source, facts)
     ctx.progress(90, "store")

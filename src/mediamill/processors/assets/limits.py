@@ -10,9 +10,6 @@ def check_image_header(width: int, height: int, limits: Limits, *, frames: int =
     """Refuse decompression bombs and absurd shapes from the declared size alone."""
     if width <= 0 or height <= 0:
         raise BadInput(f"the {what} declares an empty size ({width}x{height})", field="inputs")
-    if max(width, height) > limits.max_dimension:
-        raise LimitExceeded(f"the {what} is {width}x{height}: a side exceeds max_dimension "
-                            f"({limits.max_dimension} px)", field="inputs")
     if width * height > limits.max_pixels:
         raise LimitExceeded(f"the {what} is {width}x{height} = {width * height:,} pixels, over max_pixels "
                             f"({limits.max_pixels:,}); refused before decoding", field="inputs")
@@ -20,6 +17,9 @@ def check_image_header(width: int, height: int, limits: Limits, *, frames: int =
     if ratio > limits.max_aspect_ratio:
         raise LimitExceeded(f"the {what} is {width}x{height}: aspect ratio {ratio:.0f}:1 exceeds "
                             f"max_aspect_ratio ({limits.max_aspect_ratio:g})", field="inputs")
+    if max(width, height) > limits.max_dimension:
+        raise LimitExceeded(f"the {what} is {width}x{height}: a side exceeds max_dimension "
+                            f"({limits.max_dimension} px)", field="inputs")
     if frames > limits.max_frames:
         raise LimitExceeded(f"the {what} has {frames} frames, over max_frames ({limits.max_frames})",
                             field="inputs")

@@ -1,0 +1,77 @@
+"""Bad input fails at once with BadInput (one attempt), with a clear message, and never kills the worker."""
+
+import pytest
+
+from mediamill.errors import BadInput, LimitExceeded
+from mediamill.settings import Settings
+from mediamill.testing import call_task
+
+CASES = [
+    ("empty.jpg", BadInput, "empty"),
+    ("truncated.jpg", BadInput, "premature end"),
+    ("corrupt.jpg", BadInput, "cannot decode the image"),
+    ("lying.jpg", BadInput, "text/plain"),
+    ("strip_1x100000.png", LimitExceeded, "aspect ratio"),
+    ("bomb.png", LimitExceeded, "max_pixels"),
+    ("xxe.svg", BadInput, "DTD or entities"),
+]
+
+
+@pytest.mark.parametrize(("name", "error", "message"), CASES)
+def test_thumbnail_refuses(settings, corpus, name, error, message):
+    with pytest.raises(error, match=message):
+        call_task(settings, "asset.thumbnail", {}, [corpus[name]])
+
+
+@pytest.mark.parametrize(("name", "error", "message"), [c for c in CASES if c[0] != "lying.jpg"])
+def test_inspect_refuses(settings, corpus, name, error, message):
+    with pytest.raises(error, match=message):
+        call_task(settings, "asset.inspect", {}, [corpus[name]])
+
+
+@pytest.mark.parametrize("task", ["asset.variants", "image.enhance", "image.placeholder"])
+@pytest.mark.parametrize("name", ["bomb.png", "truncated.jpg", "empty.jpg"])
+def test_other_tasks_refuse(settings, corpus, task, name):
+    with pytest.raises(BadInput):
+        call_task(settings, task, {}, [corpus[name]])
+
+
+def test_lying_extension_is_judged_by_content(settings, corpus, tmp_path):
+    # A PNG named .jpg is fine (its content decides); a text file named .jpg is reported as text.
+    renamed = tmp_path / "really-a-png.jpg"
+    renamed.write_bytes(corpus["small.png"].read_bytes())
+    result, _ = call_task(settings, "asset.thumbnail", {}, [renamed])
+    assert result["source_kind"] == "image"
+    facts, _ = call_task(settings, "asset.inspect", {}, [corpus["lying.jpg"]])
+    assert (facts["kind"], facts["mime"]) == ("text", "text/plain")
+
+
+def test_pixel_limit_is_configurable(data_dir, corpus):
+    strict = Settings(data_dir=data_dir, limits={"max_pixels": 1_000_000})
+    with pytest.raises(LimitExceeded, match="1,920,000 pixels, over max_pixels"):
+        call_task(strict, "asset.thumbnail", {}, [corpus["photo.jpg"]])
+
+
+def test_bomb_is_refused_before_decoding(settings, corpus):
+    # The bomb declares 10^10 pixels in a 74-byte file: decoding it would need 30 GB.
+    assert corpus["bomb.png"].stat().st_size < 100
+    with pytest.raises(LimitExceeded, match="10,000,000,000 pixels"):
+        call_task(settings, "asset.thumbnail", {}, [corpus["bomb.png"]])
+
+
+async def test_bad_inputs_fail_once_through_a_real_worker(client, worker, corpus):
+    async with worker(["thumbnails", "assets"]) as service:
+        handles = [await client.submit("asset.thumbnail", {}, [corpus[name]])
+                   for name in ("bomb.png", "truncated.jpg", "xxe.svg")]
+        handles.append(await client.submit("asset.inspect", {}, [corpus["empty.jpg"]]))
+        statuses = [await handle.wait(60) for handle in handles]
+        # The worker survived: a good job right after still completes.
+        good = await client.submit("asset.thumbnail", {}, [corpus["photo.jpg"]])
+        result = await good.result(60)
+        assert service.pool.child_pids()
+    for status in statuses:
+        assert status.state == "failed", status
+        assert status.attempts == 1
+        assert status.error.type in ("BadInput", "LimitExceeded") and not status.error.retryable
+    assert "max_pixels" in statuses[0].error.message
+    assert (result["width"], result["height"]) == (200, 200)

@@ -1,0 +1,137 @@
+"""asset.thumbnail: size, crop, orientation, sRGB, every input kind; hostile SVG never reaches the network."""
+
+from pathlib import Path
+
+import pytest
+
+from mediamill.errors import BadInput
+from mediamill.testing import call_task
+
+
+def _load(ctx, result, tmp_path: Path, key: str = "thumbnail"):
+    import pyvips
+
+    target = ctx.store.copy_to(result[key]["artifact"], tmp_path / "out.bin")
+    return pyvips.Image.new_from_file(str(target))
+
+
+def _is(colour, expected, tolerance=40) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=False))
+
+
+def test_default_is_a_200x200_srgb_jpeg_linked_to_its_source(settings, corpus, tmp_path):
+    result, ctx = call_task(settings, "asset.thumbnail", {}, [corpus["photo.jpg"]])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height, image.bands) == (200, 200, 3)
+    assert image.get("vips-loader").startswith("jpeg") and image.interpretation == "srgb"
+    assert result["thumbnail"]["mime"] == "image/jpeg"
+    assert ctx.store.stat(result["thumbnail"]["artifact"]).source == ctx.inputs[0].id
+
+
+def test_crop_none_fits_inside_and_centre_crops_exactly(settings, corpus, tmp_path):
+    fitted, ctx = call_task(settings, "asset.thumbnail", {"crop": "none"}, [corpus["photo.jpg"]])
+    assert (fitted["width"], fitted["height"]) == (200, 150)
+    centred, ctx = call_task(settings, "asset.thumbnail", {"crop": "centre", "width": 120, "height": 300},
+                             [corpus["photo.jpg"]])
+    assert (centred["width"], centred["height"]) == (120, 300)
+
+
+def test_exif_orientation_is_applied(settings, corpus, tmp_path):
+    # Given pixels stored red-left/blue-right with orientation 6 (display turned 90 degrees clockwise)
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none"}, [corpus["exif_rotated.jpg"]])
+    image = _load(ctx, result, tmp_path)
+    # Then the thumbnail is portrait with red on top and blue at the bottom
+    assert (image.width, image.height) == (133, 200)
+    assert _is(image(66, 10), (220, 30, 30)) and _is(image(66, 190), (30, 30, 220))
+
+
+def test_cmyk_becomes_srgb(settings, corpus, tmp_path):
+    result, ctx = call_task(settings, "asset.thumbnail", {}, [corpus["cmyk.jpg"]])
+    image = _load(ctx, result, tmp_path)
+    assert image.bands == 3 and image.interpretation == "srgb"
+    red, green, blue = image(100, 100)
+    assert red > 180 and green < 90 and blue < 90  # C=0 M=90% Y=90% K=0 is a strong red
+
+
+def test_16_bit_png_with_alpha(settings, corpus, tmp_path):
+    as_png, ctx = call_task(settings, "asset.thumbnail", {"format": "png"}, [corpus["rgb16_alpha.png"]])
+    image = _load(ctx, as_png, tmp_path)
+    assert image.format == "uchar" and image.bands == 4 and image.interpretation == "srgb"
+    as_jpeg, ctx = call_task(settings, "asset.thumbnail", {}, [corpus["rgb16_alpha.png"]])
+    assert _load(ctx, as_jpeg, tmp_path).bands == 3  # alpha flattened onto white
+
+
+def test_animated_gif_uses_its_first_frame(settings, corpus, tmp_path):
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none", "upscale": True}, [corpus["animated.gif"]])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height) == (200, 133)
+    assert _is(image(100, 60), (220, 30, 30))
+
+
+@pytest.mark.parametrize("name", ["photo.webp", "photo.tif", "photo.avif", "small.png"])
+def test_other_image_formats(settings, corpus, tmp_path, name):
+    result, ctx = call_task(settings, "asset.thumbnail", {"width": 100, "height": 100}, [corpus[name]])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height) == ((100, 90) if name == "small.png" else (100, 100))  # never enlarged
+
+
+@pytest.mark.parametrize("fmt", ["png", "webp", "avif"])
+def test_output_formats(settings, corpus, tmp_path, fmt):
+    result, ctx = call_task(settings, "asset.thumbnail", {"format": fmt}, [corpus["photo.jpg"]])
+    image = _load(ctx, result, tmp_path)
+    assert image.get("vips-loader").startswith({"png": "png", "webp": "webp", "avif": "heif"}[fmt])
+    assert (image.width, image.height) == (200, 200)
+
+
+def test_svg_is_rasterized_at_the_target_size(settings, corpus, tmp_path):
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none", "width": 800, "height": 800,
+                                                           "upscale": True}, [corpus["logo.svg"]])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height) == (800, 400)
+    assert _is(image(200, 200), (220, 30, 30), 10) and _is(image(600, 200), (30, 30, 220), 10)
+
+
+@pytest.mark.parametrize("template", [
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="{url}" width="10" height="10"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
+    '<image xlink:href="{url}" width="10" height="10"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" '
+    'style="fill: url({url})"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>@import url({url});</style></svg>',
+    '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY remote SYSTEM "{url}">]>'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&remote;</text></svg>',
+])
+def test_hostile_svg_is_refused_without_any_request(settings, tmp_path, spy_server, template):
+    url = f"http://127.0.0.1:{spy_server.server_address[1]}/tracker.png"
+    svg = tmp_path / "hostile.svg"
+    svg.write_text(template.format(url=url))
+    with pytest.raises(BadInput, match="SVG"):
+        call_task(settings, "asset.thumbnail", {}, [svg])
+    with pytest.raises(BadInput, match="SVG"):
+        call_task(settings, "asset.inspect", {}, [svg])
+    assert spy_server.requests == []
+
+
+def test_libvips_itself_does_not_fetch_remote_images(spy_server):
+    # Defence in depth: even without our check, rendering from a buffer makes no request.
+    import pyvips
+
+    url = f"http://127.0.0.1:{spy_server.server_address[1]}/x.png"
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="{url}" width="10" height="10"/></svg>'
+    pyvips.Image.svgload_buffer(svg.encode()).avg()
+    assert spy_server.requests == []
+
+
+def test_video_thumbnail_skips_the_black_opening(settings, corpus, tmp_path):
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none"}, [corpus["video.mp4"]])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height) == (200, 150) and result["source_kind"] == "video"
+    assert image.avg() > 60 and image.deviate() > 20  # a real picture, not a black frame
+
+
+def test_pdf_thumbnail_is_its_first_page(settings, corpus, tmp_path):
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none", "width": 300, "height": 300},
+                            [corpus["doc.pdf"]])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height) == (232, 300)  # US Letter is 612x792 points
+    assert image.avg() > 200 and image.min() < 100  # white paper with dark text
