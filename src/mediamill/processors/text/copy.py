@@ -1,0 +1,99 @@
+"""text.copy: platform-ready marketing copy, a video headline and a voice-over script from product info."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mediamill.processors.text import offline_copy, prompts
+from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, put_text, speaking_seconds
+from mediamill.processors.text.fit import fit_post, shorten
+from mediamill.processors.text.models import CopyAnswer
+from mediamill.processors.text.platforms import DEFAULT_PLATFORMS, PLATFORMS, resolve
+from mediamill.processors.text.product import ProductInfo, gather
+from mediamill.providers.llm import LLMProvider, generate_json, select_provider
+from mediamill.tasks import TaskContext, task
+
+HEADLINE_CHARS = 60
+SCRIPT_SENTENCES = 4
+
+
+class CopyParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product: ProductInfo = Field(..., description="what to write about")
+    platforms: list[str] = Field(default_factory=lambda: list(DEFAULT_PLATFORMS), min_length=1, max_length=10,
+                                 description=f"any of {', '.join(PLATFORMS)} (x = twitter)")
+    variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
+    provider: ProviderChoice = Field("auto", description="'offline' forces the rule-based writer even with keys set")
+
+    @field_validator("platforms")
+    @classmethod
+    def _known_platforms(cls, names: list[str]) -> list[str]:
+        resolved: list[str] = []
+        for name in names:
+            platform = resolve(name)
+            if platform is None:
+                raise ValueError(f"unknown platform {name!r}; known: {', '.join(PLATFORMS)} (or x)")
+            if platform.name not in resolved:
+                resolved.append(platform.name)
+        return resolved
+
+
+@task("text.copy", queue="text", inputs=(0, 0))
+async def write_copy(ctx: TaskContext, params: CopyParams) -> dict:
+    """Per-platform hook, body, call to action and hashtags within each platform's limits, plus a headline
+    and a 2-4 sentence voice-over script (copy.json and script.txt artifacts)."""
+    check_chars(ctx, params.product.text_size(), "params.product")
+    facts = gather(params.product)
+    ctx.progress(5, "writing")
+    async with select_provider(force_offline=params.provider == "offline") as llm:
+        if llm.offline:
+            written = offline_copy_result(facts, params)
+        else:
+            written = await llm_copy_result(llm, params)
+        result = {**llm.describe(), "product": params.product.name, **written,
+                  "keywords": facts.keywords[:10]}
+    result["script_words"] = len(result["script"].split())
+    result["script_seconds"] = speaking_seconds(result["script"])
+    ctx.check()
+    ctx.progress(90, "storing")
+    copy_file = await put_json(ctx, result, "copy.json")
+    script_file = await put_text(ctx, result["script"] + "\n", "script.txt")
+    ctx.progress(100, "done")
+    return {**result, "copy_file": copy_file, "script_file": script_file}
+
+
+def offline_copy_result(facts, params: CopyParams) -> dict:
+    return {
+        "headline": offline_copy.headline(facts, params.variant, HEADLINE_CHARS),
+        "script": offline_copy.script(facts, params.variant),
+        "platforms": {name: offline_copy.write_platform(facts, PLATFORMS[name], params.variant).model_dump()
+                      for name in params.platforms},
+    }
+
+
+async def llm_copy_result(llm: LLMProvider, params: CopyParams) -> dict:
+    limits = {name: PLATFORMS[name].__dict__ for name in params.platforms}
+
+    def every_platform(answer: CopyAnswer) -> None:
+        missing = [name for name in params.platforms if name not in answer.platforms]
+        if missing:
+            raise ValueError(f"platforms missing from the answer: {', '.join(missing)}")
+
+    answer = await generate_json(
+        llm, system=prompts.SYSTEM_COPY, prompt=prompts.copy_prompt(params.product.model_dump(exclude_none=True), limits),
+        answer=CopyAnswer, check=every_platform)
+    platforms = {}
+    for name in params.platforms:
+        post, platform = answer.platforms[name], PLATFORMS[name]
+        tags = [t if t.startswith("#") else f"#{t}" for t in (re.sub(r"\s+", "", t) for t in post.hashtags) if t.strip("#")]
+        # Models miscount characters: the same fitting as the offline writer enforces the limit.
+        body = [part for part in post.body.split("\n\n") if part.strip()]
+        platforms[name] = fit_post(platform, post.hook.strip(), body, post.cta.strip(), tags).model_dump()
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(answer.script.split()))
+    return {
+        "headline": shorten(answer.headline.strip(), PLATFORMS["facebook"], HEADLINE_CHARS),
+        "script": " ".join(sentences[:SCRIPT_SENTENCES]),
+        "platforms": platforms,
+    }
