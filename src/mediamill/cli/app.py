@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mediamill.cli.output import emit_json, fail, table
+from mediamill.cli.output import console, emit_json, fail, table
 from mediamill.errors import BadInput, MediamillError
 from mediamill.settings import Settings, get_settings
 
@@ -181,6 +181,88 @@ def tasks(as_json: JsonOpt = False) -> None:
         return
     table("tasks", ["task", "queue", "isolation", "description"],
           [[s.name, s.queue, s.isolation, s.description.splitlines()[0] if s.description else ""] for s in specs])
+
+
+# -- pipelines ----------------------------------------------------------------------------
+@app.command()
+def run(
+    pipeline: Annotated[str, typer.Argument(help="pipeline name, see `mediamill pipelines`")],
+    input: Annotated[list[str] | None, typer.Option("--input", "-i", help="[name=]file (or text/URL)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", "-s", help="param or text input: key=value")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write output files here")] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="start the run and return its id")] = False,
+    timeout: Annotated[float | None, typer.Option(help="give up waiting after this many seconds")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a pipeline: one progress bar per step, then the outputs (files with --out)."""
+    from mediamill.cli.pipelines import run_command
+
+    _run(run_command(_settings(), pipeline, input or [], parse_assignments(set_ or [], "--set"), out=out,
+                     wait=not no_wait, as_json=as_json, timeout=timeout))
+
+
+@app.command()
+def runs(
+    run_id: Annotated[str | None, typer.Argument(help="show one run in detail")] = None,
+    limit: Annotated[int, typer.Option(help="how many recent runs")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recent pipeline runs, or one run with its steps."""
+    from mediamill.cli.pipelines import run_status_command
+    from mediamill.pipelines.service import recent_runs
+
+    settings = _settings()
+    if run_id:
+        _run(run_status_command(settings, run_id, as_json))
+        return
+    rows = recent_runs(settings, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    table("runs", ["id", "pipeline", "state", "created", "error"],
+          [[r["id"], r["pipeline"], r["state"], f"{r['created_at']:%Y-%m-%d %H:%M:%S}", r["error"] or ""]
+           for r in rows])
+
+
+@app.command("cancel-run")
+def cancel_run(run_id: str, as_json: JsonOpt = False) -> None:
+    """Cancel a pipeline run: pending steps never start, active ones are stopped."""
+    from mediamill.cli.pipelines import control_command
+
+    _run(control_command(_settings(), run_id, "cancel", as_json))
+
+
+@app.command()
+def rerun(run_id: str, as_json: JsonOpt = False) -> None:
+    """Restart a failed or cancelled run from its unfinished steps, reusing completed outputs."""
+    from mediamill.cli.pipelines import control_command
+
+    _run(control_command(_settings(), run_id, "rerun", as_json))
+
+
+@app.command()
+def pipelines(as_json: JsonOpt = False) -> None:
+    """The pipeline catalog, with what each needs and whether its tasks are installed."""
+    from mediamill.pipelines.catalog import load_catalog
+
+    entries = load_catalog(_settings())
+    if as_json:
+        emit_json([entry.describe() for entry in entries.values()])
+        return
+    table("pipelines", ["name", "source", "available", "steps", "description"],
+          [[e.spec.name, e.source, "yes" if e.available else f"no: {', '.join(e.missing_tasks) or e.problem}",
+            " -> ".join(e.spec.steps), e.spec.description] for e in entries.values()])
+
+
+@app.command("register-pipeline")
+def register_pipeline(path: Path, as_json: JsonOpt = False) -> None:
+    """Validate a YAML/JSON pipeline spec and store it in the database."""
+    from mediamill.pipelines.catalog import register_pipeline as register
+
+    if not path.is_file():
+        raise BadInput(f"no such file: {path}", field="path")
+    spec = register(_settings(), path.read_text())
+    emit_json({"name": spec.name, "registered": True}) if as_json else console.print(f"registered {spec.name}")
 
 
 def main() -> None:
