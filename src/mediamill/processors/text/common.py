@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Literal
 
-from mediamill.errors import LimitExceeded
+from mediamill.errors import BadInput, LimitExceeded
 from mediamill.storage.artifact import Artifact
 from mediamill.tasks import TaskContext
 
@@ -33,3 +33,27 @@ async def put_text(ctx: TaskContext, text: str, name: str, mime: str = "text/pla
 
 def speaking_seconds(text: str) -> float:
     return round(len(text.split()) / WORDS_PER_SECOND, 1)
+
+
+def read_text_input(ctx: TaskContext, artifact: Artifact) -> str:
+    """The UTF-8 text of a text or JSON input, within the text limit."""
+    if not (artifact.mime.startswith("text/") or artifact.mime == "application/json"):
+        raise BadInput(f"input {artifact.name or artifact.id} is {artifact.mime}, not text or JSON", field="inputs")
+    check_chars(ctx, artifact.size, "inputs")  # bytes >= characters: a cheap bound before reading
+    with ctx.open(artifact) as reader:
+        raw = reader.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"input {artifact.name or artifact.id} is not UTF-8 text", field="inputs") from None
+
+
+def read_json_input(ctx: TaskContext, artifact: Artifact) -> dict:
+    text = read_text_input(ctx, artifact)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise BadInput(f"input {artifact.name or artifact.id} is not valid JSON", field="inputs") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"input {artifact.name or artifact.id} must hold a JSON object", field="inputs")
+    return data
