@@ -21,14 +21,18 @@ def normalise(token: str) -> str:
 
 
 def script_tokens(script: str) -> list[str]:
-    """The script's words; punctuation-only tokens ("—", "…") stick to the word before them."""
+    """The script's words; punctuation-only tokens ("—", "…") stick to a neighbouring word."""
     tokens: list[str] = []
+    leading = ""
     for token in script.split():
-        if normalise(token) or not tokens:
-            tokens.append(token)
-        else:
+        if normalise(token):
+            tokens.append(f"{leading}{token}")
+            leading = ""
+        elif tokens:
             tokens[-1] = f"{tokens[-1]} {token}"
-    return [token for token in tokens if normalise(token)]
+        else:
+            leading = f"{leading}{token} "
+    return tokens
 
 
 def align_to_script(words: list[dict], script: str, duration: float) -> list[dict]:

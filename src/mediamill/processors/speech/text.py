@@ -67,6 +67,8 @@ def speakable(text: str) -> str:
         category = unicodedata.category(char)
         if category in ("So", "Cs", "Co", "Cn") or (category == "Cc" and char not in "\n\t"):
             continue  # emoji and other symbols are skipped, not spelled out as "grinning face"
+        if "\U0001f3fb" <= char <= "\U0001f3ff":  # emoji skin-tone modifiers
+            continue
         if category in ("Mn", "Cf") and char in "\ufe0f\u200d":
             continue
         kept.append(char)

@@ -1,0 +1,66 @@
+"""Speech test media helpers (imported by the tests; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(np.clip(samples * 32767, -32768, 32767).astype("<i2").tobytes())
+    return path
+
+
+def make_video(path: Path, audio: Path | None, seconds: float = 2.0) -> Path:
+    """An H.264 MP4 (64x64, moving gradient), with the audio file's sound as AAC when given."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=25)
+        video.width = video.height = 64
+        video.pix_fmt = "yuv420p"
+        sound = out.add_stream("aac", rate=16_000, layout="mono") if audio else None
+        frames = int(seconds * 25)
+        for index in range(frames):
+            pixels = np.full((64, 64, 3), (index * 5) % 255, dtype=np.uint8)
+            out.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        out.mux(video.encode(None))
+        if sound is not None:
+            resampler = av.AudioResampler(format="fltp", layout="mono", rate=16_000, frame_size=1024)
+            with av.open(str(audio)) as source:
+                for frame in source.decode(audio=0):
+                    frame.pts = None
+                    for chunk in resampler.resample(frame):
+                        out.mux(sound.encode(chunk))
+            for chunk in resampler.resample(None):
+                out.mux(sound.encode(chunk))
+            out.mux(sound.encode(None))
+    return path
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path)) as wav:
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768
+        return data, wav.getframerate()
+
+
+def ffmpeg_loudness(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) measured by FFmpeg's ebur128 filter: an
+    independent check of our own meter."""
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+
+    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path),
+                          "-af", "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True, check=True)
+    summary = run.stderr[run.stderr.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return integrated, peak
