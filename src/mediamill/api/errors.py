@@ -1,0 +1,60 @@
+"""The one place errors become HTTP answers: mediamill errors, validation errors, HTTP errors, bugs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from mediamill.errors import MediamillError
+from mediamill.logs import get_logger
+
+log = get_logger("mediamill.api")
+_HTTP_NAMES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+               405: "MethodNotAllowed", 406: "NotAcceptable", 413: "LimitExceeded", 415: "UnsupportedMediaType"}
+
+
+def _location(loc: tuple) -> str:
+    # ("body", "params", "size") -> "params.size"; the "body"/"query" prefix says little to a user.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+async def mediamill_error(request: Request, exc: MediamillError) -> JSONResponse:
+    status = exc.status_code if 400 <= exc.status_code < 600 else 500
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(exc.public(), status_code=status, headers=headers or None)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    parts = [f"{_location(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in errors[:8]]
+    body = {"error": "ValidationError", "message": "; ".join(parts) or "invalid request",
+            "field": _location(tuple(errors[0].get("loc", ()))) if errors else None}
+    return JSONResponse(body, status_code=422)
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path} (see /docs)"
+    return JSONResponse({"error": name, "message": message}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path, error=str(exc))
+    return JSONResponse({"error": "InternalError", "message": "an unexpected error happened; it was logged"},
+                        status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(MediamillError, mediamill_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

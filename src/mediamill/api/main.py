@@ -1,0 +1,63 @@
+"""The FastAPI application: routers, the error handlers, and the services opened for its lifetime."""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import FastAPI
+
+from mediamill import __version__
+from mediamill.api import errors
+from mediamill.api.models import SubmitJob
+from mediamill.api.routes import artifacts, health, jobs, queues, tasks
+from mediamill.services.context import Services
+from mediamill.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, loopback_only: bool = True) -> FastAPI:
+    """`loopback_only`: the server listens on loopback only (then, with no API keys, callers need none)."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.services = await Services.open(settings)
+        try:
+            yield
+        finally:
+            await app.state.services.close()
+
+    app = FastAPI(title="mediamill", version=__version__, lifespan=lifespan,
+                  description="Background media and content jobs: submit, watch, download.")
+    app.state.settings = settings
+    app.state.loopback_only = loopback_only
+    errors.install(app)
+    for module in (jobs, artifacts, tasks, queues, health):
+        app.include_router(module.router)
+    _finish_schema(app)
+    return app
+
+
+def _finish_schema(app: FastAPI) -> None:
+    """Two fixes to the generated OpenAPI: POST /v1/jobs parses its body itself (its JSON model goes
+    into the components), and 422 answers have our Problem shape, not FastAPI's default."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            model = SubmitJob.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(model.pop("$defs", {}))
+            components["SubmitJob"] = model
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.pop(name, None)
+            problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    if "422" in operation.get("responses", {}):
+                        operation["responses"]["422"] = {"description": "Invalid input (the message names the "
+                                                                        "field)", "content": problem}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -1,0 +1,78 @@
+"""/v1/artifacts: upload (streamed to storage), describe with a signed link, download (ranges)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
+from mediamill.api.downloads import download_response
+from mediamill.api.models import ArtifactView
+from mediamill.api.routes import problems
+from mediamill.api.uploads import UploadedFile, media_type, read_multipart, read_raw
+from mediamill.errors import BadInput
+from mediamill.services import artifacts as artifact_service
+
+router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"])
+
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+}}}
+
+
+@router.post("", status_code=201, response_model=ArtifactView, openapi_extra=UPLOAD_BODY,
+             responses=problems(401, 403, 413, 422))
+async def upload_artifact(request: Request, services: ServicesDep, key: SubmitKey,
+                          name: Annotated[str | None, Query(max_length=255, description="file name (raw bodies)")] = None,
+                          ) -> JSONResponse:
+    """Store one file: multipart field `file`, or the raw body. The MIME type comes from the content."""
+    limit = services.settings.limits.max_upload_bytes
+    tmp = services.settings.resolved_data_dir / "tmp" / "uploads"
+    if media_type(request) == "multipart/form-data":
+        form = await read_multipart(request, tmp, limit)
+        if len(form.files) != 1:
+            form.cleanup()
+            raise BadInput(f"send exactly one file (multipart field 'file'), got {len(form.files)}", field="file")
+        upload: UploadedFile = form.files[0]
+    else:
+        upload = await read_raw(request, tmp, limit, name)
+    try:
+        artifact = await asyncio.to_thread(artifact_service.store_upload, services, upload.path,
+                                           name or upload.filename)
+    finally:
+        upload.path.unlink(missing_ok=True)
+    view = artifact_service.artifact_view(services, artifact)
+    return JSONResponse(ArtifactView.model_validate(view).model_dump(mode="json"), status_code=201,
+                        headers={"Location": f"{services.settings.base_url}/v1/artifacts/{artifact.id}"})
+
+
+@router.get("/{artifact_id}", response_model=ArtifactView, responses=problems(401, 403, 404))
+async def get_artifact(artifact_id: str, services: ServicesDep, key: ReadKey) -> dict:
+    """The artifact's record and a signed download link (valid one hour, never past the artifact's expiry)."""
+    artifact = await asyncio.to_thread(artifact_service.get_artifact, services, artifact_id)
+    return artifact_service.artifact_view(services, artifact)
+
+
+DOWNLOAD_RESPONSES = {200: {"content": {"application/octet-stream": {}}, "description": "the bytes"},
+                      206: {"description": "one byte range"}, **problems(403, 404, 416, 422)}
+
+
+@router.get("/{artifact_id}/download", responses=DOWNLOAD_RESPONSES)
+async def download_artifact(artifact_id: str, request: Request, services: ServicesDep,
+                            exp: Annotated[int | None, Query(description="expiry, Unix seconds")] = None,
+                            sig: Annotated[str | None, Query(max_length=128, description="HMAC signature")] = None,
+                            ) -> Response:
+    """The bytes, for a signed link (no API key needed). Supports `Range: bytes=...` for seeking."""
+    artifact, reader = await asyncio.to_thread(artifact_service.open_download, services, artifact_id, exp, sig)
+    return download_response(artifact, reader, request.headers.get("range"), request.method)
+
+
+@router.head("/{artifact_id}/download", include_in_schema=False)
+async def download_artifact_head(artifact_id: str, request: Request, services: ServicesDep,
+                                 exp: int | None = None, sig: str | None = None) -> Response:
+    return await download_artifact(artifact_id, request, services, exp, sig)

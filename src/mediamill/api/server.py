@@ -1,0 +1,43 @@
+"""Serving the API with uvicorn, and the rule that keeps a keyless API on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import uvicorn
+
+from mediamill.api.auth import is_loopback
+from mediamill.api.main import create_app
+from mediamill.errors import ConfigError
+from mediamill.settings import Settings
+
+
+def check_bind(settings: Settings, host: str) -> bool:
+    """True when `host` is loopback. Refuses (ConfigError) a wider bind while no API key exists."""
+    from mediamill.db import open_database
+    from mediamill.services.keys import keys_exist
+
+    if is_loopback(host):
+        return True
+    if not keys_exist(open_database(settings)):
+        raise ConfigError(
+            f"refusing to serve the API on {host}: no API key exists, so anyone who can reach it could "
+            "submit jobs. Create one first (`mediamill keys create --name app --scopes submit,read`) "
+            "or bind to 127.0.0.1."
+        )
+    return False
+
+
+def build_server(settings: Settings, host: str | None = None, port: int | None = None) -> uvicorn.Server:
+    host = host or settings.api_host
+    port = settings.api_port if port is None else port
+    loopback = check_bind(settings, host)
+    app = create_app(settings, loopback_only=loopback)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            lifespan="on", proxy_headers=False, server_header=False)
+    return uvicorn.Server(config)
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Run the API until interrupted (blocking)."""
+    asyncio.run(build_server(settings, host, port).serve())

@@ -1,0 +1,86 @@
+"""RecordsMiddleware: each job's state, progress, attempts, result and error go to the jobs table.
+
+Writes go through a RecordWriter (batched in a thread), so recording costs the job loop a dict update.
+A job submitted by another producer (Python client, Node) gets its row on first sight here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from mediamill.engine.jobs import _ts, format_failure, parse_failure
+from mediamill.engine.middleware import Middleware, RunningJob
+from mediamill.engine.wire import artifact_refs
+from mediamill.errors import Cancelled
+from mediamill.records.writer import RecordWriter
+from mediamill.settings import Settings
+from mediamill.storage.artifact import Artifact
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def identity(job: RunningJob) -> dict:
+    """Columns written only when the row is created (ignored by updates)."""
+    data = job.data
+    return {
+        "queue": job.info.queue, "task": job.info.task, "run": data.run, "step": data.step,
+        "params": data.params, "inputs": [ref.model_dump(exclude_none=True) for ref in data.inputs],
+        "notify_url": data.notify_url, "created_at": _ts(job.bull_job.timestamp) or _now(),
+    }
+
+
+def artifacts_in(result: Any, job_id: str) -> list[Artifact]:
+    made = []
+    for ref in artifact_refs(result):
+        made.append(Artifact(id=ref["artifact"], sha256=ref["sha256"], size=ref.get("size") or 0,
+                             mime=ref.get("mime") or "application/octet-stream", name=ref.get("name"),
+                             expires_at=ref.get("expiresAt"), job=job_id))
+    return made
+
+
+class RecordsMiddleware(Middleware):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.writer: RecordWriter | None = None
+
+    async def on_worker_start(self, worker: Any) -> None:
+        from mediamill.db import open_database
+
+        # Opening migrates the schema to head (once per process); a thread keeps the loop free.
+        database = await asyncio.to_thread(open_database, self.settings)
+        self.writer = RecordWriter(database)
+        self.writer.start()
+
+    async def on_worker_stop(self, worker: Any) -> None:
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.stop)
+            self.writer = None
+
+    def _write(self, job: RunningJob, **fields: Any) -> None:
+        if self.writer is not None:
+            self.writer.job(job.info.job_id, **identity(job), attempts=job.info.attempt,
+                            max_attempts=job.max_attempts, **fields)
+
+    async def before_job(self, job: RunningJob) -> None:
+        self._write(job, state="active", progress=0.0, current_step=None, started_at=_now(), finished_at=None)
+
+    async def on_progress(self, job: RunningJob, percent: float, step: str | None) -> None:
+        self._write(job, progress=float(percent), current_step=step)
+
+    async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
+        if error is None:
+            self._write(job, state="completed", progress=100.0, result=result, error=None, finished_at=_now())
+            if self.writer is not None:
+                self.writer.artifacts(artifacts_in(result, job.info.job_id))
+            return
+        failure = parse_failure(format_failure(error))
+        details = failure.model_dump() if failure else {"type": type(error).__name__, "message": str(error)}
+        if not job.final:
+            self._write(job, state="delayed", error=details)
+            return
+        state = "cancelled" if isinstance(error, Cancelled) or details.get("type") == "Cancelled" else "failed"
+        self._write(job, state=state, error=details, finished_at=_now())

@@ -1,0 +1,100 @@
+"""A background thread that coalesces record writes and flushes them every ~150 ms in one transaction.
+
+Why a thread: the worker's event loop renews BullMQ locks and must never wait on a database;
+why batching: one transaction per job event would cap job throughput at the database's commit rate.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from mediamill.db.session import Database
+from mediamill.logs import get_logger
+from mediamill.storage.artifact import Artifact
+
+log = get_logger("mediamill.records")
+
+FLUSH_INTERVAL_S = 0.15
+# A database outage must not grow memory without bound: past this, the oldest pending rows are dropped.
+MAX_PENDING = 50_000
+
+
+class RecordWriter:
+    def __init__(self, database: Database, interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self.database = database
+        self.interval_s = interval_s
+        self._jobs: dict[str, dict] = {}
+        self._artifacts: dict[str, Artifact] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.flushes = 0
+
+    # -- producers (called on the event loop: O(1), no I/O) -----------------------------------
+    def job(self, job_id: str, **fields: Any) -> None:
+        """Merge changed columns into the pending row of this job (later values win)."""
+        with self._lock:
+            row = self._jobs.get(job_id)
+            if row is None:
+                if len(self._jobs) >= MAX_PENDING:
+                    self._jobs.pop(next(iter(self._jobs)))
+                self._jobs[job_id] = {"id": job_id, **fields}
+            else:
+                row.update(fields)
+
+    def artifacts(self, artifacts: list[Artifact]) -> None:
+        with self._lock:
+            for artifact in artifacts:
+                self._artifacts[artifact.id] = artifact
+
+    # -- the flusher thread --------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="mediamill-records", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Flush what is pending and stop the thread (blocking: call it from a thread)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> int:
+        """Write everything pending in one transaction; returns the number of job rows written."""
+        from mediamill.db.repositories import artifacts as artifact_records
+        from mediamill.db.repositories import jobs as job_records
+
+        with self._lock:
+            rows, self._jobs = list(self._jobs.values()), {}
+            made, self._artifacts = list(self._artifacts.values()), {}
+        if not rows and not made:
+            return 0
+        try:
+            with self.database.session() as session:
+                job_records.upsert_many(session, rows)
+                artifact_records.record(session, made)
+        except Exception as exc:  # noqa: BLE001 - keep the rows and try again next time
+            log.warning("record flush failed; will retry", error=str(exc), rows=len(rows))
+            self._requeue(rows, made)
+            return 0
+        self.flushes += 1
+        return len(rows)
+
+    def _requeue(self, rows: list[dict], made: list[Artifact]) -> None:
+        with self._lock:
+            for row in rows:
+                newer = self._jobs.get(row["id"])
+                self._jobs[row["id"]] = {**row, **newer} if newer else row
+            for artifact in made:
+                self._artifacts.setdefault(artifact.id, artifact)

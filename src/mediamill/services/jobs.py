@@ -1,0 +1,166 @@
+"""Job use cases: submit (and record), read (live BullMQ state merged with the record), cancel, retry, list."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from mediamill.db.models.jobs import FINAL_STATES, JobRecord
+from mediamill.db.repositories import jobs as job_records
+from mediamill.engine.jobs import JobState, JobStatus
+from mediamill.errors import BadInput, Conflict, NotFound
+from mediamill.services.context import Services
+from mediamill.services.links import with_download_links
+from mediamill.services.validation import check_public_url
+
+# BullMQ's names for "not picked up yet" all read as "queued" outside the engine.
+_PUBLIC_STATE = {JobState.waiting: "queued", JobState.prioritized: "queued"}
+
+
+def public_state(state: JobState | str) -> str:
+    state = JobState(state) if state in JobState._value2member_map_ else state
+    return _PUBLIC_STATE.get(state, str(getattr(state, "value", state)))
+
+
+def _url_inputs(inputs: list | None) -> list[str]:
+    urls = []
+    for item in inputs or []:
+        if isinstance(item, dict) and isinstance(item.get("url"), str):
+            urls.append(item["url"])
+        elif isinstance(item, str) and "://" in item:
+            urls.append(item)
+    return urls
+
+
+async def submit_job(services: Services, task: str, params: dict | None = None, inputs: list | None = None, *,
+                     notify_url: str | None = None, priority: int | None = None) -> dict:
+    """Validate, enqueue, record (state queued); returns the job's view."""
+    limits = services.settings.limits
+    if notify_url is not None:
+        await asyncio.to_thread(check_public_url, notify_url, limits, "notify_url")
+    for url in _url_inputs(inputs):
+        await asyncio.to_thread(check_public_url, url, limits, "inputs")
+    try:
+        status = await services.broker.submit(task, params, inputs, notify_url=notify_url, priority=priority)
+    except NotFound as exc:
+        if exc.field == "task":  # an unknown task in a request body is bad input, not a missing resource
+            raise BadInput(exc.message, field="task") from None
+        raise
+    row = {"id": status.id, "queue": status.queue, "task": task, "state": "queued", "attempts": 0,
+           "max_attempts": status.max_attempts, "params": params or {}, "inputs": _plain_inputs(inputs),
+           "notify_url": notify_url, "created_at": datetime.now(UTC)}
+    await asyncio.to_thread(_record_submitted, services, row)
+    return _view_from_status(services, status, None)
+
+
+def _plain_inputs(inputs: list | None) -> list:
+    plain = []
+    for item in inputs or []:
+        if isinstance(item, str):
+            plain.append({"url": item} if "://" in item else {"artifact": item})
+        elif hasattr(item, "id"):  # an Artifact
+            plain.append({"artifact": item.id})
+        else:
+            plain.append(item)
+    return plain
+
+
+def _record_submitted(services: Services, row: dict) -> None:
+    with services.database.session() as session:
+        job_records.create_if_absent(session, row)
+
+
+def _load_record(services: Services, job_id: str) -> JobRecord | None:
+    with services.database.session() as session:
+        return job_records.get(session, job_id)
+
+
+async def get_job(services: Services, job_id: str) -> dict:
+    """The live BullMQ status when BullMQ still has the job, completed by the record; else the record."""
+    _check_id(job_id)
+    record = await asyncio.to_thread(_load_record, services, job_id)
+    try:
+        status = await services.broker.status(job_id, record.queue if record else None)
+    except NotFound:
+        status = None
+    if status is None and record is None:
+        raise NotFound(f"no job {job_id!r} (unknown, or removed by the retention policy)", field="job")
+    if status is None:
+        return _view_from_record(services, record)
+    return _view_from_status(services, status, record)
+
+
+def _check_id(job_id: str) -> None:
+    if not job_id or len(job_id) > 128 or not job_id.replace("_", "").replace("-", "").isalnum():
+        raise NotFound(f"no job {job_id[:80]!r}", field="job")
+
+
+def _links(services: Services, job_id: str) -> dict:
+    base = f"{services.settings.base_url}/v1/jobs/{job_id}"
+    return {"self": base, "events": f"{base}/events"}
+
+
+def _view_from_status(services: Services, status: JobStatus, record: JobRecord | None) -> dict:
+    return {
+        "id": status.id, "task": status.task, "queue": status.queue, "status": public_state(status.state),
+        "progress": status.progress, "step": status.step, "attempts": status.attempts,
+        "max_attempts": status.max_attempts, "params": status.params,
+        "inputs": record.inputs if record else [], "notify_url": record.notify_url if record else None,
+        "result": with_download_links(services.settings, status.result),
+        "error": status.error.model_dump() if status.error else None, "run": status.run,
+        "created_at": status.created_at or (record.created_at if record else None),
+        "started_at": status.started_at, "finished_at": status.finished_at,
+        "links": _links(services, status.id),
+    }
+
+
+def _view_from_record(services: Services, record: JobRecord) -> dict:
+    return {
+        "id": record.id, "task": record.task, "queue": record.queue, "status": record.state,
+        "progress": record.progress, "step": record.current_step, "attempts": record.attempts,
+        "max_attempts": record.max_attempts, "params": record.params, "inputs": record.inputs,
+        "notify_url": record.notify_url, "result": with_download_links(services.settings, record.result),
+        "error": record.error, "run": record.run, "created_at": record.created_at,
+        "started_at": record.started_at, "finished_at": record.finished_at, "links": _links(services, record.id),
+    }
+
+
+async def cancel_job(services: Services, job_id: str) -> dict:
+    """Cancel a queued, delayed or running job (a running one stops at its next check)."""
+    _check_id(job_id)
+    try:
+        status = await services.broker.cancel(job_id)
+    except NotFound:
+        record = await asyncio.to_thread(_load_record, services, job_id)
+        if record is None:
+            raise
+        raise Conflict(f"job {job_id} already {record.state}; nothing to cancel", field="job") from None
+    if status.state != JobState.active:
+        await asyncio.to_thread(_set, services, job_id, state="cancelled", finished_at=datetime.now(UTC))
+    return await get_job(services, job_id)
+
+
+async def retry_job(services: Services, job_id: str) -> dict:
+    """Run a failed (or cancelled) job again."""
+    _check_id(job_id)
+    await services.broker.retry(job_id)
+    await asyncio.to_thread(_set, services, job_id, state="queued", error=None, finished_at=None, progress=0.0)
+    return await get_job(services, job_id)
+
+
+def _set(services: Services, job_id: str, **fields: Any) -> None:
+    with services.database.session() as session:
+        job_records.set_fields(session, job_id, **fields)
+
+
+def list_jobs(services: Services, *, state: str | None = None, task: str | None = None, run: str | None = None,
+              limit: int = 50, before: str | None = None) -> list[dict]:
+    """Recent jobs from the records, newest first (a sync function: call it from a thread)."""
+    with services.database.session() as session:
+        records = job_records.list_recent(session, state=state, task=task, run=run, limit=limit, before=before)
+        return [_view_from_record(services, record) for record in records]
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL_STATES
