@@ -118,6 +118,7 @@ class S3Store(ArtifactStore):
         folder = scratch or self.cache_dir
         target = folder / artifact.sha256
         if target.exists() and target.stat().st_size == artifact.size:
+            os.utime(target)  # in use: the temp-files cleanup removes only copies untouched for a day
             return target
         folder.mkdir(parents=True, exist_ok=True)
         partial = folder / f".{artifact.sha256}.{secrets.token_hex(4)}.part"

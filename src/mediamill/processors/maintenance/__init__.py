@@ -1,0 +1,1 @@
+"""Maintenance: storage.cleanup (expired artifacts and stale temporary files), run hourly on "cleanup"."""
