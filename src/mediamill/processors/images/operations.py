@@ -19,15 +19,20 @@ def _join_alpha(image, alpha):
     return image.bandjoin(alpha) if alpha is not None else image
 
 
-def auto_levels(image, strength: float = 1.0, clip: float = 0.005):
-    """Stretch luminance so the darkest/brightest `clip` of pixels reach black/white (hue kept)."""
+def auto_levels(image, strength: float = 1.0, clip: float = 0.005, max_gain: float = 2.0):
+    """Stretch luminance so the darkest/brightest `clip` of pixels reach black/white (hue kept).
+
+    The gain is capped: a flat, noisy photo stretched 4x mostly shows its noise.
+    """
     rgb, alpha = _split_alpha(image)
     luma = rgb.colourspace("b-w")
     low, high = luma.percent(100 * clip), luma.percent(100 * (1 - clip))
     if high - low < 8:  # a flat picture: stretching would only amplify noise
         return image
-    gain = 255 / (high - low)
-    stretched = (rgb - low) * gain
+    gain = min(max_gain, 255 / (high - low))
+    # Keep the stretched range centred where the old one was when the gain is capped.
+    offset = (low + high) / 2 - 127.5 / gain
+    stretched = (rgb - max(0.0, min(low, offset))) * gain
     out = rgb * (1 - strength) + stretched * strength
     return _join_alpha(out.cast("uchar"), alpha)
 
@@ -61,12 +66,13 @@ def local_contrast(image, strength: float = 1.0, tile: int = 64, max_slope: floa
     return _join_alpha(out.cast("uchar"), alpha)
 
 
-def sharpen(image, strength: float = 1.0):
-    """Unsharp mask on lightness (libvips sharpen), amount scaled by strength."""
+def sharpen(image, strength: float = 1.0, sigma: float = 1.5):
+    """Unsharp mask: add back `amount` times the detail a Gaussian blur removes (amount up to 1.2)."""
     if strength <= 0:
         return image
     rgb, alpha = _split_alpha(image)
-    out = rgb.sharpen(sigma=1.0, m1=0.5, m2=1.5 + 2.5 * strength).colourspace("srgb")
+    detail = rgb.cast("float") - rgb.gaussblur(sigma, precision="float")
+    out = rgb + detail * (1.2 * strength)
     return _join_alpha(out.cast("uchar"), alpha)
 
 
