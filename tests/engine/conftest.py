@@ -55,11 +55,6 @@ def redis_url(request) -> str | None:
     flush(url)
 
 
-# Apply to a test to run it on the embedded Redis and on the machine's Redis service.
-both_redis = pytest.mark.parametrize("redis_url", ["embedded", pytest.param("external", marks=pytest.mark.external)],
-                                     indirect=True)
-
-
 def queue_override(**fields) -> dict:
     base = {"concurrency": 4, "backoff_ms": 100, "lock_duration_ms": 30_000, "stalled_interval_ms": 30_000}
     base.update(fields)
@@ -161,14 +156,3 @@ def worker_process(settings: Settings, tmp_path: Path):
     yield factory
     for worker in started:
         worker.stop()
-
-
-def read_events(path: Path) -> list[tuple[str, str, int, int, float]]:
-    """The lines tasks_for_tests wrote: (event, job id, attempt, pid, time)."""
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text().splitlines():
-        event, job_id, attempt, pid, stamp = line.split()
-        rows.append((event, job_id, int(attempt), int(pid), float(stamp)))
-    return rows

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import read_events
+import pytest
 
 
 async def until(predicate: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
@@ -39,3 +39,19 @@ def pid_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+# Apply to a test to run it on the embedded Redis and on the machine's Redis service.
+both_redis = pytest.mark.parametrize("redis_url", ["embedded", pytest.param("external", marks=pytest.mark.external)],
+                                     indirect=True)
+
+
+def read_events(path: Path) -> list[tuple[str, str, int, int, float]]:
+    """The lines tasks_for_tests wrote: (event, job id, attempt, pid, time)."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        event, job_id, attempt, pid, stamp = line.split()
+        rows.append((event, job_id, int(attempt), int(pid), float(stamp)))
+    return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import both_redis, read_events
+from helpers import both_redis, read_events
 
 from mediamill.errors import JobFailed
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from conftest import both_redis, read_events
-from helpers import pid_alive, until, until_event
+from helpers import both_redis, pid_alive, read_events, until, until_event
 
 FAST_STALL = {"QUEUES__ENGINETEST__LOCK_DURATION_MS": "2000", "QUEUES__ENGINETEST__STALLED_INTERVAL_MS": "1000"}
 

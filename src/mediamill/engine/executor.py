@@ -32,6 +32,9 @@ CANCEL_GRACE_S = 5.0
 HARD_TIMEOUT_SLACK_S = 2.0
 # How often a child process checks that its worker is still alive.
 PARENT_POLL_S = 0.2
+# A new child imports mediamill and every processor module before it can take a job; that time
+# must not count against the job's timeout (on a loaded machine it takes seconds).
+CHILD_START_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -187,6 +190,7 @@ def child_main(conn, cancel_event, settings_data: dict, parent_pid: int) -> None
     settings = Settings.model_validate(settings_data)
     configure_logging(settings)
     load_tasks()
+    conn.send(("ready",))
     while True:
         try:
             call = conn.recv()
@@ -233,6 +237,7 @@ class ChildProcess:
         )
         self.process.start()
         child_conn.close()
+        self.ready = False
 
     @property
     def alive(self) -> bool:
@@ -257,10 +262,12 @@ class ChildProcess:
                 loop.remove_reader(fd)
                 messages.put_nowait(("crashed",))
 
-        self.cancel.clear()
-        self.conn.send(call)
         loop.add_reader(fd, readable)
         try:
+            if not self.ready:
+                await self._started(messages, cancel)
+            self.cancel.clear()
+            self.conn.send(call)
             return await _race(
                 asyncio.ensure_future(self._collect(messages, callbacks)), cancel,
                 call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=self.cancel.set,
@@ -268,6 +275,24 @@ class ChildProcess:
         finally:
             with contextlib.suppress(Exception):
                 loop.remove_reader(fd)
+
+    async def _started(self, messages: asyncio.Queue, cancel: asyncio.Event) -> None:
+        """Wait for a new child's "ready" (its imports done) before its first job's clock starts."""
+        first = asyncio.ensure_future(messages.get())
+        cancel_wait = asyncio.ensure_future(cancel.wait())
+        try:
+            done, _ = await asyncio.wait({first, cancel_wait}, timeout=CHILD_START_TIMEOUT_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            first.cancel()
+            cancel_wait.cancel()
+        if first in done and first.result()[0] == "ready":
+            self.ready = True
+        elif cancel_wait in done:
+            raise Cancelled("the job was cancelled")
+        else:
+            code = self.process.exitcode
+            raise TaskFailure("WorkerCrashed", f"the task process did not start (exit code {code})", True, "")
 
     async def _collect(self, messages: asyncio.Queue, callbacks: Callbacks) -> Any:
         while True:

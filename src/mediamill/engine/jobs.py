@@ -88,7 +88,9 @@ def status_from_bull(job: Any, queue: str, state: str, cancelled: bool) -> JobSt
         job_state = JobState(state)
     except ValueError:
         job_state = JobState.unknown
-    if cancelled and job_state != JobState.completed:
+    # A cancelled job that is still running stays "active" until the worker has stopped it:
+    # waiting for "cancelled" then means the processor is really gone.
+    if cancelled and job_state not in (JobState.completed, JobState.active):
         job_state = JobState.cancelled
     if job_state == JobState.completed:
         percent = 100.0

@@ -1,0 +1,48 @@
+"""SIGTERM during active jobs loses nothing: they finish within the grace, or go back to the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from helpers import both_redis, read_events, until_event
+
+
+async def test_sigterm_with_long_grace_lets_active_jobs_finish(client, worker_process, tmp_path):
+    log = tmp_path / "events.log"
+    worker = worker_process(SHUTDOWN_GRACE_S="60")
+    handles = [await client.submit("enginetest.work", {"log": str(log), "seconds": 2}) for _ in range(3)]
+    await until_event(log, "start", 3)
+
+    worker.signal(signal.SIGTERM)
+    assert await asyncio.to_thread(worker.wait, 60) == 0
+
+    for handle in handles:
+        status = await handle.status()
+        assert status.state == "completed" and status.attempts == 1
+    assert sorted(row[0] for row in read_events(log)) == ["done"] * 3 + ["start"] * 3
+
+
+@both_redis
+async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, tmp_path):
+    log = tmp_path / "events.log"
+    first = worker_process(SHUTDOWN_GRACE_S="0.5")
+    handles = [await client.submit(task, {"log": str(log), "seconds": 8})
+               for task in ("enginetest.work", "enginetest.work_thread")]
+    await until_event(log, "start", 2)
+
+    # When the grace period is shorter than the jobs
+    first.signal(signal.SIGTERM)
+    assert await asyncio.to_thread(first.wait, 30) == 0
+    # Then the cut-off jobs are queued again, without spending an attempt
+    for handle in handles:
+        status = await handle.status()
+        assert status.state in ("waiting", "delayed"), status
+        assert status.attempts == 0
+
+    # And another worker completes them
+    worker_process()
+    for handle in handles:
+        assert (await handle.result(timeout=60))["attempt"] == 1
+    events = read_events(log)
+    assert sorted(row[0] for row in events) == ["done"] * 2 + ["start"] * 4
