@@ -7,6 +7,7 @@ import functools
 import gzip
 import io
 import ipaddress
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -132,11 +133,13 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
-def _serve(host: str = "127.0.0.1") -> Iterator[Origin]:
+def _serve(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[Origin]:
     origin = Origin(host, 0)
     handler = type("BoundHandler", (Handler,), {"origin": origin})
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     origin.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -159,6 +162,41 @@ def origin() -> Iterator[Origin]:
 def other_origin() -> Iterator[Origin]:
     """A second local server, on a port the tests do not allow-list."""
     yield from _serve()
+
+
+@pytest.fixture
+def tls_origin(tmp_path, monkeypatch) -> Iterator[Origin]:
+    """An HTTPS server on 127.0.0.1 whose certificate names only `media.test` (trusted via SSL_CERT_FILE)."""
+    cert, key = _self_signed("media.test", tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    yield from _serve(tls=context)
+
+
+def _self_signed(name: str, folder) -> tuple:
+    import datetime
+
+    pytest.importorskip("cryptography")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 @pytest.fixture(autouse=True)

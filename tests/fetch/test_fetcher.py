@@ -177,3 +177,16 @@ async def test_environment_proxies_are_ignored(origin, monkeypatch):
     monkeypatch.setenv("ALL_PROXY", "http://10.9.9.9:3128")
     data, _ = await fetch_bytes(origin.url("/hello"), allow(origin))
     assert data.startswith(b"hello")
+
+
+async def test_tls_checks_the_name_while_connecting_to_the_checked_address(tls_origin):
+    # Given an HTTPS server on 127.0.0.1 with a certificate for media.test only
+    resolver = {"media.test": ["127.0.0.1"]}
+    limits = Limits(fetch_allow_hosts=["media.test", tls_origin.hostport])
+    # Then fetching by name connects to the pinned address and verifies the certificate against the name
+    data, _ = await fetch_bytes(f"https://media.test:{tls_origin.port}/host", limits,
+                                resolver=lambda host, port: resolver[host])
+    assert data == f"media.test:{tls_origin.port}".encode()
+    # and the same server by address fails the certificate check (the name is what TLS verifies)
+    with pytest.raises(BadInput, match="TLS certificate is not valid"):
+        await fetch_bytes(f"https://{tls_origin.hostport}/host", limits)
