@@ -16,8 +16,9 @@ MAX_VOICEOVER_CHARS = 200_000
 MAX_SENTENCE_CHARS = 300
 JSON_TEXT_KEYS = ("text", "script", "voiceover", "body", "content", "copy")
 
-# Split after . ! ? … (optionally followed by closing quotes/brackets) when a capital, digit or quote follows.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
+# A sentence ends after . ! ? … (and closing quotes or brackets) and a space, unless a lower-case
+# word follows or the last word is an abbreviation; and after the CJK stops 。！？.
+_SENTENCE_END = re.compile(r"([.!?…]+[\"'”’)\]]*\s+)|[。！？]+[」』）]*\s*")
 _ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|Inc|Ltd|Co|Mt)\.$", re.I)
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
 
@@ -88,9 +89,10 @@ def sentences(text: str) -> Iterator[str]:
 def _split_sentences(paragraph: str) -> Iterator[str]:
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
-        candidate = paragraph[start:match.start() + len(match.group(1))].strip()
-        if _ABBREVIATIONS.search(candidate.split()[-1] if candidate.split() else ""):
-            continue
+        candidate = paragraph[start:match.end()].strip()
+        following = paragraph[match.end():match.end() + 2].lstrip("\"'“‘([¿¡")[:1]
+        if match.group(1) and (following.islower() or _ABBREVIATIONS.search(candidate.split()[-1])):
+            continue  # "3 p.m. today", "Dr. Smith": not a sentence end
         if candidate:
             yield candidate
         start = match.end()

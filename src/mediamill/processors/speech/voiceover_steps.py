@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, LimitExceeded
 from mediamill.processors.speech.text import (
     MAX_VOICEOVER_CHARS,
     check_text,
@@ -35,7 +35,7 @@ def read_text(ctx: TaskContext, state: Voiceover) -> None:
     if ctx.inputs:
         source = ctx.input(0)
         if source.size > limit * 4:
-            raise BadInput(f"the text input is {source.size} bytes; the limit is {limit} characters",
+            raise LimitExceeded(f"the text input is {source.size} bytes; the limit is {limit} characters",
                            field="inputs")
         text = text_from_artifact(ctx.path(source).read_bytes(), source.mime, limit)
     else:
