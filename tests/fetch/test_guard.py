@@ -143,3 +143,10 @@ def test_error_message_never_echoes_credentials():
 def test_literal_ip_reads_every_spelling(host, expected):
     found = literal_ip(host)
     assert (str(found) if found else None) == expected
+
+
+def test_allowlist_matches_international_names_in_idna_form():
+    resolver = dns({"xn--bcher-kva.example": ["10.0.0.3"]})
+    check_url("http://bücher.example/", Limits(fetch_allow_hosts=["Bücher.example"]), resolver=resolver)
+    with pytest.raises(BadInput, match="xn--bcher-kva.example resolves to 10.0.0.3"):
+        check_url("http://bücher.example/", Limits(), resolver=resolver)

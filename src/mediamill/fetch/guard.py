@@ -108,15 +108,15 @@ def check_url(url: str, limits: Limits, *, resolver: Resolver | None = None) -> 
 
 
 def _parse_allow_entry(entry: str) -> tuple[str, int | None]:
-    """'host', 'host:port', '[v6]', '[v6]:port' or a bare IPv6 address."""
+    """'host', 'host:port', '[v6]', '[v6]:port' or a bare IPv6 address; names compared in IDNA form."""
     entry = entry.strip().lower()
     if entry.startswith("["):
         host, _, rest = entry[1:].partition("]")
         return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
-    if entry.count(":") == 1:
-        host, port = entry.split(":")
-        return host, int(port) if port.isdigit() else None
-    return entry, None
+    host, port = entry.split(":") if entry.count(":") == 1 else (entry, "")
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    return host, int(port) if port.isdigit() else None
 
 
 def _hostport(host: str, port: int) -> str:

@@ -7,6 +7,9 @@ name, so the Host header and the TLS SNI / certificate check still use the name.
 
 from __future__ import annotations
 
+import functools
+import os
+import ssl
 import typing
 
 import anyio
@@ -44,8 +47,19 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
 class PinnedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, guard: Guard) -> None:
-        super().__init__()
+        context = ssl_context()
+        super().__init__(verify=context)
         # httpx has no public hook for the network backend: replace the pool it built with one that
         # uses ours (same defaults otherwise). tests/fetch/test_fetcher.py proves the pinning holds.
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=httpx.create_ssl_context(),
-                                                  network_backend=PinnedBackend(guard))
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=context, network_backend=PinnedBackend(guard))
+
+
+def ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), built once."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    # Loading the CA bundle takes ~40 ms; a context is safe to share between connections.
+    return httpx.create_ssl_context()
