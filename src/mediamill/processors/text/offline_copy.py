@@ -12,10 +12,10 @@ import random
 import re
 
 from mediamill.processors.text.benefits import feature_line, top_benefit
-from mediamill.processors.text.fit import fit_post
+from mediamill.processors.text.fit import fit_post, shorten
 from mediamill.processors.text.keywords import hashtags
 from mediamill.processors.text.models import PlatformCopy
-from mediamill.processors.text.platforms import Platform
+from mediamill.processors.text.platforms import PLATFORMS, Platform
 from mediamill.processors.text.product import Facts
 
 # {name} {category} {benefit} {audience}: a template is used only when all its slots are known.
@@ -39,12 +39,13 @@ CTA_LINK_IN_BIO = ("Tap the link in bio to get yours{price}.", "Grab yours{price
                    "Get yours{price}: link in bio.")
 CTA_LINK = ("Get yours{price}: {url}", "Order yours{price} at {url}", "See it for yourself: {url}")
 CTA_PLAIN = ("Get yours today{price}.", "Order yours today{price}.", "Treat yourself to one today{price}.")
-CTA_PROFESSIONAL = ("Learn more: {url}", "See how it works: {url}", "Available now{price}.")
+CTA_PROFESSIONAL = ("Learn more: {url}", "See how it works: {url}", "Available now{price}: {url}")
+CTA_PROFESSIONAL_NO_LINK = ("Available now{price}.", "Now available{price}.")
 SPOKEN_CTA = ("Get yours today{price}.", "Grab yours today{price}.", "Order yours now{price}.")
 # Used when the script would be under ~15 s: the same call to action, given a little more room.
 SPOKEN_CTA_LONG = ("Get yours today{price}, and see the difference for yourself.",
                    "Grab yours today{price}, and make every day a little easier.",
-                   "Order yours now{price}, and find out why people love it.")
+                   "Order yours now{price}, and see what it can do for you.")
 MIN_SCRIPT_WORDS = 38
 
 
@@ -67,7 +68,7 @@ def hook_for(facts: Facts, rng: random.Random, benefit: str | None) -> str:
 def cta_for(facts: Facts, platform: Platform, rng: random.Random) -> str:
     price = f" for {facts.price}" if facts.price else ""
     if platform.style == "professional":
-        choices = CTA_PROFESSIONAL if facts.url else CTA_PROFESSIONAL[2:]
+        choices = CTA_PROFESSIONAL if facts.url else CTA_PROFESSIONAL_NO_LINK
     elif platform.link_in_bio:
         choices = CTA_LINK_IN_BIO
     else:
@@ -75,13 +76,25 @@ def cta_for(facts: Facts, platform: Platform, rng: random.Random) -> str:
     return rng.choice(choices).format(price=price, url=facts.url)
 
 
+def introduce(facts: Facts, hook: str) -> list[str]:
+    """The summary, leading with the product's name when the hook did not say it."""
+    if facts.name in hook:
+        return [facts.summary] if facts.summary else []
+    if not facts.summary:
+        return [f"Meet {facts.name}."]
+    if re.match(r"(A|An|The) ", facts.summary) or len(facts.summary.split()) <= 6:
+        return [f"Meet {facts.name}: {facts.summary[0].lower()}{facts.summary[1:]}"]
+    return [f"Meet {facts.name}. {facts.summary}"]
+
+
 def body_parts(facts: Facts, platform: Platform, rng: random.Random, benefit: str | None,
-               used: set[str]) -> list[str]:
+               used: set[str], hook: str) -> list[str]:
     """Body paragraphs, most important first (fitting drops from the end)."""
     lines = [feature_line(f, rng, used) for f in facts.features]
-    summary = [facts.summary] if facts.summary else []
+    summary = introduce(facts, hook)
     if platform.style == "tweet":
-        return [f"It {benefit}." if benefit else (facts.summary or (lines[:1] or [""])[0])][:1]
+        subject = "It" if facts.name in hook else facts.name
+        return [f"{subject} {benefit}."] if benefit else (summary + lines)[:1]
     if platform.style == "short":
         return (summary or lines[:1]) + ([f"It {benefit}."] if benefit and summary else [])
     if platform.style == "professional":
@@ -101,7 +114,7 @@ def write_platform(facts: Facts, platform: Platform, variant: int = 0) -> Platfo
     hook = hook_for(facts, rng, benefit)
     if facts.tone in EMOJI and platform.style in ("caption", "short"):
         hook = f"{hook} {rng.choice(EMOJI[facts.tone])}"
-    body = [part for part in body_parts(facts, platform, rng, benefit, used)
+    body = [part for part in body_parts(facts, platform, rng, benefit, used, hook)
             if not (facts.audience and facts.audience in hook and facts.audience in part)]  # said once is enough
     return fit_post(platform, hook, body, cta_for(facts, platform, rng),
                     tags_for(facts, platform.hashtags))
@@ -119,12 +132,13 @@ def headline(facts: Facts, variant: int = 0, max_chars: int = 60) -> str:
     benefit = top_benefit(facts.features, rng, set())
     options = []
     if benefit:
-        options.append(f"{facts.name}: {benefit[:1].upper()}{benefit[1:]}")
+        claim = benefit.removeprefix("is ")  # "is built to last" -> "Built to last"
+        options.append(f"{facts.name}: {claim[:1].upper()}{claim[1:]}")
     if facts.audience:
         options.append(f"{facts.name}, made for {facts.audience}")
     options.append(f"Meet {facts.name}")
     fitting = [o for o in options if len(o) <= max_chars]
-    return fitting[0] if fitting else facts.name[:max_chars]
+    return fitting[0] if fitting else shorten(facts.name, PLATFORMS["facebook"], max_chars)
 
 
 def script(facts: Facts, variant: int = 0, max_words: int = 70) -> str:
@@ -132,11 +146,18 @@ def script(facts: Facts, variant: int = 0, max_words: int = 70) -> str:
     rng, used = seeded(facts.__dict__, "script", variant), set()
     benefit = top_benefit(facts.features, rng, used)
     price = f" for {facts.price}" if facts.price else ""
-    sentences = [hook_for(facts, rng, benefit)]
-    if facts.summary:
-        sentences.append(facts.summary)
-    sentences.extend(feature_line(f, rng, used) for f in facts.features[:2])
-    if len(sentences) < 2:
+    hook = hook_for(facts, rng, benefit)
+    sentences = [hook, *introduce(facts, hook)]  # the name is always spoken
+    sentences = [part for sentence in sentences for part in re.split(r"(?<=[.!?])\s+", sentence)]
+    # Spoken, a feature with its benefit carries; bare features ("Reef-safe.") are said together, once.
+    lines = [feature_line(f, rng, used) for f in facts.features[:4]]
+    explained = [line for line in lines if ", so it " in line]
+    bare = [line.rstrip(".") for line in lines if ", so it " not in line]
+    if bare:
+        listed = bare[0] if len(bare) == 1 else ", ".join(bare[:-1]) + " and " + bare[-1][:1].lower() + bare[-1][1:]
+        explained.append(listed + ".")
+    sentences.extend(explained[:2])
+    if len(sentences) < 3 and len(" ".join(sentences).split()) < MIN_SCRIPT_WORDS - 10:
         sentences.append(f"It is the {facts.category or 'one'} you will reach for every day.")
     sentences = sentences[:3]
     while len(" ".join(sentences).split()) > max_words - 6 and len(sentences) > 1:

@@ -77,9 +77,14 @@ def first_sentence(text: str, max_words: int = 28) -> str:
 def category_of(name: str, keywords: list[str]) -> str:
     """The name's head noun ('Trail Mug' -> 'mug'); single-word brand names borrow one from the keywords."""
     stops = stopwords()
-    words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in stops]
+    words = re.findall(r"[A-Za-z]+", name)
+    # "Nimbus Headphones With Extra Bass": the head noun comes before the first preposition.
+    cut = next((i for i, w in enumerate(words) if i and w.lower() in stops), len(words))
+    words = words[:cut]
     if len(words) >= 2 and len(words[-1]) > 2:
-        return words[-1].lower()
+        # Plural heads ("headphones") break "a {category}" templates: leave the category unknown.
+        head = words[-1].lower()
+        return "" if head.endswith("s") and not head.endswith("ss") else head
     for phrase in keywords:
         head = phrase.split()[-1]
         if head.isalpha() and len(head) > 2 and head.lower() != name.lower():
