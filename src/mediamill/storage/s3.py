@@ -235,6 +235,13 @@ class _RangeReader(io.RawIOBase):
         self.position += len(data)
         return len(data)
 
+    def readall(self) -> bytes:
+        # RawIOBase.readall reads 8 KB at a time: read big chunks instead.
+        parts = []
+        while chunk := self.read(CHUNK):
+            parts.append(chunk)
+        return b"".join(parts)
+
     def close(self) -> None:
         self._drop_body()
         super().close()
