@@ -34,11 +34,15 @@ def fit_post(platform: Platform, hook: str, body: list[str], cta: str, tags: lis
 
     while length() > platform.target_chars and len(body) > 1:
         body.pop()
-    while length() > platform.max_chars and tags:
+    # Over the hard limit: a hashtag or two is worth more than the tail of a long body.
+    keep = min(len(tags), 1 if platform.hashtags <= 2 else 2)
+    while length() > platform.max_chars and len(tags) > keep:
         tags.pop()
     if length() > platform.max_chars and body:
         spare = platform.max_chars - post_length(compose(hook, [], cta, tags, platform), platform) - 2
         body = [shorten(" ".join(body), platform, spare)] if spare > 10 else []
+    while length() > platform.max_chars and tags:
+        tags.pop()
     if length() > platform.max_chars:
         hook = shorten(hook, platform, max(platform.max_chars // 3, 1))
     if length() > platform.max_chars:
