@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -45,7 +46,8 @@ async def write_copy(ctx: TaskContext, params: CopyParams) -> dict:
     """Per-platform hook, body, call to action and hashtags within each platform's limits, plus a headline
     and a 2-4 sentence voice-over script (copy.json and script.txt artifacts)."""
     check_chars(ctx, params.product.text_size(), "params.product")
-    facts = gather(params.product)
+    # A description may be up to max_text_chars long: scan it off the worker's event loop.
+    facts = await asyncio.to_thread(gather, params.product)
     ctx.progress(5, "writing")
     async with select_provider(force_offline=params.provider == "offline") as llm:
         if llm.offline:
