@@ -228,6 +228,11 @@ class Timeline(_Model):
             previous = self.clips[index - 1].duration
             if clip.transition.duration >= min(previous, clip.duration):
                 raise ValueError(f"clips[{index}].transition.duration: must be shorter than this clip and the previous one")
+        for index, clip in enumerate(self.clips[1:-1], start=1):
+            after = self.clips[index + 1].transition
+            overlap = (clip.transition.duration if clip.transition else 0) + (after.duration if after else 0)
+            if overlap > clip.duration:
+                raise ValueError(f"clips[{index}].duration: shorter than the transitions into and out of it")
         return self
 
 
