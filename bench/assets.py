@@ -1,0 +1,207 @@
+"""Benchmark: thumbnails/s and all-four-variants/s through mediamill vs plain pyvips loops, and the
+peak RSS of a worker child making a 12000x12000 JPEG thumbnail. Prints JSON.
+
+    .venv/bin/python bench/assets.py [--images 40] [--side 4000x3000]
+
+mediamill runs a real WorkerService (embedded Redis, process pool, concurrency 2 per queue) and
+jobs are submitted with AsyncClient. Baselines run in the same process, on the same files:
+`plain_loop` is one process calling the same pyvips functions one image after another;
+`plain_2proc` is the same loop split over 2 processes (the fair match for concurrency 2).
+Uploads into the artifact store are timed separately (an API does them before any job exists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import tempfile
+import time
+from pathlib import Path
+
+VARIANT_BOXES = ((1920, 1080, 85), (800, 600, 85), (640, 480, 80), (200, 200, 80))
+HUGE_SIDE = 12_000
+
+
+# -- the plain library calls (the same ones the processors make) ------------------------------
+def plain_thumbnail(path: str) -> int:
+    import pyvips
+
+    pyvips.Image.new_from_file(path)  # header check, as the processor does
+    thumb = pyvips.Image.thumbnail(path, 200, height=200, crop="attention", size="down",
+                                   fail_on="truncated", output_profile="srgb")
+    return len(thumb.jpegsave_buffer(Q=80, optimize_coding=True, interlace=True, keep="none"))
+
+
+def plain_variants(path: str) -> int:
+    import pyvips
+
+    pyvips.Image.new_from_file(path)
+    width, height, _ = VARIANT_BOXES[0]
+    base = pyvips.Image.thumbnail(path, width, height=height, size="down", fail_on="truncated",
+                                  output_profile="srgb").copy_memory()
+    total = 0
+    for box_w, box_h, quality in VARIANT_BOXES:
+        image = base if box_w == width else base.thumbnail_image(box_w, height=box_h, size="down")
+        total += len(image.jpegsave_buffer(Q=quality, optimize_coding=True, interlace=True, keep="none"))
+    return total
+
+
+def _loop(fn_name: str, paths: list[str], warm_up: str, ready=None) -> None:
+    fn = globals()[fn_name]
+    fn(warm_up)  # like the worker's warm-up jobs: libvips loaded, first-call costs paid
+    if ready is not None:
+        ready.wait()
+    for path in paths:
+        fn(path)
+
+
+def time_plain(fn_name: str, paths: list[str], processes: int) -> float:
+    """Seconds for the loop over `paths`, timed from the moment every process is warm."""
+    if processes == 1:
+        globals()[fn_name](paths[0])
+        start = time.perf_counter()
+        _loop(fn_name, paths, paths[0])
+        return time.perf_counter() - start
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    workers = [context.Process(target=_loop, args=(fn_name, paths[i::processes], paths[i], ready))
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    start = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - start
+
+
+# -- inputs -------------------------------------------------------------------------------------
+def make_images(folder: Path, count: int, width: int, height: int) -> list[Path]:
+    """Photo-like JPEGs (gradients + noise), each different, written by libvips."""
+    import numpy as np
+    import pyvips
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([128 + 90 * np.sin(x / 350), 128 + 90 * np.cos(y / 260), 128 + 70 * np.sin((x + y) / 500)], 2)
+    base = np.clip(base + rng.normal(0, 10, base.shape), 0, 255).astype(np.uint8)
+    image = pyvips.Image.new_from_array(base, interpretation="srgb")
+    paths = []
+    for index in range(count):
+        path = folder / f"photo-{index:02d}.jpg"
+        shifted = image.wrap(x=index * 97, y=index * 53)
+        shifted.jpegsave(str(path), Q=90)
+        paths.append(path)
+    return paths
+
+
+def make_huge(path: Path) -> Path:
+    import pyvips
+
+    xyz = pyvips.Image.xyz(HUGE_SIDE, HUGE_SIDE)
+    bands = [((xyz[0] * 7 + xyz[1] * 3) % 256).cast("uchar"), (xyz[0] % 256).cast("uchar"),
+             (xyz[1] % 200).cast("uchar")]
+    bands[0].bandjoin(bands[1:]).copy(interpretation="srgb").jpegsave(str(path), Q=85)
+    return path
+
+
+def peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return -1
+
+
+# -- through mediamill ------------------------------------------------------------------------
+async def through_mediamill(data_dir: Path, paths: list[Path], huge: Path) -> dict:
+    from mediamill.client import AsyncClient
+    from mediamill.engine.connection import release_embedded
+    from mediamill.settings import Settings
+    from mediamill.testing import running_worker
+
+    settings = Settings(data_dir=data_dir, log_level="warning", log_format="json",
+                        queues={"thumbnails": {"concurrency": 2}, "variants": {"concurrency": 2}})
+    out: dict = {}
+    async with AsyncClient(settings) as client:
+        start = time.perf_counter()
+        uploads = [await client.upload(path) for path in paths]
+        out["upload_s"] = round(time.perf_counter() - start, 3)
+        async with running_worker(settings, ["thumbnails", "variants"]) as service:
+            for task, params, key in (("asset.thumbnail", {}, "thumbnails"), ("asset.variants", {}, "variants")):
+                # Warm-up: both pool children of the queue started and have run a job.
+                warm = [await client.submit(task, params, [uploads[i].id]) for i in range(2)]
+                for handle in warm:
+                    await handle.result(300)
+                start = time.perf_counter()
+                handles = [await client.submit(task, params, [upload.id]) for upload in uploads]
+                for handle in handles:
+                    await handle.result(600)
+                out[f"{key}_s"] = round(time.perf_counter() - start, 3)
+        async with running_worker(settings, ["thumbnails"]) as service:
+            small = await client.submit("asset.thumbnail", {}, [uploads[0].id])
+            await small.result(300)
+            (pid,) = service.pool.child_pids()
+            out["child_idle_after_small_job_peak_rss_mb"] = round(peak_rss_kb(pid) / 1024, 1)
+            huge_upload = await client.upload(huge)
+            start = time.perf_counter()
+            result = await (await client.submit("asset.thumbnail", {}, [huge_upload.id])).result(300)
+            out["huge_thumbnail_s"] = round(time.perf_counter() - start, 3)
+            assert pid in service.pool.child_pids(), "the same child made both thumbnails"
+            out["huge_thumbnail_child_peak_rss_mb"] = round(peak_rss_kb(pid) / 1024, 1)
+            out["huge_thumbnail_size"] = [result["width"], result["height"]]
+    release_embedded(settings)  # before the temporary data dir goes away
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=40)
+    parser.add_argument("--side", default="4000x3000")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.side.split("x"))
+    with tempfile.TemporaryDirectory(prefix="mediamill-bench-") as tmp:
+        root = Path(tmp)
+        (root / "in").mkdir()
+        start = time.perf_counter()
+        paths = make_images(root / "in", args.images, width, height)
+        huge = make_huge(root / "in" / "huge.jpg")
+        generate_s = time.perf_counter() - start
+        names = [str(p) for p in paths]
+        plain_thumb_1 = time_plain("plain_thumbnail", names, 1)
+        plain_thumb_2 = time_plain("plain_thumbnail", names, 2)
+        plain_var_1 = time_plain("plain_variants", names, 1)
+        plain_var_2 = time_plain("plain_variants", names, 2)
+        mm = asyncio.run(through_mediamill(root / "data", paths, huge))
+    n = args.images
+    report = {
+        "images": n, "size": [width, height], "cpus": os.cpu_count(), "worker_concurrency": 2,
+        "generate_inputs_s": round(generate_s, 2),
+        "thumbnails_per_s": {
+            "mediamill": round(n / mm["thumbnails_s"], 2),
+            "plain_loop": round(n / plain_thumb_1, 2),
+            "plain_2proc": round(n / plain_thumb_2, 2),
+        },
+        "variants_per_s": {
+            "mediamill": round(n / mm["variants_s"], 2),
+            "plain_loop": round(n / plain_var_1, 2),
+            "plain_2proc": round(n / plain_var_2, 2),
+        },
+        "mediamill_upload_s": mm["upload_s"],
+        "huge_thumbnail": {
+            "side": HUGE_SIDE, "seconds": mm["huge_thumbnail_s"], "size": mm["huge_thumbnail_size"],
+            "child_peak_rss_mb_before": mm["child_idle_after_small_job_peak_rss_mb"],
+            "child_peak_rss_mb": mm["huge_thumbnail_child_peak_rss_mb"], "target_mb": 200,
+        },
+    }
+    for key in ("thumbnails_per_s", "variants_per_s"):
+        rates = report[key]
+        rates["ratio_vs_plain_loop"] = round(rates["mediamill"] / rates["plain_loop"], 3)
+        rates["ratio_vs_plain_2proc"] = round(rates["mediamill"] / rates["plain_2proc"], 3)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
