@@ -68,6 +68,21 @@ def serving(app, port: int):
 
 
 @pytest.fixture
+def serve_api():
+    """Factory: `with serve_api(settings) as (base_url, settings):` a real uvicorn for these settings."""
+
+    @contextlib.contextmanager
+    def factory(settings):
+        port = free_port()
+        served = settings.model_copy(update={"api_port": port})
+        with serving(create_app(served), port) as base_url:
+            yield base_url, served
+        close_database(served)
+
+    return factory
+
+
+@pytest.fixture
 def live_api(api_settings):
     """A real uvicorn on 127.0.0.1 (for SSE, Range and schemathesis); yields (base_url, settings)."""
     port = free_port()
@@ -75,3 +90,28 @@ def live_api(api_settings):
     with serving(create_app(settings), port) as base_url:
         yield base_url, settings
     close_database(settings)
+
+
+# A task for tests that need a job to take a while and report steps (registered once per session).
+from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+
+from mediamill.tasks import TaskContext, task  # noqa: E402
+
+
+class SlowParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: int = Field(3, ge=1, le=50, description="how many steps")
+    step_s: float = Field(0.3, ge=0, le=5, description="seconds per step")
+
+
+@task("testing.slow_steps", queue="analytics", isolation="inline")
+async def slow_steps(ctx: TaskContext, params: SlowParams) -> dict:
+    """Sleeps through named steps, reporting progress and honouring cancellation."""
+    import asyncio
+
+    for index in range(params.steps):
+        ctx.check()
+        ctx.progress(100 * index / params.steps, f"step-{index + 1}")
+        await asyncio.sleep(params.step_s)
+    ctx.progress(100, "done")
+    return {"steps": params.steps}
