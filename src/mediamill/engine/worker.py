@@ -24,6 +24,30 @@ from mediamill.tasks.registry import load_tasks
 log = get_logger("mediamill.worker")
 
 
+# BullMQ blocks on BZPOPMIN for up to 10 s (5 s when drained). redis-py 8's default socket timeout is
+# 5 s: the wait timed out at the socket and redis-py retried it with back-off instead of returning,
+# so a rate-limited queue (which no new job wakes up) stalled for minutes.
+BLOCKING_SOCKET_TIMEOUT_S = 30
+
+
+def worker_connection_url(url: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}socket_timeout={BLOCKING_SOCKET_TIMEOUT_S}"
+
+
+class BullWorker(Worker):
+    """bullmq.Worker that wakes up when its rate-limit window ends (as Node's Worker does).
+
+    The Python worker records the limiter's remaining time but still blocks for the full drain
+    delay, so every window of a rate-limited queue was stretched to 5 s.
+    """
+
+    def getBlockTimeout(self, block_until: int) -> float:
+        timeout = super().getBlockTimeout(block_until)
+        if self.limitUntil > 0:
+            timeout = min(timeout, max(self.limitUntil / 1000, self.minimumBlockTimeout))
+        return timeout
+
+
 def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:
     known = settings.policies()
     names = wanted or settings.workers or list(known)
@@ -53,7 +77,7 @@ class WorkerService:
         for name in self.queues:
             policy = self.settings.policy(name)
             opts = {
-                "connection": url,
+                "connection": worker_connection_url(url),
                 "prefix": C.KEY_PREFIX,
                 "concurrency": policy.concurrency,
                 "lockDuration": policy.lock_duration_ms,
@@ -64,7 +88,7 @@ class WorkerService:
             if policy.rate_limit:
                 # The limiter key lives in Redis: the limit holds across every worker process.
                 opts["limiter"] = {"max": policy.rate_limit.max, "duration": policy.rate_limit.duration_ms}
-            worker = Worker(name, self.runner.for_queue(name), opts)
+            worker = BullWorker(name, self.runner.for_queue(name), opts)
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
         self._listener = asyncio.ensure_future(self._listen_for_cancels())
