@@ -119,11 +119,13 @@ def peak_rss_kb(pid: int) -> int:
 async def through_mediamill(data_dir: Path, paths: list[Path], huge: Path) -> dict:
     from mediamill.client import AsyncClient
     from mediamill.engine.connection import release_embedded
+    from mediamill.logs import configure_logging
     from mediamill.settings import Settings
     from mediamill.testing import running_worker
 
     settings = Settings(data_dir=data_dir, log_level="warning", log_format="json",
                         queues={"thumbnails": {"concurrency": 2}, "variants": {"concurrency": 2}})
+    configure_logging(settings)  # warnings only, on stderr: stdout is the JSON report
     out: dict = {}
     async with AsyncClient(settings) as client:
         start = time.perf_counter()
