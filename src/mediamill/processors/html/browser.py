@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 CHROMIUM_EXECUTABLE = os.environ.get("MEDIAMILL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = (
@@ -35,8 +37,11 @@ CHROMIUM_ARGS = (
     "--proxy-bypass-list=<-loopback>",  # ...and loopback goes through that dead proxy too
 )
 
-_lock = threading.Lock()
-_state: dict[str, Any] = {"playwright": None, "browser": None}
+# Playwright's sync API runs its own event loop in the thread that starts it, which would make
+# asyncio.run() (the safe fetcher) and any asyncio code in that thread fail. So every browser call
+# runs in one dedicated thread, and callers wait for it.
+_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediamill-chromium")
+_state: dict[str, Any] = {"playwright": None, "browser": None, "launches": 0}
 
 
 def _launch() -> Any:
@@ -48,11 +53,12 @@ def _launch() -> Any:
         executable_path=CHROMIUM_EXECUTABLE, args=list(CHROMIUM_ARGS), headless=True,
     )
     _state["browser"] = browser
+    _state["launches"] += 1
     return browser
 
 
-def browser() -> Any:
-    """The process's browser, launched on first use and relaunched if it is gone."""
+def _browser() -> Any:
+    """The process's browser, launched on first use and relaunched if it is gone (browser thread only)."""
     current = _state["browser"]
     if current is not None and current.is_connected():
         return current
@@ -62,42 +68,47 @@ def browser() -> Any:
     return _launch()
 
 
-def forget_if_dead() -> None:
-    """After a failed render: drop a disconnected browser so the next job launches a new one."""
-    current = _state["browser"]
-    if current is not None and not current.is_connected():
-        _state["browser"] = None
-
-
 def _block_network(route: Any) -> None:
     route.abort("blockedbyclient")
 
 
-@contextlib.contextmanager
-def page(*, width: int, height: int, scale: float, javascript: bool, timeout_s: float) -> Iterator[Any]:
-    """A fresh page in its own context, with the network cut off. Retries once on a dead browser."""
+def _with_page(work: Callable[[Any], T], width: int, height: int, scale: float, javascript: bool,
+               timeout_s: float) -> T:
     from playwright.sync_api import Error as PlaywrightError
 
-    with _lock:  # Playwright's sync API is not thread-safe; one render at a time per process
-        for attempt in (1, 2):
-            try:
-                context = browser().new_context(
-                    viewport={"width": width, "height": height}, device_scale_factor=scale,
-                    java_script_enabled=javascript, offline=True, service_workers="block",
-                    bypass_csp=False, accept_downloads=False,
-                )
-                break
-            except PlaywrightError:
-                if attempt == 2:
-                    raise
-                _state["browser"] = None  # died between jobs: relaunch and try again
+    for attempt in (1, 2):
         try:
-            context.set_default_timeout(timeout_s * 1000)
-            context.route("**/*", _block_network)
-            yield context.new_page()
-        finally:
-            with contextlib.suppress(Exception):
-                context.close()
+            context = _browser().new_context(
+                viewport={"width": width, "height": height}, device_scale_factor=scale,
+                java_script_enabled=javascript, offline=True, service_workers="block", accept_downloads=False,
+            )
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            _state["browser"] = None  # died between jobs: relaunch and try again
+    try:
+        context.set_default_timeout(timeout_s * 1000)
+        context.route("**/*", _block_network)
+        return work(context.new_page())
+    except PlaywrightError:
+        if not _state["browser"].is_connected():
+            _state["browser"] = None  # the next job launches a fresh one
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            context.close()
+
+
+def with_page(work: Callable[[Any], T], *, width: int, height: int, scale: float, javascript: bool,
+              timeout_s: float) -> T:
+    """Run `work(page)` on a fresh page in its own context, with the network cut off."""
+    return _thread.submit(_with_page, work, width, height, scale, javascript, timeout_s).result()
+
+
+def launches() -> int:
+    """How many times this process launched Chromium (tests check reuse and relaunch)."""
+    return _state["launches"]
 
 
 def browser_pids() -> list[int]:
@@ -109,11 +120,14 @@ def browser_pids() -> list[int]:
             if "chrom" in (child.name() or "").lower()]
 
 
+def _shutdown() -> None:
+    for key in ("browser", "playwright"):
+        item, _state[key] = _state[key], None
+        if item is not None:
+            with contextlib.suppress(Exception):
+                item.close() if key == "browser" else item.stop()
+
+
 def shutdown() -> None:
-    with _lock:
-        for key in ("browser", "playwright"):
-            item = _state[key]
-            _state[key] = None
-            if item is not None:
-                with contextlib.suppress(Exception):
-                    item.close() if key == "browser" else item.stop()
+    """Close the browser and Playwright (a later render launches them again)."""
+    _thread.submit(_shutdown).result()

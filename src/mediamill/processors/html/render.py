@@ -68,19 +68,21 @@ def _playwright_errors(timeout_s: float) -> Iterator[None]:
     except PlaywrightTimeout:
         raise JobTimeout(f"the page did not finish rendering within {timeout_s:.0f} s") from None
     except PlaywrightError as exc:
-        browser.forget_if_dead()
         raise RuntimeError(f"Chromium failed: {exc.message.splitlines()[0]}") from None
 
 
 def screenshot(html: str, out: Path, *, width: int, height: int, device_scale: float = 1.0,
                javascript: bool = False, full_page: bool = False, timeout_s: float = 60.0) -> Path:
     """Render HTML in the process's browser and save a PNG (the pixels are width*scale x height*scale)."""
-    with _playwright_errors(timeout_s), browser.page(width=width, height=height, scale=device_scale,
-                                                     javascript=javascript, timeout_s=timeout_s) as page:
+    def shoot(page) -> None:
         page.set_content(html, wait_until="load")
         # Web fonts (data: URLs) and emoji load asynchronously; wait so text never renders in a fallback.
         page.evaluate("() => document.fonts.ready.then(() => true)")
         page.screenshot(path=str(out), full_page=full_page, type="png", animations="disabled")
+
+    with _playwright_errors(timeout_s):
+        browser.with_page(shoot, width=width, height=height, scale=device_scale, javascript=javascript,
+                          timeout_s=timeout_s)
     return out
 
 

@@ -93,7 +93,7 @@ def promo_timeline(ctx: TaskContext, params: PromoParams) -> dict:
         audio.append({"asset": voice, "role": "voice", "start": VOICE_START_S, "loop": False})
     if params.music is not None:
         audio.append({"asset": params.music, "role": "music", "volume": 0.7, "fade_in": 1.0, "fade_out": 1.5})
-    timeline = {"preset": params.preset, "clips": clips, "audio": audio, "fade_in": 0.3, "fade_out": 0.6}
+    timeline = {"preset": params.preset, "clips": clips, "audio": audio, "fade_out": 0.6}
     if words is not None:
         timeline["captions"] = {"asset": words, "offset": VOICE_START_S if voice is not None else 0.0,
                                 "highlight": params.highlight_words}

@@ -24,7 +24,7 @@ class TweetReelParams(BaseModel):
     duration: float = Field(5.0, ge=1, le=60, description="seconds")
     music: int | str | None = Field("example:music", description="audio input index/id, example:music, or null")
     music_volume: float = Field(0.8, ge=0, le=2)
-    fade: float = Field(0.5, ge=0, le=3, description="fade in from and out to black, video and audio")
+    fade: float = Field(0.5, ge=0, le=3, description="music fades in and out; the picture fades out to black")
     motion: bool = Field(True, description="a slow push-in on the card")
     preset: Literal["vertical", "square", "landscape"] = "vertical"
     filename: str | None = Field(None, max_length=200)
@@ -43,8 +43,8 @@ def tweet_timeline(ctx: TaskContext, params: TweetReelParams) -> dict:
     if params.music is not None:
         audio.append({"asset": params.music, "role": "music", "volume": params.music_volume,
                       "fade_in": params.fade, "fade_out": params.fade})
-    return {"preset": params.preset, "clips": [clip], "audio": audio, "fade_in": params.fade,
-            "fade_out": params.fade}
+    # No fade-in of the picture: the first frame is what feeds show as the thumbnail, so it must not be black.
+    return {"preset": params.preset, "clips": [clip], "audio": audio, "fade_out": params.fade}
 
 
 @task("video.tweet_reel", queue="video", inputs=(0, 2), timeout_s=600)
