@@ -12,6 +12,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from bullmq import Job, Queue
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mediamill.engine import constants as C
 from mediamill.engine.connection import redis_url
@@ -30,11 +34,18 @@ def new_job_id() -> str:
     return f"{C.JOB_ID_PREFIX}{int(time.time() * 1000):x}{uuid.uuid4().hex[:12]}"
 
 
+def connection_retry() -> Retry:
+    # Ride out a Redis restart (the embedded server after a crash, a managed Redis failover):
+    # a pooled connection to the old server fails once, then reconnects.
+    return Retry(ExponentialBackoff(cap=1.0, base=0.05), 8)
+
+
 class Broker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.url = redis_url(settings)
-        self.redis = aioredis.from_url(self.url, decode_responses=True)
+        self.redis = aioredis.from_url(self.url, decode_responses=True, retry=connection_retry(),
+                                       retry_on_error=[RedisConnectionError, RedisTimeoutError])
         self._queues: dict[str, Queue] = {}
 
     def queue(self, name: str) -> Queue:
