@@ -5,9 +5,9 @@ import re
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_TEXT
 from speech_media import make_video, write_wav
 
+from conftest import SAMPLE_TEXT
 from mediamill.errors import BadInput
 from mediamill.processors.speech.quality import word_error_rate
 from mediamill.testing import call_task

@@ -17,9 +17,11 @@ RELATIVE_GATE_LU = -10.0
 OVERSAMPLE = 4
 # Samples of context either side of a chunk when oversampling (the polyphase filter spans ~10).
 PEAK_CONTEXT = 16
-# The limiter works on blocks of ~3 ms and holds its gain for 8 blocks either side (~23 ms).
+# The limiter works on blocks of ~3 ms, holds its gain for 8 blocks either side (~23 ms) and
+# smooths it over 6 blocks: smoothing must stay inside the hold window for the ceiling to hold.
 LIMITER_BLOCK_S = 0.003
 LIMITER_HOLD_BLOCKS = 8
+LIMITER_SMOOTH_BLOCKS = 6
 
 
 def _biquads(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -43,8 +45,9 @@ def _biquads(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:
 class LoudnessMeter:
     """Integrated loudness and true peak of a mono signal fed in chunks of any size."""
 
-    def __init__(self, sample_rate: int) -> None:
+    def __init__(self, sample_rate: int, true_peak: bool = True) -> None:
         self.sample_rate = sample_rate
+        self._measure_peak = true_peak
         self._filters = _biquads(sample_rate)
         self._states = [np.zeros(2) for _ in self._filters]
         self._step = int(round(sample_rate * 0.1))  # 100 ms sub-blocks; a gating block is 4 of them
@@ -60,7 +63,8 @@ class LoudnessMeter:
         if samples.size == 0:
             return
         self.samples += samples.size
-        self._feed_peak(samples)
+        if self._measure_peak:
+            self._feed_peak(samples)
         weighted = samples.astype(np.float64)
         for index, (b, a) in enumerate(self._filters):
             weighted, self._states[index] = lfilter(b, a, weighted, zi=self._states[index])
@@ -118,33 +122,51 @@ def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     """Per input sample, the largest absolute value among its 4 oversampled points."""
     from scipy.signal import resample_poly
 
-    upsampled = np.abs(resample_poly(samples.astype(np.float64), OVERSAMPLE, 1))
+    upsampled = np.abs(resample_poly(samples.astype(np.float32, copy=False), OVERSAMPLE, 1))
     peaks = upsampled[: samples.size * OVERSAMPLE].reshape(-1, OVERSAMPLE).max(axis=1)
     return np.maximum(peaks, np.abs(samples))
 
 
-def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int) -> np.ndarray:
-    """Scale the signal down smoothly wherever its true peak would pass the ceiling.
+def limiter_block(sample_rate: int) -> int:
+    return max(8, int(sample_rate * LIMITER_BLOCK_S))
 
-    The gain curve is the smallest gain needed within +-LIMITER_HOLD_S (look-ahead and hold),
-    smoothed by a moving average no wider than that window: free of clicks, and never above what
-    any nearby peak allows, so the ceiling holds.
+
+def block_peaks(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """True peak of each limiter block: all the limiter needs to know, at any later gain."""
+    block = limiter_block(sample_rate)
+    peaks = _oversampled_peaks(samples)
+    padded = np.concatenate([peaks, np.zeros(-peaks.size % block)])
+    return padded.reshape(-1, block).max(axis=1).astype(np.float32)
+
+
+def limiter_gain(peaks: np.ndarray, size: int, gain_db: float, ceiling_dbtp: float,
+                 sample_rate: int) -> np.ndarray | float:
+    """Per-sample gain that applies gain_db yet keeps every true peak under the ceiling.
+
+    The limiting part is the smallest gain needed within +-LIMITER_HOLD_BLOCKS blocks (look-ahead
+    and hold), smoothed over a narrower window and interpolated between block centres: free of
+    clicks, and never above what a nearby peak allows, so the ceiling holds. Returns a plain
+    float when no block needs limiting.
     """
     from scipy.ndimage import minimum_filter1d
 
+    gain = 10 ** (gain_db / 20)
+    ceiling = 10 ** (ceiling_dbtp / 20)
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks.astype(np.float64) * gain, 1e-12))
+    if needed.size == 0 or needed.min() >= 1.0:
+        return gain
+    held = minimum_filter1d(needed, size=2 * LIMITER_HOLD_BLOCKS + 1, mode="nearest")
+    width = LIMITER_SMOOTH_BLOCKS
+    smoothed = np.convolve(np.concatenate([np.full(width, held[0]), held, np.full(width, held[-1])]),
+                           np.ones(width) / width, mode="same")[width:width + held.size]
+    block = limiter_block(sample_rate)
+    centres = (np.arange(held.size) + 0.5) * block
+    return (gain * np.interp(np.arange(size), centres, smoothed)).astype(np.float32)
+
+
+def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int, gain_db: float = 0.0) -> np.ndarray:
+    """The signal with gain_db applied and its true peaks held under the ceiling."""
     if samples.size == 0:
         return samples
-    ceiling = 10 ** (ceiling_dbtp / 20)
-    needed = np.minimum(1.0, ceiling / np.maximum(_oversampled_peaks(samples), 1e-12))
-    if needed.min() >= 1.0:
-        return samples
-    block = max(8, int(sample_rate * LIMITER_BLOCK_S))
-    padded = np.concatenate([needed, np.ones(-needed.size % block)])
-    block_min = padded.reshape(-1, block).min(axis=1)
-    held = minimum_filter1d(block_min, size=2 * LIMITER_HOLD_BLOCKS + 1, mode="nearest")
-    gain = np.repeat(held, block)
-    width = LIMITER_HOLD_BLOCKS * block
-    edges = (np.full(width, gain[0]), gain, np.full(width, gain[-1]))
-    smoothed = np.convolve(np.concatenate(edges), np.ones(width) / width, mode="same")
-    gain = smoothed[width:width + samples.size]
+    gain = limiter_gain(block_peaks(samples, sample_rate), samples.size, gain_db, ceiling_dbtp, sample_rate)
     return (samples * gain).astype(samples.dtype, copy=False)

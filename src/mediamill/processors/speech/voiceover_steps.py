@@ -59,7 +59,7 @@ def synthesize(ctx: TaskContext, state: Voiceover) -> None:
 
     rate = state.synth.sample_rate
     pause = np.zeros(int(round(state.params.sentence_pause_s * rate)), dtype=np.float32)
-    meter = LoudnessMeter(rate)
+    meter = LoudnessMeter(rate, true_peak=False)
     state.spool = ctx.scratch_file("speech.f32")
     total_chars = max(1, len(state.text))
     done_chars = 0
@@ -85,8 +85,12 @@ def synthesize(ctx: TaskContext, state: Voiceover) -> None:
 
 
 def _append(spool, state: Voiceover, samples, meter) -> None:
+    from mediamill.processors.speech.loudness import block_peaks
+
     samples.astype("<f4", copy=False).tofile(spool)
+    # The limiter later needs only each ~3 ms block's true peak (1/66 of the audio's size).
     state.chunks.append((state.samples, samples.size))
+    state.peaks.append(block_peaks(samples, state.synth.sample_rate))
     state.samples += samples.size
     meter.feed(samples)
 
@@ -125,21 +129,23 @@ def encode(ctx: TaskContext, state: Voiceover) -> None:
 
 
 def _render(ctx: TaskContext, state: Voiceover, gain_db: float, writer) -> tuple[float, float]:
-    """One streaming pass over the spool: gain, limiter, meter and (optionally) the encoder."""
+    """One streaming pass over the spool: gain with limiting, meter, and (when writing) the encoder.
+
+    Dry passes (no writer) skip the true-peak measurement, the one costly part.
+    """
     import numpy as np
 
-    from mediamill.processors.speech.loudness import LoudnessMeter, limit
+    from mediamill.processors.speech.loudness import LoudnessMeter, limiter_gain
     from mediamill.processors.speech.voiceover import CEILING_MARGIN_DB
 
     rate = state.synth.sample_rate
     ceiling = state.params.true_peak_dbtp - CEILING_MARGIN_DB[state.params.format]
-    gain = 10 ** (gain_db / 20)
-    meter = LoudnessMeter(rate)
-    for offset, count in state.chunks:
+    meter = LoudnessMeter(rate, true_peak=writer is not None)
+    for (offset, count), peaks in zip(state.chunks, state.peaks, strict=True):
         ctx.check()
         samples = np.fromfile(state.spool, dtype="<f4", count=count, offset=offset * 4)
-        samples = limit(samples * np.float32(gain), ceiling, rate)
+        samples = samples * limiter_gain(peaks, count, gain_db, ceiling, rate)
         meter.feed(samples)
         if writer is not None:
-            writer.write(samples)
+            writer.write(samples.astype(np.float32, copy=False))
     return meter.integrated_lufs, meter.true_peak_dbtp
