@@ -19,6 +19,7 @@ from mediamill.processors.video.text import font, rgba, wrap
 _TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})")
 SENTENCE_END = (".", "!", "?", "…")
 MAX_GAP_S = 0.6  # a pause longer than this starts a new caption page
+LINGER_S = 0.4  # a page of timed words stays this long after its last word (if the next one allows)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Word:
     text: str
     start: float
     end: float
+    cue: int | None = None  # SRT/VTT cue it came from: a cue boundary is a page boundary
 
 
 def load_words(path: Path, field: str) -> list[Word]:
@@ -65,7 +67,7 @@ def _json_words(raw: str, field: str) -> list[Word]:
             start, end = float(item["start"]), float(item["end"])
         except (AttributeError, KeyError, TypeError, ValueError):
             raise BadInput(f"{field}[{index}]: needs 'word' (or 'text'), 'start' and 'end'", field=field) from None
-        words.extend(_spread(text, start, end) if item.get("_cue") else [Word(text, start, end)])
+        words.extend(_spread(text, start, end, index) if item.get("_cue") else [Word(text, start, end)])
     return words
 
 
@@ -79,7 +81,7 @@ def _cue_words(raw: str, field: str) -> list[Word]:
         left, right = lines[timing].split("-->", 1)
         start, end = _seconds(left, field), _seconds(right, field)
         text = " ".join(re.sub(r"<[^>]+>", "", line) for line in lines[timing + 1:])
-        words.extend(_spread(text, start, end))
+        words.extend(_spread(text, start, end, len(words)))
     return words
 
 
@@ -91,14 +93,14 @@ def _seconds(value: str, field: str) -> float:
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
 
 
-def _spread(text: str, start: float, end: float) -> list[Word]:
+def _spread(text: str, start: float, end: float, cue: int | None = None) -> list[Word]:
     """A cue's words timed in proportion to their length (cues carry no word timings)."""
     tokens = text.split()
     total = sum(len(t) + 1 for t in tokens) or 1
     words, cursor = [], start
     for token in tokens:
         span = (end - start) * (len(token) + 1) / total
-        words.append(Word(token, cursor, cursor + span))
+        words.append(Word(token, cursor, cursor + span, cue))
         cursor += span
     return words
 
@@ -113,7 +115,8 @@ def paginate(words: list[Word], style, width: int) -> list[list[Word]]:
         candidate = [*page, word]
         too_long = len(wrap([_text(w, style) for w in candidate], fnt, max_width)) > style.max_lines
         paused = page and word.start - page[-1].end > MAX_GAP_S
-        if page and (too_long or paused):
+        new_cue = page and word.cue is not None and word.cue != page[-1].cue
+        if page and (too_long or paused or new_cue):
             pages.append(page)
             candidate = [word]
         page = candidate
@@ -140,14 +143,14 @@ class CaptionTrack:
 def build_track(words: list[Word], captions, width: int, height: int, total: float, scratch: Path) -> CaptionTrack:
     """Draw every caption state and write the ffconcat script that times them."""
     style = captions.style
-    shifted = [Word(w.text, w.start + captions.offset, w.end + captions.offset) for w in words]
+    shifted = [Word(w.text, w.start + captions.offset, w.end + captions.offset, w.cue) for w in words]
     pages = paginate([w for w in shifted if w.end > 0 and w.start < total], style, width)
     band_height = int(style.font_size * 1.3 * style.max_lines + style.font_size)
     y = {"top": int(height * style.margin), "center": (height - band_height) // 2,
          "bottom": height - int(height * style.margin) - band_height}[style.position]
     entries: list[tuple[Path, float, float]] = []
     for page_index, page in enumerate(pages):
-        page_end = page[-1].end + 0.4
+        page_end = page[-1].end + (LINGER_S if page[-1].cue is None else 0.0)  # a cue's end is exact
         if page_index + 1 < len(pages):
             page_end = min(page_end, pages[page_index + 1][0].start)
         page_end = min(page_end, total)
