@@ -12,10 +12,10 @@ MAX_CHILD_RSS_KB = 200 * 1024
 async def test_ingest_sequence_inspect_thumbnail_variants(client, worker, corpus):
     async with worker(["assets", "thumbnails", "variants"]):
         upload = await client.upload(corpus["exif_rotated.jpg"])
-        facts = await (await client.submit("asset.inspect", {"strip_gps": True}, [upload.id])).result(60)
-        thumb = await (await client.submit("asset.thumbnail", {"crop": "none"}, [upload.id])).result(60)
-        variants = await (await client.submit("asset.variants", {"siblings": ["webp"]}, [upload.id])).result(60)
-        video = await (await client.submit("asset.thumbnail", {}, [corpus["video.mp4"]])).result(60)
+        facts = await (await client.submit("asset.inspect", {"strip_gps": True}, [upload.id])).result(180)
+        thumb = await (await client.submit("asset.thumbnail", {"crop": "none"}, [upload.id])).result(180)
+        variants = await (await client.submit("asset.variants", {"siblings": ["webp"]}, [upload.id])).result(180)
+        video = await (await client.submit("asset.thumbnail", {}, [corpus["video.mp4"]])).result(180)
     assert facts["orientation"] == 6 and facts["gps"] is not None and "stripped" in facts
     assert client.artifact(upload.id).metadata["inspect"]["exif"]["make"] == "Canon"
     assert (thumb["width"], thumb["height"]) == (133, 200)  # orientation applied
@@ -47,7 +47,7 @@ def _peak_rss_kb(pid: int) -> int:
 async def test_huge_jpeg_thumbnail_stays_small_in_memory(client, worker, tmp_path):
     huge = _huge_jpeg(tmp_path / "huge.jpg")
     async with worker(["thumbnails"]) as service:
-        result = await (await client.submit("asset.thumbnail", {}, [huge])).result(120)
+        result = await (await client.submit("asset.thumbnail", {}, [huge])).result(180)
         pids = service.pool.child_pids()
         peaks = [_peak_rss_kb(pid) for pid in pids]
     assert (result["width"], result["height"]) == (200, 200)

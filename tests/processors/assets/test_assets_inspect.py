@@ -73,7 +73,7 @@ def test_video_facts(settings, corpus):
 
 
 def test_rotated_video_reports_rotation(settings, tmp_path):
-    from conftest import write_video
+    from assets_media import write_video
 
     path = write_video(tmp_path / "portrait.mp4", seconds=0.4, black_s=0, audio=False, rotation=90)
     result, _ = call_task(settings, "asset.inspect", {}, [path])

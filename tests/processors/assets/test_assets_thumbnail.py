@@ -135,3 +135,12 @@ def test_pdf_thumbnail_is_its_first_page(settings, corpus, tmp_path):
     image = _load(ctx, result, tmp_path)
     assert (image.width, image.height) == (232, 300)  # US Letter is 612x792 points
     assert image.avg() > 200 and image.min() < 100  # white paper with dark text
+
+
+def test_rotated_video_thumbnail_is_upright(settings, tmp_path):
+    from assets_media import write_video
+
+    # Given a 320x240 recording whose display matrix says "turn by 90 degrees" (a phone held upright)
+    path = write_video(tmp_path / "portrait.mp4", seconds=0.4, black_s=0, audio=False, rotation=90)
+    result, _ = call_task(settings, "asset.thumbnail", {"crop": "none"}, [path])
+    assert (result["width"], result["height"]) == (150, 200)

@@ -62,8 +62,7 @@ def test_unknown_preset_is_bad_input(settings, corpus):
 
 def test_video_presets_are_h264_transcodes(settings, tmp_path):
     import av
-
-    from conftest import write_video
+    from assets_media import write_video
 
     source = write_video(tmp_path / "hd.mp4", width=1280, height=720, seconds=1.2, black_s=0)
     result, ctx = call_task(settings, "asset.variants", {}, [source])
