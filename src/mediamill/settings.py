@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -80,7 +81,9 @@ class Settings(BaseSettings):
 
     # -- derived -------------------------------------------------------------------------
     def policies(self) -> dict[str, QueuePolicy]:
-        return resolve_policies(self.queues)
+        # Read for every job a worker runs: memoised on the overrides' content.
+        key = json.dumps({k: v.model_dump(exclude_none=True) for k, v in self.queues.items()}, sort_keys=True)
+        return _policies_for(key)
 
     def policy(self, queue: str) -> QueuePolicy:
         from mediamill.errors import NotFound
@@ -103,6 +106,12 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+
+@lru_cache(maxsize=64)
+def _policies_for(overrides_json: str) -> dict[str, QueuePolicy]:
+    raw = json.loads(overrides_json)
+    return resolve_policies({name: QueueOverride.model_validate(v) for name, v in raw.items()})
 
 
 @lru_cache(maxsize=1)

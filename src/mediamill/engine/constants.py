@@ -8,6 +8,8 @@ KEY_PREFIX = "mediamill"
 CANCEL_CHANNEL = f"{KEY_PREFIX}:control:cancel"
 # A job id marked here is cancelled: workers check it before starting and while running.
 CANCELLED_KEY = f"{KEY_PREFIX}:control:cancelled"
+# Pub/sub channel on which the pipeline coordinator announces a run's end ({"run", "state"}).
+RUNS_CHANNEL = f"{KEY_PREFIX}:control:runs"
 # Worker heartbeats, for `mediamill queues` (who is serving what).
 WORKERS_KEY = f"{KEY_PREFIX}:control:workers"
 

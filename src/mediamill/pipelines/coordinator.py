@@ -12,6 +12,8 @@ are deterministic (run.step.item.generation), so a decision replayed after a cra
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import datetime
 from typing import Any
 
 from mediamill.db.base import utcnow
@@ -50,25 +52,26 @@ class Coordinator:
 
     async def advance(self, run_id: str) -> None:
         async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
-            jobs, cancels = await asyncio.to_thread(self._transaction, run_id, None)
-        await self._dispatch(jobs, cancels)
+            jobs, cancels, ended = await asyncio.to_thread(self._transaction, run_id, None)
+        await self._dispatch(jobs, cancels, (run_id, ended))
 
     async def on_job_finished(self, data: dict, job_id: str, attempts: int, result: Any,
-                              error: BaseException | None) -> None:
-        """Record a step job's final outcome and start what became ready (called by the worker)."""
-        run_id = data["run"]
-        outcome = (data["step"], int(data.get("item", -1)), job_id, attempts, result, error)
-        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
-            jobs, cancels = await asyncio.to_thread(self._transaction, run_id, outcome)
-        await self._dispatch(jobs, cancels)
+                              error: BaseException | None, started: datetime | None = None) -> None:
+        """Record a step job's final outcome and start what became ready (called by the worker).
 
-    async def on_job_started(self, data: dict, job_id: str) -> None:
-        await asyncio.to_thread(self._mark_active, data["run"], data["step"], int(data.get("item", -1)), job_id)
+        This is the hot path of every run: one lock, one thread hop, one transaction. A step's
+        "active" state is not written when it starts; status reads merge it live from BullMQ.
+        """
+        run_id = data["run"]
+        outcome = (data["step"], int(data.get("item", -1)), job_id, attempts, result, error, started)
+        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
+            jobs, cancels, ended = await asyncio.to_thread(self._transaction, run_id, outcome)
+        await self._dispatch(jobs, cancels, (run_id, ended))
 
     async def cancel(self, run_id: str) -> RunStatus:
         async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
             cancels = await asyncio.to_thread(self._cancel, run_id)
-        await self._dispatch([], cancels)
+        await self._dispatch([], cancels, (run_id, "cancelled"))
         return await self.status(run_id)
 
     async def rerun(self, run_id: str) -> RunStatus:
@@ -100,37 +103,33 @@ class Coordinator:
             self._plans[key] = validate_spec(PipelineSpec.model_validate(run.spec), require_tasks=False)
         return self._plans[key]
 
-    def _mark_active(self, run_id: str, step: str, item: int, job_id: str) -> None:
-        with self.db.session() as session:
-            row = session.query(RunStep).filter_by(run=run_id, step=step, item=item, job_id=job_id).first()
-            if row is not None and row.state == "queued":
-                row.state, row.started_at = "active", utcnow()
-                if item >= 0:
-                    parent = session.query(RunStep).filter_by(run=run_id, step=step, item=-1).first()
-                    if parent is not None and parent.state == "queued":
-                        parent.state = "active"
-
-    def _transaction(self, run_id: str, outcome: tuple | None) -> tuple[list[Job], list[str]]:
+    def _transaction(self, run_id: str, outcome: tuple | None) -> tuple[list[Job], list[str], str | None]:
+        """Record an outcome and decide; returns jobs to add, jobs to cancel, and the run's end state."""
         with self.db.session() as session:
             run, rows = load_run(session, run_id, lock=True)
+            was_running = run.state == "running"
             cancels: list[str] = []
-            if outcome is not None and run.state == "running":
+            if outcome is not None and was_running:
                 cancels = self._record_outcome(session, run, rows, outcome)
             jobs: list[Job] = []
             if run.state == "running":
                 jobs = self._start_ready_steps(session, run, rows)
                 self._finish_if_done(run, rows)
-            return jobs, cancels
+            ended = run.state if was_running and run.state != "running" else None
+            return jobs, cancels, ended
 
     def _record_outcome(self, session, run: PipelineRun, rows: list[RunStep], outcome: tuple) -> list[str]:
-        step, item, job_id, attempts, result, error = outcome
+        step, item, job_id, attempts, result, error, started = outcome
         row = next((r for r in rows if r.step == step and r.item == item), None)
         if row is None or row.job_id != job_id or row.state in FINAL_STEP_STATES:
             return []  # a stale generation, or a replay of an outcome already recorded
+        row.started_at = started
         _finish_row(row, attempts, result, error)
         parent = row
         if item >= 0:
             parent = next(r for r in rows if r.step == step and r.item == -1)
+            children_started = [r.started_at for r in rows if r.step == step and r.item >= 0 and r.started_at]
+            parent.started_at = min(children_started) if children_started else None
             children = sorted((r for r in rows if r.step == step and r.item >= 0), key=lambda r: r.item)
             if any(c.state not in FINAL_STEP_STATES for c in children):
                 return []
@@ -263,7 +262,7 @@ class Coordinator:
             run.state, run.error, run.finished_at, run.outputs = "running", None, None, None
 
     # -- engine side ----------------------------------------------------------------------
-    async def _dispatch(self, jobs: list[Job], cancels: list[str]) -> None:
+    async def _dispatch(self, jobs: list[Job], cancels: list[str], ended: tuple[str, str | None]) -> None:
         for queue, task, data, options in jobs:
             await self.broker.queue(queue).add(task, data, options)
         for job_id in cancels:
@@ -271,6 +270,28 @@ class Coordinator:
                 await self.broker.cancel(job_id)
             except (Conflict, NotFound):
                 pass
+        run_id, state = ended
+        if state is not None:  # listeners (SSE streams, `wait_for_run`) learn at once
+            await self.broker.redis.publish(C.RUNS_CHANNEL, json.dumps({"run": run_id, "state": state}))
+
+    async def wait(self, run_id: str, timeout: float | None = None) -> RunStatus:
+        """Wait for a run to end, woken by the coordinator's event (a slow poll is the safety net)."""
+        pubsub = self.broker.redis.pubsub()
+        await pubsub.subscribe(C.RUNS_CHANNEL)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        try:
+            while True:
+                status = await self.status(run_id, live=False)
+                if status.state in ("completed", "failed", "cancelled"):
+                    return status
+                if deadline is not None and loop.time() > deadline:
+                    raise TimeoutError(f"run {run_id} did not finish within {timeout} s")
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                while message is not None and json.loads(message["data"]).get("run") != run_id:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+        finally:
+            await pubsub.aclose()
 
     async def _merge_live_progress(self, rows: list[RunStep]) -> None:
         for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from mediamill.engine.middleware import Middleware, RunningJob
@@ -25,15 +26,12 @@ class PipelineMiddleware(Middleware):
         data = job.bull_job.data
         return data if isinstance(data, dict) and data.get("run") and data.get("step") else None
 
-    async def before_job(self, job: RunningJob) -> None:
-        data = self._data(job)
-        if data:
-            await self.coordinator.on_job_started(data, job.info.job_id)
-
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
         data = self._data(job)
         if data and job.final:
-            await self.coordinator.on_job_finished(data, job.info.job_id, job.info.attempt, result, error)
+            started_ms = job.bull_job.processedOn
+            started = datetime.fromtimestamp(started_ms / 1000, UTC) if started_ms else None
+            await self.coordinator.on_job_finished(data, job.info.job_id, job.info.attempt, result, error, started)
 
     async def on_worker_stop(self, worker: Any) -> None:
         if self._coordinator is not None:
