@@ -1,6 +1,7 @@
 """Runs end to end on a real worker: references between steps, fan-out/fan-in, outputs."""
 
-from conftest import wait_run
+from pipeline_helpers import wait_run
+
 from mediamill.pipelines.spec import parse_spec
 
 CHAIN = """

@@ -3,8 +3,8 @@
 import asyncio
 
 import pytest
+from pipeline_helpers import wait_run
 
-from conftest import wait_run
 from mediamill.errors import Conflict
 from mediamill.pipelines.spec import parse_spec
 
