@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamill.processors.video import assets, encoder, stills
+from mediamill.processors.video import assets, encoder, graph, stills
 from mediamill.processors.video.captions import CaptionTrack, build_track, load_words
 from mediamill.processors.video.graph import Layer, Plan, Source, Track, build_command, total_frames
 from mediamill.processors.video.text import text_block
@@ -181,7 +181,40 @@ def _position(overlay, size: tuple[int, int], width: int, height: int) -> tuple[
     return x, y
 
 
+def _release_browser(timeline: Timeline) -> None:
+    """Close Chromium before encoding: it would sit on ~300 MB while ffmpeg needs the room.
+
+    html.render keeps its browser warm across jobs; a video job renders its cards once, in a
+    step that takes a fraction of the encode, so relaunching (~1.5 s) is the cheaper side.
+    """
+    if any(clip.type == "html" for clip in timeline.clips):
+        from mediamill.processors.html import browser
+
+        browser.shutdown()
+
+
+def _loudness(ctx: TaskContext, state: ComposeState) -> None:
+    """Measure the mix and set the gain that brings it to the target (see graph.build_loudness_probe)."""
+    import re
+    import subprocess
+
+    argv = graph.build_loudness_probe(encoder.ffmpeg_exe(), state.plan)
+    if argv is None:
+        return
+    ctx.check()
+    run = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    summary = run.stderr[run.stderr.rfind("Summary:"):]
+    match = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    if run.returncode or not match:
+        raise encoder.EncoderFailed(f"loudness pass failed: {run.stderr.strip().splitlines()[-1:]}")
+    measured = float(match.group(1)) if match.group(1) != "-inf" else None
+    if measured is not None and measured > -70:  # silence stays silence
+        state.plan.gain_db = min(30.0, state.timeline.loudness_lufs - measured)
+
+
 def _encode(ctx: TaskContext, state: ComposeState) -> None:
+    _release_browser(state.timeline)
+    _loudness(ctx, state)
     state.out = ctx.scratch_file("composed.mp4")
     argv, n_total = build_command(encoder.ffmpeg_exe(), state.plan, state.out)
     ctx.scratch_file("ffmpeg-args.json").write_text(json.dumps(argv))  # to replay a failed run by hand
