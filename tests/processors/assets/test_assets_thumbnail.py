@@ -144,3 +144,29 @@ def test_rotated_video_thumbnail_is_upright(settings, tmp_path):
     path = write_video(tmp_path / "portrait.mp4", seconds=0.4, black_s=0, audio=False, rotation=90)
     result, _ = call_task(settings, "asset.thumbnail", {"crop": "none"}, [path])
     assert (result["width"], result["height"]) == (150, 200)
+
+
+@pytest.mark.parametrize(("fmt", "size"), [("BMP", (300, 200)), ("ICO", (64, 64)), ("PCX", (120, 80))])
+def test_formats_libvips_lacks_go_through_pillow(settings, tmp_path, fmt, size):
+    from PIL import Image
+
+    source = tmp_path / f"picture.{fmt.lower()}"
+    Image.new("RGB", size, (220, 30, 30)).save(source, format=fmt)
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none", "format": "png"}, [source])
+    image = _load(ctx, result, tmp_path)
+    assert max(image.width, image.height) == min(200, max(size)) and _is(image(5, 5), (220, 30, 30), 5)
+    facts, _ = call_task(settings, "asset.inspect", {}, [source])
+    assert (facts["format"], facts["width"], facts["decoder"]) == (fmt.lower(), size[0], "pillow")
+
+
+def test_pillow_fallback_checks_limits_before_decoding(data_dir, tmp_path):
+    from PIL import Image
+
+    from mediamill.errors import LimitExceeded
+    from mediamill.settings import Settings
+
+    source = tmp_path / "big.bmp"
+    Image.new("RGB", (1200, 1000)).save(source)
+    strict = Settings(data_dir=data_dir, limits={"max_pixels": 1_000_000})
+    with pytest.raises(LimitExceeded, match="max_pixels"):
+        call_task(strict, "asset.thumbnail", {}, [source])

@@ -7,6 +7,7 @@ from pathlib import Path
 from mediamill.processors.assets._vips import vips
 from mediamill.processors.assets.exif import parse_exif
 from mediamill.processors.assets.limits import check_image_header
+from mediamill.processors.assets.pillow_fallback import libvips_can_read, load_with_pillow
 from mediamill.processors.assets.svg import check_svg
 from mediamill.security import Limits
 
@@ -18,6 +19,10 @@ _SWAPS_SIDES = {5, 6, 7, 8}
 def image_facts(path: Path, limits: Limits, *, verify: bool = True) -> tuple[dict, object]:
     """(facts, lazily opened image). `verify` decodes a tiny shrink-on-load copy to catch truncation."""
     pyvips = vips()
+    if not libvips_can_read(path):
+        image, facts = load_with_pillow(path, limits)
+        return {**facts, "orientation": 1, "display_width": facts["width"],
+                "display_height": facts["height"]}, image
     image = pyvips.Image.new_from_file(str(path))
     fields = set(image.get_fields())
     frames = image.get("n-pages") if "n-pages" in fields else 1

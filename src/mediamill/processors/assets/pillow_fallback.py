@@ -1,0 +1,44 @@
+"""Images libvips cannot read in this build (BMP, ICO, PCX, TGA...) are decoded by Pillow instead.
+
+The bundled libvips has no ImageMagick loader, so these rarer formats go through Pillow. The
+size is read from the header and checked against the limits before Pillow decodes anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediamill.errors import BadInput
+from mediamill.processors.assets._vips import vips
+from mediamill.processors.assets.limits import check_image_header
+from mediamill.security import Limits
+
+
+def libvips_can_read(path: Path) -> bool:
+    """Whether a libvips loader recognises the file's first bytes (nothing is decoded)."""
+    pyvips = vips()
+    found = pyvips.vips_lib.vips_foreign_find_load(str(path).encode()) != pyvips.ffi.NULL
+    if not found:
+        pyvips.vips_lib.vips_error_clear()  # find_load leaves "not a known file format" behind
+    return found
+
+
+def load_with_pillow(path: Path, limits: Limits):
+    """(pyvips image in memory, facts) for a format only Pillow reads."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:  # reads the header only
+            frames = getattr(image, "n_frames", 1)
+            check_image_header(image.width, image.height, limits, frames=frames)
+            facts = {"width": image.width, "height": image.height, "format": (image.format or "").lower(),
+                     "color_space": image.mode, "bands": len(image.getbands()),
+                     "has_alpha": "A" in image.getbands() or "transparency" in image.info,
+                     "bit_depth": 16 if image.mode.startswith("I;16") else 8, "frames": frames,
+                     "animated": frames > 1, "icc_profile": "icc_profile" in image.info, "decoder": "pillow"}
+            rgb = image.convert("RGBA" if facts["has_alpha"] else "RGB")
+    except UnidentifiedImageError:
+        raise BadInput("the image format is not supported (neither libvips nor Pillow can read it)",
+                       field="inputs") from None
+    return vips().Image.new_from_array(np.asarray(rgb), interpretation="srgb"), facts
