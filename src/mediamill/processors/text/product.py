@@ -94,7 +94,9 @@ def category_of(name: str, keywords: list[str]) -> str:
 
 def gather(product: ProductInfo) -> Facts:
     corpus = ". ".join([product.name, product.description, *product.features])
-    keywords = [*(k.lower() for k in product.keywords), *(k.phrase for k in extract_keywords(corpus, 12))]
+    # A word said once ("people", "minutes") is noise as a keyword or hashtag; phrases and repeats are not.
+    found = [k.phrase for k in extract_keywords(corpus, 12) if " " in k.phrase or k.count > 1]
+    keywords = [*(k.lower() for k in product.keywords), *found]
     features = [sentence_case(f) for f in product.features if f.strip()]
     return Facts(
         name=product.name, category=category_of(product.name, keywords[len(product.keywords):]),
