@@ -68,8 +68,21 @@ def extract_keywords(text: str, limit: int = 15) -> list[Keyword]:
         # Repetition matters for a topic: a phrase said three times beats a one-off long phrase.
         raw[phrase] = rake * (1 + 0.5 * (count - 1)) + 0.3 * sum(frequency[w] for w in phrase.split())
     best = max(raw.values())
-    ranked = sorted(raw.items(), key=lambda item: (-item[1], item[0]))
-    return [Keyword(phrase, round(100 * score / best, 1), counts[phrase]) for phrase, score in ranked[:limit]]
+    first_seen = {phrase: index for index, phrase in reversed(list(enumerate(" ".join(p) for p in phrases)))}
+    # Ties go to the phrase said first: a topic usually names its subject before its qualifiers.
+    ranked = sorted(raw.items(), key=lambda item: (-round(item[1], 9), first_seen[item[0]]))
+    return [Keyword(restore_acronyms(phrase, text), round(100 * score / best, 1), counts[phrase])
+            for phrase, score in ranked[:limit]]
+
+
+def restore_acronyms(phrase: str, text: str) -> str:
+    """'ai tools' -> 'AI tools' when the text writes AI in capitals (lower case everywhere else)."""
+    restored = []
+    for word in phrase.split():
+        match = re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)
+        original = match.group(0) if match else word
+        restored.append(original if len(original) > 1 and original.isupper() else word)
+    return " ".join(restored)
 
 
 def hashtag(phrase: str) -> str | None:

@@ -10,13 +10,22 @@ import random
 import re
 
 from mediamill.processors.text.keywords import Keyword, extract_keywords, stopwords, words
-from mediamill.processors.text.signals import LIST_CUES, NOVELTY, POWER, SEASONAL, intent_of
+from mediamill.processors.text.signals import (
+    COMMERCIAL,
+    LIST_CUES,
+    NOVELTY,
+    POWER,
+    SEASONAL,
+    TRANSACTIONAL,
+    intent_of,
+)
 
-ANGLES = ("A beginner's guide to {k1}", "{K1} vs {k2}: what actually matters", "What nobody tells you about {k1}",
-          "{n} mistakes people make with {k1}", "How {audience} use {k1} to save time",
-          "The real cost of {k1}", "{K1}, explained in five minutes", "Why {k2} changes the way we think about {k1}")
-QUESTIONS = ("What is {k1}?", "How does {k1} work?", "Is {k1} worth it?", "How do you choose {k1}?",
-             "What is the difference between {k1} and {k2}?", "How much does {k1} cost?",
+# No "{k1} vs {k2}" templates: offline, nothing says the two phrases are alternatives to each other.
+ANGLES = ("A beginner's guide to {k1}", "What nobody tells you about {k1}",
+          "{n} mistakes people make with {k1}", "How {audience} use {k1}",
+          "The real cost of {k1}", "{K1}, explained in five minutes", "Why {k2} {changes} the way we think about {k1}")
+QUESTIONS = ("What {is} {k1}?", "How {does} {k1} work?", "{Is} {k1} worth it?", "How do you choose {k1}?",
+             "How much {does} {k1} cost?",
              "What are the best alternatives to {k1}?", "How do {audience} get started with {k1}?")
 
 
@@ -56,7 +65,7 @@ def virality(topic: str, audience: str) -> float:
 def relevance(topic: str, text: str, keywords: list[dict], audience: str) -> float:
     """How much of the topic the material covers: topic words found in the text and in the top keywords."""
     stops = stopwords()
-    topic_words = {w for w in words(topic) if w not in stops and len(w) > 2}
+    topic_words = {w for w in words(topic) if w not in stops and len(w) > 1}
     if not topic_words:
         return 0.0
     top = " ".join(k["keyword"] for k in keywords[:10])
@@ -81,14 +90,31 @@ def fill(templates: tuple[str, ...], slots: dict[str, str], count: int, rng: ran
 
 
 def slots_for(keywords: list[dict], audience: str, rng: random.Random) -> dict[str, str]:
-    k1 = keywords[0]["keyword"] if keywords else ""
-    # A second concept must be distinct from the first and said more than once: one-off RAKE
-    # phrases ("beginners grind") make nonsense comparisons. Without one, k2 templates are skipped.
+    # "best running shoes" is a search phrase; the thing itself is "running shoes".
+    k1 = " ".join(_subject_words(keywords[0]["keyword"])) if keywords else ""
+    # A second concept must be distinct from the first and repeated (the topic counts twice, so more
+    # than that) or a real phrase: one-off RAKE fragments make nonsense comparisons. Else k2 templates
+    # are skipped.
     cues = LIST_CUES | POWER | NOVELTY
-    k2 = next((k["keyword"] for k in keywords[1:] if k["count"] >= 2 and not set(k["keyword"].split()) & set(k1.split())
-               and not set(k["keyword"].split()) & cues), "")
+    k2 = next((k["keyword"] for k in keywords[1:]
+               if (k["count"] >= 3 or " " in k["keyword"]) and k["count"] >= 2
+               and not set(k["keyword"].split()) & (set(k1.split()) | cues)), "")
+    plural = _plural(k1)
     return {"k1": k1, "K1": k1[:1].upper() + k1[1:], "k2": k2, "audience": audience,
-            "n": str(rng.choice((3, 5, 7)))}
+            "n": str(rng.choice((3, 5, 7))), "is": "are" if plural else "is", "Is": "Are" if plural else "Is",
+            "does": "do" if plural else "does", "changes": "change" if _plural(k2) else "changes"}
+
+
+def _subject_words(phrase: str) -> list[str]:
+    parts = phrase.split()
+    while len(parts) > 1 and parts[0].lower() in COMMERCIAL | TRANSACTIONAL | POWER:
+        parts = parts[1:]
+    return parts
+
+
+def _plural(phrase: str) -> bool:
+    head = phrase.split()[-1].lower() if phrase.split() else ""
+    return head.endswith("s") and not head.endswith(("ss", "us", "is"))
 
 
 def questions_in(text: str) -> list[str]:
