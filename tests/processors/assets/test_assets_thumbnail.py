@@ -170,3 +170,17 @@ def test_pillow_fallback_checks_limits_before_decoding(data_dir, tmp_path):
     strict = Settings(data_dir=data_dir, limits={"max_pixels": 1_000_000})
     with pytest.raises(LimitExceeded, match="max_pixels"):
         call_task(strict, "asset.thumbnail", {}, [source])
+
+
+def test_heic_photos_decode_through_pillow_heif(settings, tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif", reason="HEIC needs the pillow-heif wheel (libde265)")
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    source = tmp_path / "iphone.heic"
+    Image.new("RGB", (640, 480), (220, 30, 30)).save(source, quality=90)
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none"}, [source])
+    image = _load(ctx, result, tmp_path)
+    assert (image.width, image.height) == (200, 150) and _is(image(100, 75), (220, 30, 30), 12)
+    facts, _ = call_task(settings, "asset.inspect", {}, [source])
+    assert (facts["mime"], facts["format"], facts["width"]) == ("image/heic", "heif", 640)

@@ -7,7 +7,7 @@ from pathlib import Path
 from mediamill.processors.assets._vips import vips
 from mediamill.processors.assets.exif import parse_exif
 from mediamill.processors.assets.limits import check_image_header
-from mediamill.processors.assets.pillow_fallback import libvips_can_read, load_with_pillow
+from mediamill.processors.assets.pillow_fallback import load_with_pillow, needs_pillow
 from mediamill.processors.assets.svg import check_svg
 from mediamill.security import Limits
 
@@ -16,10 +16,10 @@ BIT_DEPTH = {"uchar": 8, "char": 8, "ushort": 16, "short": 16, "uint": 32, "int"
 _SWAPS_SIDES = {5, 6, 7, 8}
 
 
-def image_facts(path: Path, limits: Limits, *, verify: bool = True) -> tuple[dict, object]:
+def image_facts(path: Path, limits: Limits, *, verify: bool = True, mime: str = "") -> tuple[dict, object]:
     """(facts, lazily opened image). `verify` decodes a tiny shrink-on-load copy to catch truncation."""
     pyvips = vips()
-    if not libvips_can_read(path):
+    if needs_pillow(path, mime):
         image, facts = load_with_pillow(path, limits)
         return {**facts, "orientation": 1, "display_width": facts["width"],
                 "display_height": facts["height"]}, image

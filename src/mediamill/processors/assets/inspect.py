@@ -61,7 +61,7 @@ def _probe(ctx: TaskContext, path: Path, kind: Kind, params: InspectParams) -> d
     if kind.kind == "image":
         from mediamill.processors.assets.image_facts import image_facts
 
-        return image_facts(path, ctx.limits, verify=params.verify)[0]
+        return image_facts(path, ctx.limits, verify=params.verify, mime=kind.mime)[0]
     if kind.kind == "svg":
         from mediamill.processors.assets.image_facts import svg_facts
 

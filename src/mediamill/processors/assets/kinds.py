@@ -9,7 +9,8 @@ from mediamill.storage.mime import SNIFF_BYTES, sniff
 
 # ISO-BMFF brands of still images (HEIF/AVIF); puremagic calls every such file video/mp4.
 _IMAGE_BRANDS = {b"avif": "image/avif", b"avis": "image/avif", b"heic": "image/heic", b"heix": "image/heic",
-                 b"mif1": "image/heif", b"msf1": "image/heif", b"heim": "image/heic", b"heis": "image/heic"}
+                 b"mif1": "image/heif", b"msf1": "image/heif", b"heim": "image/heic", b"heis": "image/heic",
+                 b"hevc": "image/heic", b"hevx": "image/heic"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,11 @@ def detect_bytes(head: bytes) -> Kind:
     if not head:
         return Kind("empty", "application/x-empty")
     if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
-        return Kind("image", _IMAGE_BRANDS[head[8:12]])
+        mime = _IMAGE_BRANDS[head[8:12]]
+        if mime == "image/heif":  # generic brand: the compatible brands say AVIF or HEVC
+            compatible = head[16:int.from_bytes(head[:4], "big")]
+            mime = "image/avif" if b"avif" in compatible else "image/heic"
+        return Kind("image", mime)
     mime = sniff(head)
     if mime == "image/svg+xml" or (_looks_like_xml(head) and b"<svg" in head):
         return Kind("svg", "image/svg+xml")

@@ -1,7 +1,8 @@
-"""Images libvips cannot read in this build (BMP, ICO, PCX, TGA...) are decoded by Pillow instead.
+"""Images libvips cannot read in this build (HEIC, BMP, ICO, PCX...) are decoded by Pillow instead.
 
-The bundled libvips has no ImageMagick loader, so these rarer formats go through Pillow. The
-size is read from the header and checked against the limits before Pillow decodes anything.
+The bundled libvips has no ImageMagick loader and its libheif has no HEVC decoder (AVIF only),
+so these go through Pillow (HEIC with the pillow-heif plugin, which bundles libde265). The size
+is read from the header and checked against the limits before Pillow decodes anything.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from mediamill.errors import BadInput
 from mediamill.processors.assets._vips import vips
 from mediamill.processors.assets.limits import check_image_header
 from mediamill.security import Limits
+
+
+def needs_pillow(path: Path, mime: str) -> bool:
+    return mime == "image/heic" or not libvips_can_read(path)
 
 
 def libvips_can_read(path: Path) -> bool:
@@ -28,6 +33,7 @@ def load_with_pillow(path: Path, limits: Limits):
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
+    _register_heif()
     try:
         with Image.open(path) as image:  # reads the header only
             frames = getattr(image, "n_frames", 1)
@@ -42,3 +48,11 @@ def load_with_pillow(path: Path, limits: Limits):
         raise BadInput("the image format is not supported (neither libvips nor Pillow can read it)",
                        field="inputs") from None
     return vips().Image.new_from_array(np.asarray(rgb), interpretation="srgb"), facts
+
+
+def _register_heif() -> None:
+    try:
+        import pillow_heif
+    except ImportError:  # optional: without it HEIC fails with a clear BadInput
+        return
+    pillow_heif.register_heif_opener()

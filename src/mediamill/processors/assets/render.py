@@ -15,7 +15,7 @@ from mediamill.errors import BadInput
 from mediamill.processors.assets._vips import vips
 from mediamill.processors.assets.kinds import Kind
 from mediamill.processors.assets.limits import check_image_header
-from mediamill.processors.assets.pillow_fallback import libvips_can_read, load_with_pillow
+from mediamill.processors.assets.pillow_fallback import load_with_pillow, needs_pillow
 from mediamill.processors.assets.svg import check_svg
 from mediamill.security import Limits
 
@@ -49,7 +49,7 @@ def fit(path: Path, kind: Kind, box: Box, limits: Limits):
     """A pyvips image of the input scaled into `box` (lazy: pixels flow when it is saved)."""
     pyvips = vips()
     if kind.kind == "image":
-        if not libvips_can_read(path):
+        if needs_pillow(path, kind.mime):
             return load_with_pillow(path, limits)[0].thumbnail_image(box.width, **box.options())
         image_header(path, limits)
         return pyvips.Image.thumbnail(str(path), box.width, fail_on="truncated", output_profile="srgb",
