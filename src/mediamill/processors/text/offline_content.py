@@ -34,7 +34,10 @@ ANSWERS = ("The honest answer depends on what you need from {k}. Write down the 
            "Look at {k} from the point of view of the people who use it every day. What do they notice first, "
            "and what do they never think about?",
            "Compare at least two approaches to {k} side by side. The differences are easier to see in practice "
-           "than on paper.")
+           "than on paper.",
+           "Be specific about what you want from {k}: vague goals lead to vague results. Pick one thing to "
+           "improve this week.",
+           "Ask someone who has done it. A short conversation about {k} can save weeks of trial and error.")
 STEPS = ("Decide what success with {k1} looks like for you, in one sentence.",
          "List the options you have today, and what each one costs in time and money.",
          "Try the simplest option first, for a week, and note what changes.",
@@ -87,7 +90,7 @@ def write(*, idea: str, brand: dict, kind: str, target_words: int, keywords: lis
         # The start-up steps get their own section below, so a "get started" question would repeat it.
         asked = [q for q in questions if not re.search(r"get(ting)? started", q, re.IGNORECASE)]
         for index, question in enumerate(asked):
-            if _words(sections) >= target_words * 0.6 or len(sections) >= 6:
+            if _words(sections) >= target_words * 0.6 or index >= len(answers):  # never the same answer twice
                 break
             subject = _subject(question, keywords) or k1
             sections.append({"heading": question, "body": answers[index % len(answers)].format(k=subject)})
@@ -102,7 +105,7 @@ def write(*, idea: str, brand: dict, kind: str, target_words: int, keywords: lis
                          "body": f"At {brand['name']}, we care about {_join(values)}. "
                                  f"That is the lens we use for {k2}, and we think it is a good one for you too."})
     cta = brand.get("cta") or CTAS[tone].format(**slots)
-    summary = f"{_sentence(idea)} A practical look at {k1}" + (f" for {slots['audience']}." if slots["audience"] else ".")
+    summary = " ".join([*said, f"A practical look at {k1}" + (f" for {slots['audience']}." if slots["audience"] else ".")])
     return {"title": title_for(idea, kind, k1, rng), "summary": summary, "sections": sections, "cta": cta,
             "hashtags": hashtags([brand["name"], *keywords], 5)}
 
