@@ -40,6 +40,7 @@ def test_misconfiguration_is_a_config_error(env, message):
         select_provider(env)
 
 
-def test_reads_the_process_environment(monkeypatch):
+async def test_reads_the_process_environment(monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "k")
-    assert select_provider().name == "gemini"
+    async with select_provider() as llm:
+        assert llm.name == "gemini"

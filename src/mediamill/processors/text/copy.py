@@ -12,7 +12,7 @@ from mediamill.processors.text.common import ProviderChoice, check_chars, put_js
 from mediamill.processors.text.fit import fit_post, shorten
 from mediamill.processors.text.models import CopyAnswer
 from mediamill.processors.text.platforms import DEFAULT_PLATFORMS, PLATFORMS, resolve
-from mediamill.processors.text.product import ProductInfo, gather
+from mediamill.processors.text.product import Facts, ProductInfo, gather
 from mediamill.providers.llm import LLMProvider, generate_json, select_provider
 from mediamill.tasks import TaskContext, task
 
@@ -66,7 +66,7 @@ async def write_copy(ctx: TaskContext, params: CopyParams) -> dict:
     return {**result, "copy_file": copy_file, "script_file": script_file}
 
 
-def offline_copy_result(facts, params: CopyParams) -> dict:
+def offline_copy_result(facts: Facts, params: CopyParams) -> dict:
     return {
         "headline": offline_copy.headline(facts, params.variant, HEADLINE_CHARS),
         "script": offline_copy.script(facts, params.variant),
