@@ -10,8 +10,11 @@ import socket
 
 import redis.asyncio as aioredis
 from bullmq import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mediamill.engine import constants as C
+from mediamill.engine.broker import connection_retry
 from mediamill.engine.connection import redis_url
 from mediamill.engine.executor import ProcessPool
 from mediamill.engine.middleware import Middleware, default_middleware, run_hooks
@@ -72,8 +75,13 @@ class WorkerService:
     async def start(self) -> None:
         load_tasks()
         url = redis_url(self.settings)
-        self.redis = aioredis.from_url(url, decode_responses=True)
+        self.redis = aioredis.from_url(url, decode_responses=True, retry=connection_retry(),
+                                       retry_on_error=[RedisConnectionError, RedisTimeoutError])
         self.runner = JobRunner(self.settings, self.redis, self.pool, self.hooks)
+        # Hooks first: a BullMQ worker takes jobs as soon as it exists, and a hook that is not ready
+        # yet (the records writer opening its database) would silently miss them.
+        await run_hooks(self.hooks, "on_worker_start", self)
+        self._listener = asyncio.ensure_future(self._listen_for_cancels())
         for name in self.queues:
             policy = self.settings.policy(name)
             opts = {
@@ -91,8 +99,6 @@ class WorkerService:
             worker = BullWorker(name, self.runner.for_queue(name), opts)
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
-        self._listener = asyncio.ensure_future(self._listen_for_cancels())
-        await run_hooks(self.hooks, "on_worker_start", self)
         log.info("worker started", queues=self.queues, pid=os.getpid())
 
     async def _listen_for_cancels(self) -> None:
