@@ -104,5 +104,9 @@ async def test_retry_of_a_job_that_did_not_fail_is_a_conflict(api):
 async def test_list_jobs_from_the_records(api):
     for _ in range(3):
         await api.post("/v1/jobs", data={"task": "file.inspect"}, files={"f": ("x.txt", b"x", "text/plain")})
-    body = (await api.get("/v1/jobs", params={"limit": 2})).json()
+    for _ in range(100):  # submissions are recorded in batches, within ~150 ms
+        body = (await api.get("/v1/jobs", params={"limit": 2})).json()
+        if body["count"] == 2:
+            break
+        await asyncio.sleep(0.05)
     assert body["count"] == 2 and all(job["status"] == "queued" for job in body["data"])

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mediamill.errors import Forbidden, Unauthorized
-from mediamill.services.keys import KeyInfo, authenticate, keys_exist
+from mediamill.services.keys import KeyInfo, authenticate, keys_exist, keys_exist_cached
 
 # What a caller is when no key exists and the server listens on loopback only.
 LOCAL_USER = KeyInfo(id="local", name="local (no API keys configured)", prefix="", scopes=("admin",))
@@ -23,23 +23,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+async def _any_key(database) -> bool:
+    cached = keys_exist_cached(database)  # asked on every keyless request: answered from memory mostly
+    return cached if cached is not None else await run_in_threadpool(keys_exist, database)
+
+
 async def authorize(request: Request, scope: str) -> KeyInfo:
     """The caller's key when it has `scope`; 401 without a valid key, 403 without the scope."""
     services = request.app.state.services
     header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("the Authorization header must be 'Bearer <API key>'")
-        key = await run_in_threadpool(authenticate, services.database, token.strip())
-    elif await run_in_threadpool(keys_exist, services.database):
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>' "
-                           "(create one with `mediamill keys create --name app --scopes submit,read`)")
-    elif not request.app.state.loopback_only:
-        raise Unauthorized("this server is reachable beyond loopback and has no API keys: "
-                           "create one with `mediamill keys create`")
-    else:
+    if header is None:
+        if await _any_key(services.database):
+            raise Unauthorized("missing API key: send 'Authorization: Bearer <key>' "
+                               "(create one with `mediamill keys create --name app --scopes submit,read`)")
+        if not request.app.state.loopback_only:
+            raise Unauthorized("this server is reachable beyond loopback and has no API keys: "
+                               "create one with `mediamill keys create`")
         return LOCAL_USER
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <API key>'")
+    key = await run_in_threadpool(authenticate, services.database, token.strip())
     if not key.allows(scope):
         raise Forbidden(f"API key {key.name!r} lacks the '{scope}' scope (it has: {', '.join(key.scopes)})",
                         field="scope")

@@ -61,12 +61,15 @@ class RecordsMiddleware(Middleware):
             self.writer = None
 
     def _write(self, job: RunningJob, **fields: Any) -> None:
+        # `attempts` rides on every write: the upsert ignores writes about an older attempt.
         if self.writer is not None:
-            self.writer.job(job.info.job_id, **identity(job), attempts=job.info.attempt,
-                            max_attempts=job.max_attempts, **fields)
+            self.writer.job(job.info.job_id, attempts=job.info.attempt, **fields)
 
     async def before_job(self, job: RunningJob) -> None:
-        self._write(job, state="active", progress=0.0, current_step=None, started_at=_now(), finished_at=None)
+        # The identity columns create the row when this worker is the first to see the job (the
+        # writer merges later writes of the job into this pending row, so they go out together).
+        self._write(job, **identity(job), max_attempts=job.max_attempts, state="active", progress=0.0,
+                    current_step=None, started_at=_now(), finished_at=None)
 
     async def on_progress(self, job: RunningJob, percent: float, step: str | None) -> None:
         self._write(job, progress=float(percent), current_step=step)

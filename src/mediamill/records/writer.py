@@ -25,6 +25,7 @@ class RecordWriter:
         self.database = database
         self.interval_s = interval_s
         self._jobs: dict[str, dict] = {}
+        self._created: list[dict] = []
         self._artifacts: dict[str, Artifact] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -43,6 +44,12 @@ class RecordWriter:
                 self._jobs[job_id] = {"id": job_id, **fields}
             else:
                 row.update(fields)
+
+    def created(self, row: dict) -> None:
+        """A job row to insert unless the job is recorded already (submissions: a worker may be first)."""
+        with self._lock:
+            if len(self._created) < MAX_PENDING:
+                self._created.append(row)
 
     def artifacts(self, artifacts: list[Artifact]) -> None:
         with self._lock:
@@ -77,22 +84,25 @@ class RecordWriter:
 
         with self._lock:
             rows, self._jobs = list(self._jobs.values()), {}
+            created, self._created = self._created, []
             made, self._artifacts = list(self._artifacts.values()), {}
-        if not rows and not made:
+        if not rows and not made and not created:
             return 0
         try:
             with self.database.session() as session:
+                job_records.create_many_if_absent(session, created)
                 job_records.upsert_many(session, rows)
                 artifact_records.record(session, made)
         except Exception as exc:  # noqa: BLE001 - keep the rows and try again next time
-            log.warning("record flush failed; will retry", error=str(exc), rows=len(rows))
-            self._requeue(rows, made)
+            log.warning("record flush failed; will retry", error=str(exc), rows=len(rows) + len(created))
+            self._requeue(rows, made, created)
             return 0
         self.flushes += 1
-        return len(rows)
+        return len(rows) + len(created)
 
-    def _requeue(self, rows: list[dict], made: list[Artifact]) -> None:
+    def _requeue(self, rows: list[dict], made: list[Artifact], created: list[dict]) -> None:
         with self._lock:
+            self._created[:0] = created
             for row in rows:
                 newer = self._jobs.get(row["id"])
                 self._jobs[row["id"]] = {**row, **newer} if newer else row

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mediamill.db import Database, open_database
 from mediamill.engine.broker import Broker
+from mediamill.records.writer import RecordWriter
 from mediamill.settings import Settings
 from mediamill.storage import ArtifactStore, open_store
 
@@ -17,6 +18,8 @@ class Services:
     broker: Broker
     database: Database
     store: ArtifactStore
+    # Job records written in batches off the event loop (submissions are recorded through it).
+    records: RecordWriter
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -24,7 +27,10 @@ class Services:
         database = await asyncio.to_thread(open_database, settings)
         store = await asyncio.to_thread(open_store, settings)
         broker = await asyncio.to_thread(Broker, settings)
-        return cls(settings=settings, broker=broker, database=database, store=store)
+        records = RecordWriter(database)
+        records.start()
+        return cls(settings=settings, broker=broker, database=database, store=store, records=records)
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.records.stop)
         await self.broker.close()

@@ -77,6 +77,7 @@ def create_key(settings: Settings, name: str, scopes: str | list[str] = ("submit
     with open_database(settings).session() as session:
         key_records.add(session, key)
         info = KeyInfo.of(key)
+    _keys_exist.clear()
     return info, token
 
 
@@ -93,13 +94,34 @@ def revoke_key(settings: Settings, key_id: str) -> KeyInfo:
             raise NotFound(f"no API key {key_id!r}; see `mediamill keys list`", field="key")
         if key.revoked_at is None:
             key.revoked_at = datetime.now(UTC)
-        return KeyInfo.of(key)
+        info = KeyInfo.of(key)
+    _keys_exist.clear()
+    return info
+
+
+# keys_exist() is asked on every keyless request; its answer is kept this long (and dropped at once
+# when this process creates or revokes a key; another process's change shows within this time).
+KEYS_EXIST_TTL_S = 2.0
+_keys_exist: dict[str, tuple[float, bool]] = {}
+
+
+def keys_exist_cached(database: Database) -> bool | None:
+    """The recent answer of keys_exist(), or None when there is none (no database access)."""
+    cached = _keys_exist.get(database.url)
+    if cached is not None and time.monotonic() - cached[0] < KEYS_EXIST_TTL_S:
+        return cached[1]
+    return None
 
 
 def keys_exist(database: Database) -> bool:
     """Whether any unrevoked key exists (then every request must carry one)."""
+    cached = keys_exist_cached(database)
+    if cached is not None:
+        return cached
     with database.session() as session:
-        return key_records.any_active(session)
+        answer = key_records.any_active(session)
+    _keys_exist[database.url] = (time.monotonic(), answer)
+    return answer
 
 
 _touched: dict[str, float] = {}

@@ -22,7 +22,12 @@ def _complete(row: dict) -> dict:
 
 def create_if_absent(session: Session, row: dict) -> None:
     """A new job row; a no-op if a worker recorded the job first (it may already be running)."""
-    insert_ignore(session, JobRecord.__table__, [_complete(row)])
+    create_many_if_absent(session, [row])
+
+
+def create_many_if_absent(session: Session, rows: list[dict]) -> None:
+    # One column set per statement: rows are completed with the same defaults.
+    insert_ignore(session, JobRecord.__table__, [_complete(row) for row in rows])
 
 
 # Facts about a job that never change once recorded (a first-sight row from a worker carries them too).
