@@ -1,7 +1,7 @@
 """Benchmark: thumbnails/s and all-four-variants/s through mediamill vs plain pyvips loops, and the
 peak RSS of a worker child making a 12000x12000 JPEG thumbnail. Prints JSON.
 
-    .venv/bin/python bench/assets.py [--images 40] [--side 4000x3000]
+    .venv/bin/python bench/assets.py [--images 40] [--side 4000x3000] [--rounds 3]
 
 mediamill runs a real WorkerService (embedded Redis, process pool, concurrency 2 per queue) and
 jobs are submitted with AsyncClient. Baselines run in the same process, on the same files:
@@ -17,6 +17,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -116,7 +117,9 @@ def peak_rss_kb(pid: int) -> int:
 
 
 # -- through mediamill ------------------------------------------------------------------------
-async def through_mediamill(data_dir: Path, paths: list[Path], huge: Path) -> dict:
+async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int) -> dict:
+    """Every measurement, `rounds` times, interleaved (plain 1 proc, plain 2 procs, mediamill) so
+    that load from other processes on a shared machine hits all three alike; medians are reported."""
     from mediamill.client import AsyncClient
     from mediamill.engine.connection import release_embedded
     from mediamill.logs import configure_logging
@@ -126,33 +129,38 @@ async def through_mediamill(data_dir: Path, paths: list[Path], huge: Path) -> di
     settings = Settings(data_dir=data_dir, log_level="warning", log_format="json",
                         queues={"thumbnails": {"concurrency": 2}, "variants": {"concurrency": 2}})
     configure_logging(settings)  # warnings only, on stderr: stdout is the JSON report
-    out: dict = {}
+    names = [str(p) for p in paths]
+    samples: dict[str, list[float]] = {}
+    out: dict = {"samples_s": samples}
     async with AsyncClient(settings) as client:
         start = time.perf_counter()
         uploads = [await client.upload(path) for path in paths]
         out["upload_s"] = round(time.perf_counter() - start, 3)
-        async with running_worker(settings, ["thumbnails", "variants"]) as service:
-            for task, params, key in (("asset.thumbnail", {}, "thumbnails"), ("asset.variants", {}, "variants")):
-                # Warm-up: both pool children of the queue started and have run a job.
-                warm = [await client.submit(task, params, [uploads[i].id]) for i in range(2)]
-                for handle in warm:
+        async with running_worker(settings, ["thumbnails", "variants"]):
+            jobs = (("asset.thumbnail", "plain_thumbnail", "thumbnails"), ("asset.variants", "plain_variants", "variants"))
+            for task, _, _ in jobs:  # warm-up: both pool children of each queue started and used
+                for handle in [await client.submit(task, {}, [uploads[i].id]) for i in range(2)]:
                     await handle.result(300)
-                start = time.perf_counter()
-                handles = [await client.submit(task, params, [upload.id]) for upload in uploads]
-                for handle in handles:
-                    await handle.result(600)
-                out[f"{key}_s"] = round(time.perf_counter() - start, 3)
+            for _ in range(rounds):
+                for task, plain, key in jobs:
+                    for processes in (1, 2):
+                        seconds = await asyncio.to_thread(time_plain, plain, names, processes)
+                        samples.setdefault(f"{key}_plain_{processes}proc", []).append(round(seconds, 3))
+                    start = time.perf_counter()
+                    handles = [await client.submit(task, {}, [upload.id]) for upload in uploads]
+                    for handle in handles:
+                        await handle.result(600)
+                    samples.setdefault(f"{key}_mediamill", []).append(round(time.perf_counter() - start, 3))
         async with running_worker(settings, ["thumbnails"]) as service:
-            small = await client.submit("asset.thumbnail", {}, [uploads[0].id])
-            await small.result(300)
+            await (await client.submit("asset.thumbnail", {}, [uploads[0].id])).result(300)
             (pid,) = service.pool.child_pids()
-            out["child_idle_after_small_job_peak_rss_mb"] = round(peak_rss_kb(pid) / 1024, 1)
+            out["child_peak_rss_mb_before"] = round(peak_rss_kb(pid) / 1024, 1)
             huge_upload = await client.upload(huge)
             start = time.perf_counter()
             result = await (await client.submit("asset.thumbnail", {}, [huge_upload.id])).result(300)
             out["huge_thumbnail_s"] = round(time.perf_counter() - start, 3)
-            assert pid in service.pool.child_pids(), "the same child made both thumbnails"
-            out["huge_thumbnail_child_peak_rss_mb"] = round(peak_rss_kb(pid) / 1024, 1)
+            assert service.pool.child_pids() == [pid], "the same child made both thumbnails"
+            out["child_peak_rss_mb"] = round(peak_rss_kb(pid) / 1024, 1)
             out["huge_thumbnail_size"] = [result["width"], result["height"]]
     release_embedded(settings)  # before the temporary data dir goes away
     return out
@@ -162,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--side", default="4000x3000")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     width, height = (int(v) for v in args.side.split("x"))
     with tempfile.TemporaryDirectory(prefix="mediamill-bench-") as tmp:
@@ -171,37 +180,29 @@ def main() -> None:
         paths = make_images(root / "in", args.images, width, height)
         huge = make_huge(root / "in" / "huge.jpg")
         generate_s = time.perf_counter() - start
-        names = [str(p) for p in paths]
-        plain_thumb_1 = time_plain("plain_thumbnail", names, 1)
-        plain_thumb_2 = time_plain("plain_thumbnail", names, 2)
-        plain_var_1 = time_plain("plain_variants", names, 1)
-        plain_var_2 = time_plain("plain_variants", names, 2)
-        mm = asyncio.run(through_mediamill(root / "data", paths, huge))
-    n = args.images
+        result = asyncio.run(run_all(root / "data", paths, huge, args.rounds))
+    n, samples = args.images, result["samples_s"]
     report = {
         "images": n, "size": [width, height], "cpus": os.cpu_count(), "worker_concurrency": 2,
+        "rounds": args.rounds, "load_average_1m": round(os.getloadavg()[0], 1),
         "generate_inputs_s": round(generate_s, 2),
-        "thumbnails_per_s": {
-            "mediamill": round(n / mm["thumbnails_s"], 2),
-            "plain_loop": round(n / plain_thumb_1, 2),
-            "plain_2proc": round(n / plain_thumb_2, 2),
-        },
-        "variants_per_s": {
-            "mediamill": round(n / mm["variants_s"], 2),
-            "plain_loop": round(n / plain_var_1, 2),
-            "plain_2proc": round(n / plain_var_2, 2),
-        },
-        "mediamill_upload_s": mm["upload_s"],
-        "huge_thumbnail": {
-            "side": HUGE_SIDE, "seconds": mm["huge_thumbnail_s"], "size": mm["huge_thumbnail_size"],
-            "child_peak_rss_mb_before": mm["child_idle_after_small_job_peak_rss_mb"],
-            "child_peak_rss_mb": mm["huge_thumbnail_child_peak_rss_mb"], "target_mb": 200,
-        },
     }
-    for key in ("thumbnails_per_s", "variants_per_s"):
-        rates = report[key]
+    for key in ("thumbnails", "variants"):
+        rates = {
+            "mediamill": round(n / statistics.median(samples[f"{key}_mediamill"]), 2),
+            "plain_loop": round(n / statistics.median(samples[f"{key}_plain_1proc"]), 2),
+            "plain_2proc": round(n / statistics.median(samples[f"{key}_plain_2proc"]), 2),
+        }
         rates["ratio_vs_plain_loop"] = round(rates["mediamill"] / rates["plain_loop"], 3)
         rates["ratio_vs_plain_2proc"] = round(rates["mediamill"] / rates["plain_2proc"], 3)
+        report[f"{key}_per_s"] = rates
+    report["mediamill_upload_s"] = result["upload_s"]
+    report["huge_thumbnail"] = {
+        "side": HUGE_SIDE, "seconds": result["huge_thumbnail_s"], "size": result["huge_thumbnail_size"],
+        "child_peak_rss_mb_before": result["child_peak_rss_mb_before"],
+        "child_peak_rss_mb": result["child_peak_rss_mb"], "target_mb": 200,
+    }
+    report["samples_s"] = samples
     print(json.dumps(report, indent=2))
 
 
