@@ -60,7 +60,7 @@ class PeakRss:
             return "ffmpeg"
         if "chrom" in name or name == "node":  # Playwright's driver is a Node process
             return "chromium"
-        return "python"
+        return "python_worker" if proc.pid == self.root.pid else "python_pool"
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -136,6 +136,9 @@ def _cards(folder: Path) -> tuple[Path, Path]:
         path = folder / f"{card}.png"
         path.write_bytes(ctx.path(result["image"]["artifact"]).read_bytes())
         paths.append(path)
+    from mediamill.processors.html import browser
+
+    browser.shutdown()  # this process hosts the measured worker next: leave no Chromium behind
     return paths[0], paths[1]
 
 
