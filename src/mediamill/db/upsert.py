@@ -35,13 +35,25 @@ def upsert(session: Session, table: Table, rows: list[dict], *, defaults: dict |
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
-    keys = [column.name for column in table.primary_key.columns]
+    dialect = session.get_bind().dialect.name
     for columns, group in groups.items():
-        statement = insert_for(session, table)
-        values = [{**(defaults or {}), **row} for row in group]
-        updates = {name: statement.excluded[name] for name in columns if name not in keys and name not in insert_only}
-        if not updates:
-            session.execute(statement.on_conflict_do_nothing(), values)
-            continue
-        condition = where(table, statement.excluded) if where is not None else None
-        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates, where=condition), values)
+        cache_key = (dialect, table.name, columns, insert_only, where)
+        statement = _statements.get(cache_key)
+        if statement is None:
+            statement = _statements[cache_key] = _build(session, table, columns, insert_only, where)
+        session.execute(statement, [{**(defaults or {}), **row} for row in group])
+
+
+# Building an ON CONFLICT statement costs more than running it for a few rows: the records writer
+# flushes the same few column sets again and again, so they are built once.
+_statements: dict[tuple, Any] = {}
+
+
+def _build(session: Session, table: Table, columns: tuple[str, ...], insert_only: frozenset[str], where: Any) -> Any:
+    keys = [column.name for column in table.primary_key.columns]
+    statement = insert_for(session, table)
+    updates = {name: statement.excluded[name] for name in columns if name not in keys and name not in insert_only}
+    if not updates:
+        return statement.on_conflict_do_nothing()
+    condition = where(table, statement.excluded) if where is not None else None
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates, where=condition)

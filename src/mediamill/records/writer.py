@@ -18,6 +18,8 @@ log = get_logger("mediamill.records")
 FLUSH_INTERVAL_S = 0.15
 # A database outage must not grow memory without bound: past this, the oldest pending rows are dropped.
 MAX_PENDING = 50_000
+# Consecutive failed flushes before rows are tried one at a time (and unwritable ones dropped).
+POISON_AFTER = 3
 
 
 class RecordWriter:
@@ -32,6 +34,7 @@ class RecordWriter:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.flushes = 0
+        self._failures = 0
 
     # -- producers (called on the event loop: O(1), no I/O) -----------------------------------
     def job(self, job_id: str, **fields: Any) -> None:
@@ -94,11 +97,40 @@ class RecordWriter:
                 job_records.upsert_many(session, rows)
                 artifact_records.record(session, made)
         except Exception as exc:  # noqa: BLE001 - keep the rows and try again next time
+            self._failures += 1
+            if self._failures >= POISON_AFTER:
+                return self._write_one_by_one(rows, made, created)
             log.warning("record flush failed; will retry", error=str(exc), rows=len(rows) + len(created))
             self._requeue(rows, made, created)
             return 0
+        self._failures = 0
         self.flushes += 1
         return len(rows) + len(created)
+
+    def _write_one_by_one(self, rows: list[dict], made: list[Artifact], created: list[dict]) -> int:
+        """After repeated failures: write rows singly and drop those that fail, so one bad row cannot
+        hold back every other record (a database that is down fails them all, and they are kept)."""
+        from mediamill.db.repositories import artifacts as artifact_records
+        from mediamill.db.repositories import jobs as job_records
+
+        written, kept = 0, []
+        items = [(job_records.create_many_if_absent, [r]) for r in created]
+        items += [(job_records.upsert_many, [r]) for r in rows] + [(artifact_records.record, [a]) for a in made]
+        for write, batch in items:
+            try:
+                with self.database.session() as session:
+                    write(session, batch)
+                written += 1
+            except Exception as exc:  # noqa: BLE001 - judged below
+                kept.append((write, batch, exc))
+        if written == 0 and kept:  # nothing went through: the database itself is the problem
+            self._requeue(rows, made, created)
+            return 0
+        for _, batch, exc in kept:
+            log.error("dropping a record that cannot be written", error=str(exc), record=repr(batch)[:300])
+        self._failures = 0
+        self.flushes += 1
+        return written
 
     def _requeue(self, rows: list[dict], made: list[Artifact], created: list[dict]) -> None:
         with self._lock:

@@ -1,0 +1,74 @@
+"""The records writer and middleware: coalesced batched writes, rows for jobs first seen by a worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mediamill.db import open_database
+from mediamill.db.repositories import artifacts as artifact_records
+from mediamill.db.repositories import jobs as job_records
+from mediamill.records.writer import RecordWriter
+from mediamill.storage.artifact import Artifact
+
+IDENTITY = {"queue": "assets", "task": "file.inspect", "params": {}, "inputs": []}
+
+
+def test_many_updates_of_one_job_coalesce_into_one_row_write(db_settings):
+    database = open_database(db_settings)
+    writer = RecordWriter(database)
+    writer.job("job_a", **IDENTITY, attempts=1, state="active", started_at=datetime.now(UTC))
+    for percent in range(100):
+        writer.job("job_a", attempts=1, progress=float(percent), current_step="work")
+    writer.job("job_a", attempts=1, state="completed", progress=100.0, result={"ok": 1})
+    writer.created({"id": "job_a", **IDENTITY})  # the API's late submit record changes nothing
+    writer.artifacts([Artifact(id="art_out0000000", sha256="c" * 64, size=1, mime="text/plain", job="job_a")])
+    assert writer.flush() == 2 and writer.flush() == 0
+    with database.session() as session:
+        record = job_records.get(session, "job_a")
+        assert (record.state, record.progress, record.current_step, record.result) == ("completed", 100.0, "work",
+                                                                                        {"ok": 1})
+        assert artifact_records.get(session, "art_out0000000").job == "job_a"
+
+
+def test_the_flusher_thread_writes_within_its_interval_and_on_stop(db_settings):
+    import time
+
+    database = open_database(db_settings)
+    writer = RecordWriter(database, interval_s=0.05)
+    writer.start()
+    writer.job("job_b", **IDENTITY, attempts=1, state="active")
+    deadline = time.monotonic() + 10
+    while writer.flushes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.job("job_b", attempts=1, state="failed", error={"type": "BadInput", "message": "no"})
+    writer.stop()
+    with database.session() as session:
+        assert job_records.get(session, "job_b").state == "failed"
+
+
+def test_a_failed_flush_keeps_the_rows_then_drops_only_a_poison_row(db_settings):
+    database = open_database(db_settings)
+    writer = RecordWriter(database)
+    writer.job("job_c", **IDENTITY, attempts=1, state="active")
+    writer.job("job_d", **IDENTITY, attempts=1, state="active", result=object())  # not JSON: the batch fails
+    assert writer.flush() == 0 and writer.flush() == 0  # kept and retried
+    assert writer.flush() == 1  # the third time, rows go one by one; the unwritable one is dropped
+    assert writer.flush() == 0
+    with database.session() as session:
+        assert job_records.get(session, "job_c").state == "active"
+        assert job_records.get(session, "job_d") is None
+
+
+async def test_a_job_submitted_without_the_api_gets_its_row_from_the_worker(client, worker, settings, tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text("abc")
+    async with worker(["assets"]):
+        handle = await client.submit("file.inspect", {"text_preview_chars": 2}, [source])
+        await handle.result(30)
+    # The worker's stop flushed its writer.
+    with open_database(settings).session() as session:
+        record = job_records.get(session, handle.id)
+        assert record.task == "file.inspect" and record.queue == "assets" and record.state == "completed"
+        assert record.params == {"text_preview_chars": 2} and record.inputs[0]["artifact"].startswith("art_")
+        assert record.attempts == 1 and record.max_attempts >= 1 and record.result["preview"] == "ab"
+        assert record.created_at <= record.started_at <= record.finished_at
