@@ -139,7 +139,9 @@ def _serve(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterat
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        # The handshake happens on first read, in the handler thread: a client that never finishes
+        # it cannot block the accept loop (and with it server.shutdown()).
+        server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     origin.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

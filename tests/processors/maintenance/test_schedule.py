@@ -38,7 +38,7 @@ async def test_scheduled_cleanup_runs_on_a_worker(client, worker, settings):
     # When the pending iteration comes due (promoted, rather than waiting for the hour) on a cleanup worker
     async with worker(["cleanup"]):
         await pending.promote()
-        status = await client.broker.wait(pending.id, timeout=60, queue="cleanup")
+        status = await client.broker.wait(pending.id, timeout=120, queue="cleanup")
 
     assert status.state == JobState.completed, status.error
     assert status.result["expired_artifacts"]["artifacts"] == 1
