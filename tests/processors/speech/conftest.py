@@ -6,15 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from speech_media import SAMPLE_TEXT
 
 from mediamill.settings import Settings
 
 # Nothing may be downloaded: faster-whisper and huggingface_hub must find everything locally.
 # Set at import so the worker's child processes inherit it too.
 os.environ["HF_HUB_OFFLINE"] = "1"
-
-SAMPLE_TEXT = ("Hello and welcome. Dr. Smith paid $4.99 for 3 books on Monday! "
-               "Is that a good price? The meeting with Anna Kowalski starts at noon.")
 
 
 @pytest.fixture(scope="session")

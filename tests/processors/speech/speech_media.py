@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import wave
 from pathlib import Path
 
 import numpy as np
+
+SAMPLE_TEXT = ("Hello and welcome. Dr. Smith paid $4.99 for 3 books on Monday! "
+               "Is that a good price? The meeting with Anna Kowalski starts at noon.")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
@@ -64,3 +68,18 @@ def ffmpeg_loudness(path: Path) -> tuple[float, float]:
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
     return integrated, peak
+
+
+SRT_CUE = re.compile(r"(\d+)\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n((?:.+\n?)+)")
+
+
+def parse_srt(text: str) -> list[tuple[float, float, list[str]]]:
+    cues = []
+    for block in filter(None, text.split("\n\n")):
+        match = SRT_CUE.fullmatch(block.strip() + "\n")
+        assert match, f"not an SRT cue: {block!r}"
+        g = [int(x) if x.isdigit() else x for x in match.groups()[:9]]
+        start = g[1] * 3600 + g[2] * 60 + g[3] + g[4] / 1000
+        end = g[5] * 3600 + g[6] * 60 + g[7] + g[8] / 1000
+        cues.append((start, end, match.group(10).strip().split("\n")))
+    return cues

@@ -1,35 +1,19 @@
 """speech.captions called directly: outputs, layout rules, known script, video input, bad input."""
 
 import json
-import re
 
 import numpy as np
 import pytest
-from speech_media import make_video, write_wav
+from speech_media import SAMPLE_TEXT, make_video, parse_srt, write_wav
 
-from conftest import SAMPLE_TEXT
 from mediamill.errors import BadInput
 from mediamill.processors.speech.quality import word_error_rate
 from mediamill.testing import call_task
-
-SRT_CUE = re.compile(r"(\d+)\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n((?:.+\n?)+)")
 
 
 def read(ctx, ref) -> bytes:
     with ctx.store.open(ref["artifact"]) as handle:
         return handle.read()
-
-
-def parse_srt(text: str) -> list[tuple[float, float, list[str]]]:
-    cues = []
-    for block in filter(None, text.split("\n\n")):
-        match = SRT_CUE.fullmatch(block.strip() + "\n")
-        assert match, f"not an SRT cue: {block!r}"
-        g = [int(x) if x.isdigit() else x for x in match.groups()[:9]]
-        start = g[1] * 3600 + g[2] * 60 + g[3] + g[4] / 1000
-        end = g[5] * 3600 + g[6] * 60 + g[7] + g[8] / 1000
-        cues.append((start, end, match.group(10).strip().split("\n")))
-    return cues
 
 
 def test_captions_of_speech(speech_settings, sample_speech):
@@ -117,3 +101,13 @@ def test_bad_layout_params_are_refused(speech_settings, sample_speech):
         call_task(speech_settings, "speech.captions", {"min_cue_s": 5, "max_cue_s": 2}, [path])
     with pytest.raises(BadInput, match="max_lines"):
         call_task(speech_settings, "speech.captions", {"max_lines": 0}, [path])
+
+
+def test_media_longer_than_the_limit_is_refused(speech_settings, tmp_path):
+    from mediamill.errors import LimitExceeded
+    from mediamill.security import Limits
+
+    settings = speech_settings.model_copy(update={"limits": Limits(max_media_duration_s=2)})
+    long = write_wav(tmp_path / "long.wav", np.zeros(16_000 * 3), 16_000)
+    with pytest.raises(LimitExceeded, match="limit is 2 s|limit of 2 s"):
+        call_task(settings, "speech.captions", {}, [long])

@@ -5,8 +5,8 @@ import socket
 
 import pytest
 from fake_speech_apis import KEY, FakeSpeechAPIs, RunningServer
+from speech_media import SAMPLE_TEXT
 
-from conftest import SAMPLE_TEXT
 from mediamill.errors import BadInput, ProviderError
 from mediamill.processors.speech.quality import word_error_rate
 from mediamill.testing import call_task

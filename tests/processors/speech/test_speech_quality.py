@@ -3,8 +3,7 @@
 import json
 
 import pytest
-from speech_media import ffmpeg_loudness
-from test_speech_captions import parse_srt
+from speech_media import ffmpeg_loudness, parse_srt
 
 from mediamill.processors.speech.quality import QUALITY_SENTENCES, quality_text, word_error_rate
 from mediamill.testing import call_task

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 def decode(ctx: TaskContext, state: Captioning) -> None:
     """The media's first audio stream as 16 kHz mono, and the script if one was given."""
     from mediamill.processors.speech.audio_io import decode_mono
-    from mediamill.processors.speech.captions import require_speech_input
     from mediamill.processors.speech.text import check_text, text_from_artifact
     from mediamill.processors.speech.transcribe import SAMPLE_RATE
 
@@ -31,6 +30,12 @@ def decode(ctx: TaskContext, state: Captioning) -> None:
         script = text_from_artifact(ctx.path(second).read_bytes(), second.mime, ctx.limits.max_text_chars)
     if script is not None:
         state.script = check_text(script, ctx.limits.max_text_chars)
+
+
+def require_speech_input(mime: str) -> None:
+    """Refuse what is surely not media before decoding (the MIME type was sniffed from the content)."""
+    if mime.startswith(("text/", "image/")) or mime in ("application/json", "application/pdf"):
+        raise BadInput(f"the first input must be audio or video, got {mime}", field="inputs")
 
 
 def transcribe(ctx: TaskContext, state: Captioning) -> None:

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mediamill.errors import BadInput
 from mediamill.tasks import TaskContext, task
 
 
@@ -86,8 +85,3 @@ def _outputs(ctx: TaskContext, state: Captioning) -> dict:
         "cue_count": len(state.cues),
         "word_count": len(state.words),
     }
-
-
-def require_speech_input(mime: str) -> None:
-    if mime.startswith(("text/", "image/")) or mime in ("application/json", "application/pdf"):
-        raise BadInput(f"the first input must be audio or video, got {mime}", field="inputs")

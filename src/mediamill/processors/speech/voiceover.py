@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamill.errors import BadInput
 from mediamill.tasks import TaskContext, task
 
 # The limiter aims a little under the requested ceiling; lossy encoders overshoot a little more.
@@ -99,9 +98,3 @@ def _round(value: float | None) -> float | None:
     import math
 
     return None if value is None or math.isinf(value) else round(value, 2)
-
-
-def require_text(text: str | None) -> str:
-    if text is None:
-        raise BadInput("give the text to speak: the `text` param or a text input", field="text")
-    return text

@@ -27,8 +27,6 @@ GAIN_TOLERANCE_LU = 0.1
 
 def read_text(ctx: TaskContext, state: Voiceover) -> None:
     """The text param, or the text of the input artifact (not both)."""
-    from mediamill.processors.speech.voiceover import require_text
-
     limit = min(ctx.limits.max_text_chars, MAX_VOICEOVER_CHARS)
     if ctx.inputs and state.params.text is not None:
         raise BadInput("give the text either as the `text` param or as an input, not both", field="text")
@@ -36,10 +34,12 @@ def read_text(ctx: TaskContext, state: Voiceover) -> None:
         source = ctx.input(0)
         if source.size > limit * 4:
             raise LimitExceeded(f"the text input is {source.size} bytes; the limit is {limit} characters",
-                           field="inputs")
+                                field="inputs")
         text = text_from_artifact(ctx.path(source).read_bytes(), source.mime, limit)
+    elif state.params.text is None:
+        raise BadInput("give the text to speak: the `text` param or a text input", field="text")
     else:
-        text = require_text(state.params.text)
+        text = state.params.text
     state.text = check_text(text, limit)
 
 

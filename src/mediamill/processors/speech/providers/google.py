@@ -37,8 +37,10 @@ class GoogleSynthesizer:
             response = self._client.post(f"{GOOGLE.base_url}/v1/text:synthesize", json=body,
                                          headers={"X-Goog-Api-Key": self._key})
             response.raise_for_status()
-            content = base64.b64decode(response.json()["audioContent"])
-        return _linear16(content)
+            content = response.json().get("audioContent")
+        if not content:
+            raise ProviderError("Google Cloud TTS answered without audioContent")
+        return _linear16(base64.b64decode(content))
 
 
 def _linear16(content: bytes) -> np.ndarray:
