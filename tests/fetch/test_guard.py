@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, ProviderError
 from mediamill.fetch.addresses import literal_ip
 from mediamill.fetcher import check_url
 from mediamill.security import Limits
@@ -115,8 +115,9 @@ def test_temporary_dns_failure_is_retryable():
     def flaky(host: str, port: int) -> list[str]:
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    with pytest.raises(socket.gaierror):
+    with pytest.raises(ProviderError, match="temporary DNS failure resolving 'cdn.example'") as caught:
         check_url("http://cdn.example/", Limits(), resolver=flaky)
+    assert caught.value.retryable
 
 
 def test_allowlist_opens_a_host_or_a_host_and_port():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, ProviderError
 from mediamill.fetch.addresses import IPAddress, literal_ip, refusal_reason
 from mediamill.security import Limits
 
@@ -87,8 +87,8 @@ class Guard:
         except UnicodeError:
             raise BadInput(f"host {host!r} is not a valid domain name", field="url") from None
         except socket.gaierror as exc:
-            if exc.errno == socket.EAI_AGAIN:  # a DNS hiccup: let the job be retried
-                raise
+            if exc.errno == socket.EAI_AGAIN:  # a DNS hiccup: retryable
+                raise ProviderError(f"temporary DNS failure resolving {host!r}: {exc.strerror}") from exc
             raise BadInput(f"cannot resolve host {host!r}: {exc.strerror}", field="url") from None
         ips = []
         for answer in answers:
