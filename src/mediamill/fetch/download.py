@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import httpx
 
 from mediamill.errors import BadInput, LimitExceeded, ProviderError
-from mediamill.fetch.guard import Guard, Resolver, Target, _short
+from mediamill.fetch.guard import Guard, Resolver, Target, display_url
 from mediamill.fetch.transport import PinnedTransport
 from mediamill.security import Limits
 from mediamill.settings import Settings
@@ -47,7 +47,7 @@ async def fetch_to_store(url: str, settings: Settings, store: ArtifactStore, *, 
         expires = utcnow() + timedelta(hours=settings.storage_ttl_hours)
         return await asyncio.to_thread(
             store.put, partial, name=name or _name_from(final), key=key, expires_at=expires,
-            max_bytes=limits.fetch_max_bytes, metadata={"source_url": _short(httpx.URL(url))},
+            max_bytes=limits.fetch_max_bytes, metadata={"source_url": display_url(httpx.URL(url))},
         )
     finally:
         partial.unlink(missing_ok=True)
@@ -80,14 +80,14 @@ async def _follow_redirects(client: httpx.AsyncClient, guard: Guard, target: Tar
             return response
         await response.aclose()
         target = guard.target(target.url.join(response.headers["location"]))
-    raise BadInput(f"more than {guard.limits.fetch_max_redirects} redirects fetching {_short(target.url)}",
+    raise BadInput(f"more than {guard.limits.fetch_max_redirects} redirects fetching {display_url(target.url)}",
                    field="url")
 
 
 def _check_status(response: httpx.Response, target: Target) -> None:
     if response.status_code < 400:
         return
-    message = f"{_short(target.url)} answered HTTP {response.status_code} {response.reason_phrase}"
+    message = f"{display_url(target.url)} answered HTTP {response.status_code} {response.reason_phrase}"
     if response.status_code >= 500 or response.status_code in RETRYABLE_STATUS:
         raise ProviderError(message)
     raise BadInput(message, field="url")
@@ -96,13 +96,13 @@ def _check_status(response: httpx.Response, target: Target) -> None:
 async def _drain(response: httpx.Response, limits: Limits, sink: Callable[[bytes], object]) -> None:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.fetch_max_bytes:
-        raise LimitExceeded(f"{_short(response.url)} is {int(declared)} bytes, over the limit of "
+        raise LimitExceeded(f"{display_url(response.url)} is {int(declared)} bytes, over the limit of "
                             f"{limits.fetch_max_bytes} bytes", field="url")
     received = 0
     async for chunk in response.aiter_bytes():  # decoded: a gzip bomb is counted as it expands
         received += len(chunk)
         if received > limits.fetch_max_bytes:
-            raise LimitExceeded(f"{_short(response.url)} is larger than the limit of "
+            raise LimitExceeded(f"{display_url(response.url)} is larger than the limit of "
                                 f"{limits.fetch_max_bytes} bytes", field="url")
         sink(chunk)
 
@@ -110,7 +110,7 @@ async def _drain(response: httpx.Response, limits: Limits, sink: Callable[[bytes
 @contextlib.contextmanager
 def _translate_errors(target: Target, limits: Limits) -> Iterator[None]:
     """httpx's errors as mediamill's: refusals and hopeless URLs are BadInput, the rest retryable."""
-    where = _short(target.url)
+    where = display_url(target.url)
     try:
         yield
     except (TimeoutError, httpx.TimeoutException):

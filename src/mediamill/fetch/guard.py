@@ -49,11 +49,11 @@ class Guard:
             raise BadInput(f"not a valid URL {str(url)[:200]!r}: {exc}", field="url") from None
         schemes = [s.lower() for s in self.limits.fetch_allowed_schemes if s.lower() in DEFAULT_PORTS]
         if parsed.scheme not in schemes:
-            raise BadInput(f"URL scheme {parsed.scheme or '(none)'!r} is not allowed in {_short(parsed)}; "
+            raise BadInput(f"URL scheme {parsed.scheme or '(none)'!r} is not allowed in {display_url(parsed)}; "
                            f"allowed: {', '.join(schemes)}", field="url")
         host = parsed.raw_host.decode("ascii").lower()
         if not host:
-            raise BadInput(f"URL {_short(parsed)} has no host", field="url")
+            raise BadInput(f"URL {display_url(parsed)} has no host", field="url")
         return Target(parsed, host, parsed.port or DEFAULT_PORTS[parsed.scheme])
 
     def is_allowed(self, host: str, port: int) -> bool:
@@ -123,7 +123,7 @@ def _hostport(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _short(url: httpx.URL) -> str:
+def display_url(url: httpx.URL) -> str:
     # Never echo credentials or a long query string back into an error message.
     text = str(url.copy_with(username=None, password=None, query=None, fragment=None))
     return text if len(text) <= 200 else text[:200] + "..."
