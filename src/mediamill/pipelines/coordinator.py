@@ -39,6 +39,7 @@ class Coordinator:
     def __init__(self, settings: Settings, broker: Broker | None = None) -> None:
         self.settings = settings
         self.db = open_database(settings)
+        self._owns_broker = broker is None
         self.broker = broker or Broker(settings)
         self._plans: dict[tuple[str, int], Plan] = {}
 
@@ -305,7 +306,8 @@ class Coordinator:
                     row.state = "active"
 
     async def close(self) -> None:
-        await self.broker.close()
+        if self._owns_broker:
+            await self.broker.close()
 
 
 def _blocks(row: RunStep) -> bool:
