@@ -83,3 +83,18 @@ async def test_a_cooperative_job_stops_at_its_deadline(client, worker, tmp_path)
         with pytest.raises(JobFailed, match="timeout"):
             await handle.result(timeout=30)
     assert (await handle.status()).error.type == "JobTimeout"
+
+
+async def test_a_cancelled_job_can_be_retried_and_then_runs(client, worker, tmp_path):
+    log = tmp_path / "events.log"
+    async with worker(["enginetest"]):
+        handle = await client.submit("enginetest.work_thread", {"log": str(log), "seconds": 60})
+        await until_event(log, "start")
+        await handle.cancel()
+        assert (await handle.wait(timeout=30)).state == "cancelled"
+        # Workers know the cancelled ids locally; a retry must withdraw that knowledge at once.
+        await client.broker.retry(handle.id)
+        await until_event(log, "start", 2)
+        assert (await handle.status()).state == "active"
+        await handle.cancel()
+        assert (await handle.wait(timeout=30)).state == "cancelled"

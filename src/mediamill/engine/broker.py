@@ -18,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mediamill.engine import constants as C
+from mediamill.engine.cancels import clear_cancelled, mark_cancelled
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import JobState, JobStatus, status_from_bull
 from mediamill.engine.wire import InputRef, JobData
@@ -181,8 +182,7 @@ class Broker:
         if status.state.finished:
             raise Conflict(f"job {job_id} already {status.state.value}; nothing to cancel", field="job")
         # The mark makes a queued job fail at pick-up; the message stops it if it is running now.
-        await self.redis.set(C.cancelled_key(job_id), "1", ex=C.CANCEL_MARK_TTL_S)
-        await self.redis.publish(C.CANCEL_CHANNEL, job_id)
+        await mark_cancelled(self.redis, job_id)
         return await self.status(job_id, status.queue)
 
     async def retry(self, job_id: str) -> JobStatus:
@@ -190,7 +190,7 @@ class Broker:
         state = await self.queue(queue).getJobState(job_id)
         if state != "failed":
             raise Conflict(f"job {job_id} is {state}; only failed jobs can be retried", field="job")
-        await self.redis.delete(C.cancelled_key(job_id))
+        await clear_cancelled(self.redis, job_id)
         await job.retry("failed")
         return await self.status(job_id, queue)
 

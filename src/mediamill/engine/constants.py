@@ -10,6 +10,8 @@ CANCEL_CHANNEL = f"{KEY_PREFIX}:control:cancel"
 CANCELLED_KEY = f"{KEY_PREFIX}:control:cancelled"
 # Pub/sub channel on which the pipeline coordinator announces a run's end ({"run", "state"}).
 RUNS_CHANNEL = f"{KEY_PREFIX}:control:runs"
+# Sorted set of cancelled job ids scored by mark expiry: what a worker loads to know them locally.
+CANCELLED_INDEX_KEY = f"{KEY_PREFIX}:control:cancelled-index"
 # Worker heartbeats, for `mediamill queues` (who is serving what).
 WORKERS_KEY = f"{KEY_PREFIX}:control:workers"
 

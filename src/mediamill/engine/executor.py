@@ -106,7 +106,8 @@ class _LoopReporter:
         self.loop.call_soon_threadsafe(self.callbacks.on_log, message, fields)
 
 
-async def run_inline(call: Call, settings: Settings, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
+async def run_inline(call: Call, settings: Settings, callbacks: Callbacks, cancel: asyncio.Event,
+                     store=None) -> Any:
     from mediamill.engine.wire import to_wire
     from mediamill.tasks.registry import get_task
 
@@ -116,7 +117,7 @@ async def run_inline(call: Call, settings: Settings, callbacks: Callbacks, cance
     from pathlib import Path
 
     ctx = TaskContext(
-        job=call.job, store=open_store(settings), scratch=Path(call.scratch),
+        job=call.job, store=store or open_store(settings), scratch=Path(call.scratch),
         inputs=[Artifact.model_validate(raw) for raw in call.inputs],
         reporter=_LoopReporter(asyncio.get_running_loop(), callbacks),
         limits=settings.limits.model_validate(call.limits), ttl_hours=call.ttl_hours,

@@ -11,6 +11,7 @@ from bullmq import UnrecoverableError
 from bullmq.custom_errors import DelayedError
 
 from mediamill.engine import constants as C
+from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.executor import Call, Callbacks, ProcessPool, run_in_thread, run_inline
 from mediamill.engine.inputs import resolve_inputs
 from mediamill.engine.jobs import format_failure
@@ -71,6 +72,25 @@ class JobRunner:
         self.hooks = hooks
         self.store = open_store(settings)
         self.active: dict[str, ActiveJob] = {}
+        # Set by the worker; None (tests, tools) means "ask Redis for every job".
+        self.cancels: CancelWatch | None = None
+        # Per-job work that never changes is done once: a no-op job's cost is mostly engine overhead.
+        self.scratch_root = settings.resolved_data_dir / "scratch"
+        self.limits = settings.limits.model_dump(mode="json")
+        self._timeouts: dict[tuple[str, str], float] = {}
+
+    def timeout_for(self, queue: str, spec: Any) -> float:
+        key = (queue, spec.name)
+        if key not in self._timeouts:
+            override = self.settings.tasks.get(spec.name)
+            self._timeouts[key] = ((override and override.timeout_s) or spec.timeout_s
+                                   or self.settings.policy(queue).timeout_s)
+        return self._timeouts[key]
+
+    async def is_cancelled(self, job_id: str) -> bool:
+        if self.cancels is not None:
+            return await self.cancels.is_cancelled(job_id)
+        return bool(await self.redis.exists(C.cancelled_key(job_id)))
 
     def for_queue(self, queue: str):
         async def process(job: Any, token: str) -> Any:
@@ -86,26 +106,25 @@ class JobRunner:
             spec = get_task(data.task)
         except MediamillError as exc:
             raise UnrecoverableError(format_failure(exc)) from exc
-        override = self.settings.tasks.get(spec.name)
-        timeout = (override and override.timeout_s) or spec.timeout_s or self.settings.policy(queue).timeout_s
+        timeout = self.timeout_for(queue, spec)
         info = JobInfo(job_id=bull_job.id, task=spec.name, queue=queue, attempt=attempt,
                        run=data.run, step=data.step, timeout_s=timeout)
         running = RunningJob(bull_job=bull_job, data=data, info=info, settings=self.settings,
                              max_attempts=max_attempts)
         active = self.active[bull_job.id] = ActiveJob(running)
         progress = _ProgressWriter(bull_job, running, self.hooks)
-        scratch = self.settings.resolved_data_dir / "scratch" / f"{bull_job.id}-{attempt}-{time.monotonic_ns()}"
+        scratch = self.scratch_root / f"{bull_job.id}-{attempt}-{time.monotonic_ns()}"
         await run_hooks(self.hooks, "before_job", running)
         try:
-            if await self.redis.exists(C.cancelled_key(bull_job.id)):
+            if await self.is_cancelled(bull_job.id):
                 raise Cancelled("the job was cancelled before it started")
             inputs = await resolve_inputs(data.inputs, self.settings, self.store, bull_job.id)
             call = Call(job=info, params=data.params, inputs=[a.model_dump(mode="json") for a in inputs],
                         scratch=str(scratch), ttl_hours=self.settings.storage_ttl_hours,
-                        limits=self.settings.limits.model_dump(mode="json"), timeout_s=timeout)
+                        limits=self.limits, timeout_s=timeout)
             callbacks = Callbacks(progress, lambda message, fields: self._log(bull_job, message, fields))
             if spec.isolation == "inline":
-                result = await run_inline(call, self.settings, callbacks, active.cancel)
+                result = await run_inline(call, self.settings, callbacks, active.cancel, store=self.store)
             elif spec.isolation == "thread":
                 result = await run_in_thread(call, self.settings, callbacks, active.cancel)
             else:
@@ -134,7 +153,8 @@ class JobRunner:
             return result
         finally:
             self.active.pop(bull_job.id, None)
-            shutil.rmtree(scratch, ignore_errors=True)
+            if scratch.exists():
+                shutil.rmtree(scratch, ignore_errors=True)
 
     def _log(self, bull_job: Any, message: str, fields: dict) -> None:
         line = message + ("" if not fields else " " + " ".join(f"{k}={v}" for k, v in fields.items()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -15,6 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mediamill.engine import constants as C
 from mediamill.engine.broker import connection_retry
+from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
 from mediamill.engine.executor import ProcessPool
 from mediamill.engine.middleware import Middleware, default_middleware, run_hooks
@@ -69,7 +69,6 @@ class WorkerService:
         self.pool = ProcessPool(settings)
         self.workers: dict[str, Worker] = {}
         self.stopping = asyncio.Event()
-        self._listener: asyncio.Task | None = None
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     async def start(self) -> None:
@@ -81,7 +80,9 @@ class WorkerService:
         # Hooks first: a BullMQ worker takes jobs as soon as it exists, and a hook that is not ready
         # yet (the records writer opening its database) would silently miss them.
         await run_hooks(self.hooks, "on_worker_start", self)
-        self._listener = asyncio.ensure_future(self._listen_for_cancels())
+        self.cancels = CancelWatch(self.redis, self._cancel_active)
+        await self.cancels.start()
+        self.runner.cancels = self.cancels
         for name in self.queues:
             policy = self.settings.policy(name)
             opts = {
@@ -101,16 +102,9 @@ class WorkerService:
             self.workers[name] = worker
         log.info("worker started", queues=self.queues, pid=os.getpid())
 
-    async def _listen_for_cancels(self) -> None:
-        pubsub = self.redis.pubsub()
-        await pubsub.subscribe(C.CANCEL_CHANNEL)
-        try:
-            async for message in pubsub.listen():
-                if message.get("type") == "message" and self.runner.cancel(message["data"]):
-                    log.info("cancelling active job", job_id=message["data"])
-        finally:
-            with contextlib.suppress(Exception):
-                await pubsub.aclose()
+    def _cancel_active(self, job_id: str) -> None:
+        if self.runner.cancel(job_id):
+            log.info("cancelling active job", job_id=job_id)
 
     async def stop(self, grace_s: float | None = None) -> None:
         """Stop taking jobs; let active ones finish within the grace period; hand back the rest."""
@@ -122,10 +116,7 @@ class WorkerService:
             cut = self.runner.cut_off_all()
             log.warning("grace period over; active jobs go back to the queue", jobs=cut)
             await closing
-        if self._listener:
-            self._listener.cancel()
-            with contextlib.suppress(BaseException):
-                await self._listener
+        await self.cancels.stop()
         await run_hooks(self.hooks, "on_worker_stop", self)
         await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
         await self.redis.aclose()

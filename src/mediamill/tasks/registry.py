@@ -146,10 +146,12 @@ def load_tasks() -> dict[str, TaskSpec]:
 
 
 def get_task(name: str) -> TaskSpec:
-    tasks = load_tasks()
-    if name not in tasks:
+    if not _loaded:
+        load_tasks()
+    spec = _registry.get(name)  # no copy of the registry: this runs for every job
+    if spec is None:
         raise NotFound(f"unknown task {name!r}; see `mediamill tasks` for the list", field="task")
-    return tasks[name]
+    return spec
 
 
 def import_errors() -> dict[str, str]:
