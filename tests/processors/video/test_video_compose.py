@@ -229,6 +229,15 @@ def test_cancel_kills_ffmpeg(settings):
     assert not [p for p in psutil.Process().children(recursive=True) if "ffmpeg" in p.name()]
 
 
+def test_docs_carry_the_current_schema():
+    import json
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "video.md").read_text()
+    embedded = docs.split("<!-- schema:start -->\n```json\n", 1)[1].split("\n```\n<!-- schema:end -->", 1)[0]
+    assert json.loads(embedded) == timeline_json_schema(), "regenerate the schema in docs/video.md"
+
+
 def test_timeline_schema_is_exported():
     schema = timeline_json_schema()
     assert {"clips", "captions", "audio", "overlays", "preset"} <= set(schema["properties"])

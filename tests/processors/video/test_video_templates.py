@@ -83,3 +83,17 @@ def test_promo_with_voice_and_word_captions(settings, tmp_path):
     band = frame[int(1920 * 0.55):int(1920 * 0.86)]
     assert (np.abs(band.astype(int) - YELLOW).max(axis=2) < 60).sum() > 500
     assert vm.frames_at(video, [0.0])[0].mean() > 8  # the title card, not black
+
+
+@pytest.mark.slow
+async def test_tweet_reel_through_a_worker(client, worker):
+    # Given a real worker on the video queue (processors in its child process pool)
+    async with worker(["video"]):
+        # When a client submits a tweet reel
+        handle = await client.submit("video.tweet_reel", {**TWEET, "theme": "light", "duration": 2})
+        result = await handle.result(timeout=240)
+        status = await handle.status()
+    # Then the result has the seed's fields and progress went to 100 through the encode step
+    assert result["resolution"] == "1080x1920" and result["duration"] == 2
+    assert result["video"]["mime"] == "video/mp4" and result["fileSize"] > 10_000
+    assert status.progress == 100

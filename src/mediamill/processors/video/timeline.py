@@ -286,3 +286,9 @@ def _describe(error: dict, prefix: str) -> str:
 
 def timeline_json_schema() -> dict:
     return Timeline.model_json_schema()
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(timeline_json_schema(), indent=1))
