@@ -228,7 +228,9 @@ def _ken_burns(kb, size: tuple[int, int], width: int, height: int, seconds: floa
     """Zoom by rescaling the prepared (zoom_max x) picture each frame, then crop a frame around the focus.
 
     zoompan was measured 2x slower here and jitters (it rounds the crop window before scaling); a
-    per-frame `scale` keeps sub-pixel zoom smooth and only the crop offset is rounded.
+    per-frame `scale` keeps sub-pixel zoom smooth and only the crop offset is rounded. Bilinear:
+    the picture only ever shrinks by < zoom_max here, where it looks the same as bicubic and
+    costs ~30% less per frame (measured 6 vs 8 ms at 1080x1920).
     """
     z_max = max(kb.zoom_start, kb.zoom_end)
     progress = f"min(t/{seconds:.6f},1)"
@@ -239,7 +241,7 @@ def _ken_burns(kb, size: tuple[int, int], width: int, height: int, seconds: floa
     fy = f"({kb.focus_start[1]:.6g}+({kb.focus_end[1] - kb.focus_start[1]:.6g})*{progress})"
     scale_w = f"max({width},2*trunc({size[0]}*{zoom}/2))"
     scale_h = f"max({height},2*trunc({size[1]}*{zoom}/2))"
-    return (f"scale=w='{scale_w}':h='{scale_h}':eval=frame:flags=bicubic,"
+    return (f"scale=w='{scale_w}':h='{scale_h}':eval=frame:flags=bilinear,"
             f"crop={width}:{height}:x='clip({fx}*iw-{width}/2,0,iw-{width})':y='clip({fy}*ih-{height}/2,0,ih-{height})'")
 
 
