@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, ProviderError
 from mediamill.processors.assets.edge import decoding
 from mediamill.processors.assets.encode import EXTENSION, MIME, ImageFormat, encode
 from mediamill.processors.assets.kinds import detect
@@ -104,7 +104,9 @@ def _generative(ctx: TaskContext, provider, base, params: EnhanceParams) -> list
     from mediamill.processors.assets.limits import check_image_header
 
     ctx.progress(10, "generative")
-    edited = provider.edit(encode(base, "png"), params.prompt or _default_prompt(params), params.count)
+    from mediamill.processors.images.generative import DEFAULT_PROMPT
+
+    edited = provider.edit(encode(base, "png"), params.prompt or DEFAULT_PROMPT, params.count)
     versions = []
     for index, data in enumerate(edited[: params.count], start=1):
         image = vips().Image.new_from_buffer(data, "")
@@ -114,13 +116,5 @@ def _generative(ctx: TaskContext, provider, base, params: EnhanceParams) -> list
             image = op.upscale_2x(image)
         versions.append((f"generative-{index}", image, {"provider": "openai", "model": provider.model}))
     if not versions:
-        from mediamill.errors import ProviderError
-
         raise ProviderError("the image edit API returned no image")
     return versions
-
-
-def _default_prompt(params: EnhanceParams) -> str:
-    from mediamill.processors.images.generative import DEFAULT_PROMPT
-
-    return DEFAULT_PROMPT

@@ -23,7 +23,7 @@ class PlaceholderParams(BaseModel):
     preview_width: int = Field(16, ge=0, le=64, description="width of the data-URL WebP preview (0 = none)")
 
 
-@task("image.placeholder", queue="images", inputs=(1, 1), isolation="thread")
+@task("image.placeholder", queue="images", inputs=(1, 1))
 def make_placeholder(ctx: TaskContext, params: PlaceholderParams) -> dict:
     """Blurhash + dominant colour + palette + a tiny preview, for showing something before the image loads."""
     import blurhash
