@@ -116,7 +116,7 @@ async def test_a_redirect_to_a_private_address_fails_the_job_at_once(make_api, s
             response = await api.post("/v1/jobs", json={"task": "file.inspect",
                                                         "inputs": [{"url": f"http://127.0.0.1:{port}/a.jpg"}]})
             assert response.status_code == 202, response.text
-            for _ in range(200):
+            for _ in range(600):
                 body = (await api.get(f"/v1/jobs/{response.json()['id']}")).json()
                 if body["status"] in ("failed", "completed"):
                     break

@@ -43,17 +43,18 @@ async def test_cancel_an_active_job(api, worker):
     job = (await api.post("/v1/jobs", json={"task": "testing.slow_steps", "params": {"steps": 50, "step_s": 0.2}}))
     job_id = job.json()["id"]
     async with worker(["analytics"]):
-        for _ in range(200):
+        for _ in range(600):
             if (await api.get(f"/v1/jobs/{job_id}")).json()["status"] == "active":
                 break
             await asyncio.sleep(0.05)
         cancelled = await api.delete(f"/v1/jobs/{job_id}")
         assert cancelled.status_code == 200, cancelled.text
-        for _ in range(200):
+        for _ in range(600):
             body = (await api.get(f"/v1/jobs/{job_id}")).json()
             if body["error"]:
                 break
             await asyncio.sleep(0.05)
+    assert body["error"], body
     assert body["status"] == "cancelled" and body["error"]["type"] == "Cancelled", body
     assert body["progress"] < 100
 

@@ -83,12 +83,13 @@ async def test_cancel_a_queued_job_then_retry_it(api, worker):
     assert again.status_code == 409 and "nothing to cancel" in again.json()["message"]
     async with worker(["assets"]):
         # The worker takes the job, sees the cancel mark and fails it without running it.
-        for _ in range(300):
+        for _ in range(600):
             body = (await api.get(f"/v1/jobs/{job_id}")).json()
             if body["error"]:
                 break
             await asyncio.sleep(0.05)
-        assert body["status"] == "cancelled" and body["error"]["type"] == "Cancelled"
+        assert body["error"], body
+        assert body["status"] == "cancelled" and body["error"]["type"] == "Cancelled", body
         retried = await api.post(f"/v1/jobs/{job_id}/retry")
         assert retried.status_code == 200, retried.text
         body = await wait_for_status(api, job_id, {"completed"})

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+from mediamill.errors import NotFound
 from mediamill.services.context import Services
 from mediamill.services.jobs import get_job, is_final
 
@@ -40,4 +41,8 @@ async def job_events(services: Services, job_id: str, *, poll_s: float = POLL_S,
             yield "heartbeat", None
             last_sent = time.monotonic()
         await asyncio.sleep(poll_s)
-        view = await get_job(services, job_id)
+        try:
+            view = await get_job(services, job_id)
+        except NotFound as exc:  # removed while watched (e.g. BullMQ retention with no record)
+            yield "error", exc.public()
+            return
