@@ -76,3 +76,15 @@ async def test_bad_inputs_fail_once_through_a_real_worker(client, worker, corpus
         assert status.error.type in ("BadInput", "LimitExceeded") and not status.error.retryable
     assert "max_pixels" in statuses[0].error.message
     assert (result["width"], result["height"]) == (200, 200)
+
+
+def test_frame_and_duration_limits(data_dir, corpus):
+    strict = Settings(data_dir=data_dir, limits={"max_frames": 2, "max_media_duration_s": 1.0})
+    with pytest.raises(LimitExceeded, match="3 frames, over max_frames"):
+        call_task(strict, "asset.thumbnail", {}, [corpus["animated.gif"]])
+    with pytest.raises(LimitExceeded, match="over max_media_duration_s"):
+        call_task(strict, "asset.inspect", {}, [corpus["video.mp4"]])
+    with pytest.raises(LimitExceeded, match="over max_media_duration_s"):
+        call_task(strict, "asset.variants", {"variants": ["480p"]}, [corpus["video.mp4"]])
+    with pytest.raises(LimitExceeded, match="over max_media_duration_s"):
+        call_task(strict, "asset.thumbnail", {}, [corpus["video.mp4"]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediamill.errors import BadInput
-from mediamill.processors.assets.limits import check_image_header
+from mediamill.processors.assets.limits import check_image_header, check_media
 from mediamill.security import Limits
 
 # Where to look, as fractions of the duration; the opening frame is often a fade from black.
@@ -26,6 +26,7 @@ def representative_frame(path: Path, limits: Limits):
         check_image_header(stream.codec_context.width, stream.codec_context.height, limits, what="video frame")
         stream.thread_type = "AUTO"
         duration = _duration_s(container, stream)
+        check_media(duration, None, limits, "video")
         best, best_score = None, -1.0
         for fraction in SAMPLE_POINTS:
             frame = _frame_at(container, stream, fraction * duration if duration else 0.0)
