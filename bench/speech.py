@@ -6,11 +6,14 @@
 2. transcription: a `speech.captions` job on that audio vs calling faster-whisper directly.
 3. quality: WER without and with the known script, loudness (ours and FFmpeg's ebur128), cue checks.
 4. memory: peak RSS (VmHWM) of each speech worker child process, before and after a long voice-over
-   (--long-words words) to show synthesis memory stays flat.
+   (--long-words words).
+5. streaming: the voice-over pipeline's own memory for --flat-words words (default 20,000, about
+   two hours of audio) in a fresh process, with a stand-in engine that makes noise instantly, so
+   the measure isolates our spool/meter/limiter/encoder from the neural voice's own allocator.
 
 Each timed pair runs --repeat times, alternating, and the best of each is kept (noisy machines).
 
-    .venv/bin/python bench/speech.py [--repeat 2] [--long-words 2000]
+    .venv/bin/python bench/speech.py [--repeat 2] [--long-words 2000] [--flat-words 20000]
 """
 
 from __future__ import annotations
@@ -164,13 +167,51 @@ def _quality(client, text, spoken, captions, aligned, audio_path) -> dict:
     return quality
 
 
+STREAMING_PROBE = """
+import json, re, sys
+from pathlib import Path
+import numpy as np
+from mediamill.processors.speech import synth
+from mediamill.processors.speech.quality import quality_text
+from mediamill.settings import Settings
+from mediamill.testing import call_task
+
+class Noise:  # stands in for the neural voice: about 60 ms of audio per character
+    name, voice, sample_rate = "noise", "noise", 22050
+    def synthesize(self, sentence):
+        rng = np.random.default_rng(len(sentence))
+        return rng.normal(0, 0.05, int(len(sentence) * 0.06 * self.sample_rate)).astype(np.float32)
+
+synth.make_synthesizer = lambda *args: Noise()
+hwm = lambda: int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+words = quality_text().split()
+settings = Settings(data_dir=sys.argv[1], log_level="warning")
+for count in (300, int(sys.argv[2])):
+    text = " ".join((words * (count // len(words) + 1))[:count])
+    result, _ = call_task(settings, "speech.voiceover", {"text": text, "format": "mp3"})
+    print(json.dumps({"words": count, "audio_s": result["duration_s"], "vm_hwm_mb": round(hwm(), 1),
+                      "loudness_lufs": result["loudness_lufs"]}))
+"""
+
+
+def streaming_memory(words: int, workdir: Path) -> list[dict]:
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", STREAMING_PROBE, str(workdir / "probe"), str(words)],
+                         capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--long-words", type=int, default=2000)
+    parser.add_argument("--flat-words", type=int, default=20_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mediamill-bench-speech-") as tmp:
-        print(json.dumps(asyncio.run(run(args, Path(tmp))), indent=2))
+        report = asyncio.run(run(args, Path(tmp)))
+        report["streaming_memory"] = streaming_memory(args.flat_words, Path(tmp))
+        print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
