@@ -12,7 +12,7 @@ from mediamill.services.context import Services
 from mediamill.services.keys import KeyInfo
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select, update
@@ -9,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mediamill.db.base import utcnow
 from mediamill.db.models.jobs import JobRecord
-from mediamill.db.upsert import insert_ignore, upsert
+from mediamill.db.upsert import insert_ignore
 
 REQUIRED_DEFAULTS = {"queue": "", "task": "", "state": "queued", "progress": 0.0, "attempts": 0,
                      "max_attempts": 1, "params": {}, "inputs": []}
@@ -40,10 +43,55 @@ def _not_older(table: Any, excluded: Any) -> Any:
 
 
 def upsert_many(session: Session, rows: list[dict]) -> None:
-    """Insert or update jobs in one statement per column set; every row carries the job's identity."""
+    """Insert or update jobs, one statement per column set; rows carry `attempts` (see _not_older).
+
+    The hot path of the records writer (one row per job event), so it skips SQLAlchemy's per-value
+    type processing: values are serialised here and handed to the driver's executemany.
+    """
+    if not rows:
+        return
     now = utcnow()
-    upsert(session, JobRecord.__table__, [{**row, "updated_at": now} for row in rows],
-           defaults={**REQUIRED_DEFAULTS, "created_at": now}, insert_only=INSERT_ONLY, where=_not_older)
+    dialect = session.get_bind().dialect.name
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for columns, group in groups.items():
+        all_columns = tuple(sorted({*columns, *REQUIRED_DEFAULTS, "created_at", "updated_at"}))
+        values = [_driver_values({**REQUIRED_DEFAULTS, "created_at": now, **row, "updated_at": now}, dialect)
+                  for row in group]
+        session.connection().exec_driver_sql(_upsert_sql(dialect, all_columns, columns), values)
+
+
+JSON_COLUMNS = frozenset({"params", "inputs", "result", "error"})
+TIME_COLUMNS = frozenset({"created_at", "started_at", "finished_at", "updated_at"})
+
+
+def _driver_values(row: dict, dialect: str) -> dict:
+    values = {}
+    for name, value in row.items():
+        if name in JSON_COLUMNS:
+            value = None if value is None else json.dumps(value)
+        elif name in TIME_COLUMNS and value is not None and dialect == "sqlite":
+            # The text form SQLAlchemy's SQLite DateTime stores (and parses back).
+            value = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        values[name] = value
+    return values
+
+
+@functools.cache
+def _upsert_sql(dialect: str, all_columns: tuple[str, ...], given: tuple[str, ...]) -> str:
+    if dialect == "postgresql":
+        def param(name: str) -> str:
+            return f"CAST(%({name})s AS JSONB)" if name in JSON_COLUMNS else f"%({name})s"
+    elif dialect == "sqlite":
+        def param(name: str) -> str:
+            return f":{name}"
+    else:
+        raise NotImplementedError(f"records need SQLite or PostgreSQL, not {dialect}")
+    updates = [name for name in given if name != "id" and name not in INSERT_ONLY] + ["updated_at"]
+    return (f"INSERT INTO jobs ({', '.join(all_columns)}) VALUES ({', '.join(param(c) for c in all_columns)}) "
+            f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in dict.fromkeys(updates))} "
+            "WHERE jobs.attempts <= excluded.attempts")
 
 
 def get(session: Session, job_id: str) -> JobRecord | None:
