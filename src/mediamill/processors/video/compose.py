@@ -212,8 +212,21 @@ def _loudness(ctx: TaskContext, state: ComposeState) -> None:
         state.plan.gain_db = min(30.0, state.timeline.loudness_lufs - measured)
 
 
+def _trim_heap() -> None:
+    """Give the pictures' freed memory back to the OS before ffmpeg needs it (glibc keeps it otherwise)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
 def _encode(ctx: TaskContext, state: ComposeState) -> None:
     _release_browser(state.timeline)
+    _trim_heap()
     _loudness(ctx, state)
     state.out = ctx.scratch_file("composed.mp4")
     argv, n_total = build_command(encoder.ffmpeg_exe(), state.plan, state.out)
