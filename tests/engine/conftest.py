@@ -23,36 +23,54 @@ os.environ["MEDIAMILL_ALLOW_CUSTOM_QUEUES"] = "1"
 import tasks_for_tests  # noqa: E402,F401 - registers the test tasks in this process
 
 QUEUE = tasks_for_tests.QUEUE
-EXTERNAL_REDIS = "redis://127.0.0.1:6379/13"
+EXTERNAL_REDIS = "redis://127.0.0.1:6379"
+# Another test session (a colleague, CI) may use the same Redis service at the same time: each
+# session claims a database of its own with this key, and clears only mediamill's keys in it.
+DB_LOCK_KEY = "mediamill-tests:claimed-by"
 
 
-def external_redis_or_skip() -> str:
-    client = redis.Redis.from_url(EXTERNAL_REDIS, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"the external Redis at {EXTERNAL_REDIS} is unreachable ({exc})")
-    finally:
-        client.close()
-    return EXTERNAL_REDIS
-
-
-def flush(url: str) -> None:
+def clear_mediamill_keys(url: str) -> None:
     client = redis.Redis.from_url(url)
-    client.flushdb()
+    keys = list(client.scan_iter("mediamill:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start:start + 1000])
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def external_db() -> str:
+    """A database of the machine's Redis service claimed for this session; skip when it is absent."""
+    token = f"{os.getpid()}-{time.time()}"
+    for db in range(15, 0, -1):
+        client = redis.Redis.from_url(f"{EXTERNAL_REDIS}/{db}", socket_connect_timeout=1)
+        try:
+            claimed = client.set(DB_LOCK_KEY, token, nx=True, ex=3600)
+        except redis.RedisError as exc:
+            pytest.skip(f"the external Redis at {EXTERNAL_REDIS} is unreachable ({exc})")
+        if claimed:
+            client.close()
+            break
+        client.close()
+    else:
+        pytest.skip(f"every database of {EXTERNAL_REDIS} is claimed by other test sessions")
+    url = f"{EXTERNAL_REDIS}/{db}"
+    yield url
+    client = redis.Redis.from_url(url)
+    if client.get(DB_LOCK_KEY) == token.encode():
+        client.delete(DB_LOCK_KEY)
     client.close()
 
 
 @pytest.fixture
 def redis_url(request) -> str | None:
-    """None for the embedded Redis; the external service's URL (db 13, flushed) when parametrised so."""
+    """None for the embedded Redis; a claimed, cleared database of the service when parametrised so."""
     if getattr(request, "param", "embedded") == "embedded":
         yield None
         return
-    url = external_redis_or_skip()
-    flush(url)
+    url = request.getfixturevalue("external_db")
+    clear_mediamill_keys(url)
     yield url
-    flush(url)
+    clear_mediamill_keys(url)
 
 
 def queue_override(**fields) -> dict:

@@ -42,7 +42,6 @@ async def test_a_retry_can_succeed(client, worker, tmp_path):
     assert result == {"attempt": 2}
 
 
-@both_redis
 @pytest.mark.engine_settings(queue={"attempts": 3})
 async def test_bad_input_fails_after_one_attempt(client, worker, tmp_path):
     log = tmp_path / "events.log"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from helpers import both_redis, read_events, until_event
+from helpers import read_events, until_event
 
 
 async def test_sigterm_with_long_grace_lets_active_jobs_finish(client, worker_process, tmp_path):
@@ -23,11 +23,10 @@ async def test_sigterm_with_long_grace_lets_active_jobs_finish(client, worker_pr
     assert sorted(row[0] for row in read_events(log)) == ["done"] * 3 + ["start"] * 3
 
 
-@both_redis
 async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, tmp_path):
     log = tmp_path / "events.log"
     first = worker_process(SHUTDOWN_GRACE_S="0.5")
-    handles = [await client.submit(task, {"log": str(log), "seconds": 8})
+    handles = [await client.submit(task, {"log": str(log), "seconds": 5})
                for task in ("enginetest.work", "enginetest.work_thread")]
     await until_event(log, "start", 2)
 
