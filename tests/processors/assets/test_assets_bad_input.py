@@ -72,8 +72,8 @@ async def test_bad_inputs_fail_once_through_a_real_worker(client, worker, corpus
         assert service.pool.child_pids()
     for status in statuses:
         assert status.state == "failed", status
-        assert status.attempts == 1
-        assert status.error.type in ("BadInput", "LimitExceeded") and not status.error.retryable
+        assert status.attempts == 1, status
+        assert status.error.type in ("BadInput", "LimitExceeded") and not status.error.retryable, status
     assert "max_pixels" in statuses[0].error.message
     assert (result["width"], result["height"]) == (200, 200)
 
