@@ -44,20 +44,28 @@ def _entry(spec: PipelineSpec, source: str) -> CatalogEntry:
         return CatalogEntry(spec, source, [], exc.message)
 
 
-def _specs_in(directory: Path) -> list[PipelineSpec]:
-    specs = []
+def _entries_in(directory: Path, source: str) -> dict[str, CatalogEntry]:
+    """One entry per spec file; a file that does not parse is listed under its file name, with why."""
+    entries = {}
     for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml"), *directory.glob("*.json")]):
-        specs.append(parse_spec(path))
-    return specs
+        try:
+            spec = parse_spec(path)
+        except BadInput as exc:
+            stub = PipelineSpec.model_construct(name=path.stem, description="", inputs={}, params={}, steps={},
+                                                outputs={}, failure_policy="fail-fast")
+            entries[path.stem] = CatalogEntry(stub, source, [], f"{path.name}: {exc.message}")
+            continue
+        entries[spec.name] = _entry(spec, source)
+    return entries
 
 
 def load_catalog(settings: Settings) -> dict[str, CatalogEntry]:
     """Every known pipeline; a registered one shadows a file one, which shadows a builtin one."""
-    entries = {spec.name: _entry(spec, "builtin") for spec in _specs_in(BUILTIN_DIR)}
+    entries = _entries_in(BUILTIN_DIR, "builtin")
     if settings.pipelines_dir:
         if not settings.pipelines_dir.is_dir():
             raise BadInput(f"MEDIAMILL_PIPELINES_DIR {settings.pipelines_dir} is not a directory")
-        entries.update({spec.name: _entry(spec, "dir") for spec in _specs_in(settings.pipelines_dir)})
+        entries.update(_entries_in(settings.pipelines_dir, "dir"))
     for spec in _registered(settings):
         entries[spec.name] = _entry(spec, "registered")
     return entries

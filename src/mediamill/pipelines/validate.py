@@ -208,6 +208,7 @@ def check_run_request(spec: PipelineSpec, inputs: dict[str, Any], params: dict[s
         if value is None:
             if decl.required:
                 errors.append(f"inputs.{name}: required ({decl.kind})")
+            resolved_inputs[name] = None  # an optional input left out reads as null
             continue
         problem = _input_problem(decl.kind, value)
         if problem:
