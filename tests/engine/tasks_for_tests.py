@@ -93,3 +93,11 @@ def reject(ctx: TaskContext, params: Params) -> dict:
 async def noop(ctx: TaskContext, params) -> dict:
     """Async, inline: no work at all."""
     return {"ok": True}
+
+
+@task("enginetest.runaway_thread", queue=QUEUE, isolation="thread")
+def runaway_thread(ctx: TaskContext, params: Params) -> dict:
+    """Ignores ctx.check() in a thread, which nothing can kill."""
+    note(params, ctx, "start")
+    while True:
+        time.sleep(0.05)

@@ -45,3 +45,15 @@ async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, 
         assert (await handle.result(timeout=60))["attempt"] == 1
     events = read_events(log)
     assert sorted(row[0] for row in events) == ["done"] * 2 + ["start"] * 4
+
+
+async def test_a_thread_job_that_ignores_cancellation_does_not_keep_the_worker_alive(client, worker_process, tmp_path):
+    log = tmp_path / "events.log"
+    worker = worker_process(SHUTDOWN_GRACE_S="0.5")
+    handle = await client.submit("enginetest.runaway_thread", {"log": str(log)})
+    await until_event(log, "start")
+
+    worker.signal(signal.SIGTERM)
+    # The abandoned thread is a daemon: the process still exits, and the job is queued again.
+    assert await asyncio.to_thread(worker.wait, 60) == 0
+    assert (await handle.status()).state in ("waiting", "delayed")

@@ -16,7 +16,6 @@ import signal
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -127,13 +126,36 @@ async def run_inline(call: Call, settings: Settings, callbacks: Callbacks, cance
     return to_wire(await _race(work, cancel, call.timeout_s, on_cancel=lambda: (cancel_flag.set(), work.cancel())))
 
 
-_threads = ThreadPoolExecutor(max_workers=64, thread_name_prefix="mediamill-task")
+def in_daemon_thread(fn, *args) -> asyncio.Future:
+    """Run fn(*args) in a new daemon thread; the future resolves on the loop.
+
+    Not a ThreadPoolExecutor: its threads are joined at interpreter exit, so one processor that
+    ignores ctx.check() past its timeout would keep the worker from ever exiting.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome: tuple[bool, Any]) -> None:
+        if not future.done():
+            ok, value = outcome
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def target() -> None:
+        try:
+            outcome = (True, fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            outcome = (False, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(settle, outcome)
+
+    threading.Thread(target=target, daemon=True, name="mediamill-task").start()
+    return future
 
 
 async def run_in_thread(call: Call, settings: Settings, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
     cancel_flag = threading.Event()
     reporter = _LoopReporter(asyncio.get_running_loop(), callbacks)
-    work = asyncio.get_running_loop().run_in_executor(_threads, run_call, call, settings, reporter, cancel_flag)
+    work = in_daemon_thread(run_call, call, settings, reporter, cancel_flag)
     # A thread cannot be killed: past the timeout the job fails and the thread is told to stop.
     return await _race(work, cancel, call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=cancel_flag.set)
 
