@@ -78,6 +78,10 @@ async def get_job(services: Services, job_id: str) -> dict:
     record = await asyncio.to_thread(_load_record, services, job_id)
     try:
         status = await services.broker.status(job_id, record.queue if record else None)
+        if status.state == JobState.completed and status.result is None:
+            # Broker.status reads the job, then its state: a job finishing in between reads as
+            # completed without its result. Read it again (the result is there now).
+            status = await services.broker.status(job_id, status.queue)
     except NotFound:
         status = None
     if status is None and record is None:
