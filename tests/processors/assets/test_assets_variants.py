@@ -86,3 +86,14 @@ def test_video_never_upscaled(settings, corpus):
 def test_image_presets_of_a_video_are_stills(settings, corpus):
     result, _ = call_task(settings, "asset.variants", {"variants": ["THUMBNAIL"]}, [corpus["video.mp4"]])
     assert (result["variants"]["THUMBNAIL"]["width"], result["variants"]["THUMBNAIL"]["height"]) == (200, 150)
+
+
+def test_transcode_keeps_the_display_rotation(settings, tmp_path):
+    from assets_media import write_video
+
+    source = write_video(tmp_path / "phone.mp4", width=640, height=480, seconds=0.4, black_s=0, audio=False,
+                         rotation=90)
+    result, ctx = call_task(settings, "asset.variants", {"variants": ["480p"]}, [source])
+    output = ctx.store.stat(result["variants"]["480p"]["artifact"]["artifact"])
+    facts, _ = call_task(settings, "asset.inspect", {}, [output])
+    assert facts["video"]["rotation"] == 90

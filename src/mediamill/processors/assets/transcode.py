@@ -50,6 +50,9 @@ def transcode(source: Path, target: Path, preset: VideoPreset, limits: Limits,
             for packet in src.demux(*streams):
                 for frame in packet.decode():
                     if packet.stream is v_in:
+                        if frames == 0 and getattr(frame, "rotation", 0):
+                            # Keep a phone video's display matrix: players turn it upright as before.
+                            v_out.set_display_rotation(int(frame.rotation))
                         frame.pts = None  # let the encoder number frames at its own rate
                         out.mux(v_out.encode(frame.reformat(width=width, height=height, format="yuv420p")))
                         frames += 1
