@@ -1,4 +1,4 @@
-"""Bundled royalty-free example media (a product photo, a music bed), made by code; see LICENSE here."""
+"""Bundled royalty-free example media (a product photo, a music bed), made by code; see LICENSE.txt here."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Draws the example product photo and synthesizes the example music bed (run: python -m mediamill.examples.generate).
 
 Both are made from nothing but code (no samples, no photos), so they carry no third-party rights;
-see LICENSE in this folder. The committed files are the output of this script.
+see LICENSE.txt in this folder. The committed files are the output of this script.
 """
 
 from __future__ import annotations
