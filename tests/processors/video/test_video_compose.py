@@ -132,6 +132,9 @@ def test_video_clip_is_trimmed_fitted_and_held(settings, tmp_path):
     assert info["frames"] == 45
     frame = vm.frames_at(video, [1.4])[0]
     assert near(frame[240, 135], (255, 0, 255)) and near(frame[20, 135], (0, 0, 0))
+    with pytest.raises(BadInput, match=r"clips\[0\].trim_start: 5.0 s is past the end"):
+        compose(settings, {**SMALL, "clips": [{"type": "video", "asset": 0, "duration": 1, "trim_start": 5}]},
+                [source], job_id="job_past_end")
 
 
 # -- captions ------------------------------------------------------------------------------------

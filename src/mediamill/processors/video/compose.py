@@ -10,10 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mediamill.errors import BadInput
 from mediamill.processors.video import assets, encoder, graph, stills
 from mediamill.processors.video.captions import CaptionTrack, build_track, load_words
-from mediamill.processors.video.graph import Layer, Plan, Source, Track, build_command, total_frames
-from mediamill.processors.video.text import text_block
+from mediamill.processors.video.graph import Plan, Source, Track, build_command, total_frames
+from mediamill.processors.video.overlays import build_layers
 from mediamill.processors.video.timeline import Timeline, parse_timeline, timeline_json_schema
 from mediamill.storage.artifact import utcnow
 from mediamill.tasks import TaskContext, task
@@ -75,6 +76,9 @@ def _assets(ctx: TaskContext, state: ComposeState) -> None:
             sources.append(Source("still", path=info.path, size=(info.width, info.height)))
         elif clip.type == "video":
             info = assets.probe_media(ctx, assets.resolve(ctx, clip.asset, field_name), field_name, kind="video")
+            if info.duration is not None and clip.trim_start >= info.duration:
+                raise BadInput(f"timeline.clips[{index}].trim_start: {clip.trim_start} s is past the end of the "
+                               f"video ({info.duration:.2f} s)", field=f"timeline.clips[{index}].trim_start")
             sources.append(Source("video", path=info.path, trim_start=clip.trim_start, fit=clip.fit,
                                   background=clip.background))
         elif clip.type == "color":
@@ -112,7 +116,7 @@ def _prepare(ctx: TaskContext, state: ComposeState) -> None:
         source.path = stills.save(picture, ctx.scratch_file(f"clip-{index:03d}.png"))
         source.size = picture.size
         del picture
-    plan.layers = _layers(ctx, timeline, width, height)
+    plan.layers = build_layers(ctx, timeline, width, height)
     if timeline.captions:
         fps = timeline.fps
         state.caption_track = build_track(state.extra.pop("_words"), timeline.captions, width, height,
@@ -142,48 +146,6 @@ def _render_html(ctx: TaskContext, index: int, clip, width: int, height: int, zo
     html, viewport = prepare_html(ctx, params)
     return screenshot(html, ctx.scratch_file(f"html-{index:03d}.png"), width=viewport["width"],
                       height=viewport["height"], device_scale=zoom, timeout_s=ctx.limits.render_timeout_s)
-
-
-def _layers(ctx: TaskContext, timeline: Timeline, width: int, height: int) -> list[Layer]:
-    """Timeline overlays and clip overlays (clip-relative times made absolute), as PNG layers."""
-    from PIL import Image
-
-    starts, cursor = [], 0.0
-    for index, clip in enumerate(timeline.clips):
-        if index and clip.transition:
-            cursor -= clip.transition.duration
-        starts.append(cursor)
-        cursor += clip.duration
-    wanted = [(overlay, 0.0, cursor, f"timeline.overlays[{i}]") for i, overlay in enumerate(timeline.overlays)]
-    for index, clip in enumerate(timeline.clips):
-        wanted += [(overlay, starts[index], starts[index] + clip.duration, f"timeline.clips[{index}].overlays[{i}]")
-                   for i, overlay in enumerate(clip.overlays)]
-    layers = []
-    for number, (overlay, base, limit, field_name) in enumerate(wanted):
-        if overlay.type == "text":
-            picture = text_block(overlay.text, overlay.style, int(width * overlay.style.max_width))
-        else:
-            info = assets.probe_image(ctx, assets.resolve(ctx, overlay.asset, f"{field_name}.asset"), f"{field_name}.asset")
-            with Image.open(info.path) as image:
-                picture = image.convert("RGBA")
-                if overlay.width:
-                    ratio = overlay.width / picture.width
-                    picture = picture.resize((overlay.width, max(1, round(picture.height * ratio))),
-                                             Image.Resampling.LANCZOS)
-        x, y = _position(overlay, picture.size, width, height)
-        start = base + overlay.start
-        end = min(limit, start + overlay.duration) if overlay.duration else limit
-        path = stills.save(picture, ctx.scratch_file(f"overlay-{number:03d}.png"))
-        layers.append(Layer(path, x, y, start, end))
-    return layers
-
-
-def _position(overlay, size: tuple[int, int], width: int, height: int) -> tuple[int, int]:
-    named_x = {"left": overlay.margin, "center": (width - size[0]) // 2, "right": width - size[0] - overlay.margin}
-    named_y = {"top": overlay.margin, "center": (height - size[1]) // 2, "bottom": height - size[1] - overlay.margin}
-    x = overlay.x if isinstance(overlay.x, int) else named_x[overlay.x]
-    y = overlay.y if isinstance(overlay.y, int) else named_y[overlay.y]
-    return x, y
 
 
 def _release_browser() -> None:
