@@ -18,6 +18,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -281,7 +282,7 @@ async def drain_raw(settings: Settings, count: int) -> float:
     return elapsed
 
 
-async def bench_records(settings: Settings, count: int) -> dict:
+async def bench_records(settings: Settings, count: int, rounds: int = 3) -> dict:
     settings = Settings(data_dir=settings.data_dir, log_level="warning", log_format="json",
                         queues={"analytics": {"concurrency": 50, "keep_completed_count": 10 * count}})
     from mediamill.records.middleware import RecordsMiddleware
@@ -294,14 +295,26 @@ async def bench_records(settings: Settings, count: int) -> dict:
             settings, count, [LoggingMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings)]),
         "mediamill_default_middleware": lambda: drain_with(settings, count, default_middleware(settings)),
     }
-    results: dict[str, float] = {}
-    for name, run in variants.items():
+    for run in variants.values():
         await run()  # warm-up round (Lua scripts, DB migration, imports)
-        results[name] = round(count / min([await run() for _ in range(2)]), 1)
-    return {"jobs": count, "worker_concurrency": 50, "jobs_per_s": results,
-            "ratio_default_to_raw": round(results["mediamill_default_middleware"] / results["raw_bullmq"], 3),
+    # Interleaved rounds, median: this machine is shared, and a single round can be off by 2x.
+    # CPU seconds of this process (producer + worker, same for every variant) per job is steadier.
+    speed: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, run in variants.items():
+            before = cpu_s()
+            speed[name].append(count / await run())
+            cpu[name].append((cpu_s() - before) / count * 1e6)
+    jobs_per_s = {name: round(statistics.median(values), 1) for name, values in speed.items()}
+    cpu_us = {name: round(statistics.median(values)) for name, values in cpu.items()}
+    return {"jobs": count, "worker_concurrency": 50, "rounds": rounds, "jobs_per_s_median": jobs_per_s,
+            "process_cpu_us_per_job_median": cpu_us,
+            "ratio_default_to_raw": round(jobs_per_s["mediamill_default_middleware"] / jobs_per_s["raw_bullmq"], 3),
             "ratio_records_webhooks_to_logging_only": round(
-                results["mediamill_logging_records_webhooks"] / results["mediamill_logging_only"], 3)}
+                jobs_per_s["mediamill_logging_records_webhooks"] / jobs_per_s["mediamill_logging_only"], 3),
+            "records_webhooks_cpu_us_per_job": cpu_us["mediamill_logging_records_webhooks"]
+            - cpu_us["mediamill_logging_only"]}
 
 
 async def main() -> None:
