@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediamill.errors import BadInput
 from mediamill.processors.video.compose import ComposeState, compose
@@ -39,6 +39,15 @@ class PromoParams(BaseModel):
     preset: Literal["vertical", "square", "landscape"] = "vertical"
     highlight_words: bool = True
     filename: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_mean_default(cls, raw: object) -> object:
+        # Pipelines pass an optional input that was not given as null; null means "the default"
+        # except where null has a meaning of its own (no music, inputs picked by type, ...).
+        if isinstance(raw, dict):
+            return {k: v for k, v in raw.items() if v is not None or k in {"images", "voiceover", "captions", "music", "duration", "filename"}}
+        return raw
 
 
 def _by_kind(ctx: TaskContext) -> dict[str, list[int]]:

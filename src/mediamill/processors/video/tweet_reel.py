@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediamill.processors.video.compose import ComposeState, compose
 from mediamill.tasks import TaskContext, task
@@ -28,6 +28,15 @@ class TweetReelParams(BaseModel):
     motion: bool = Field(True, description="a slow push-in on the card")
     preset: Literal["vertical", "square", "landscape"] = "vertical"
     filename: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_mean_default(cls, raw: object) -> object:
+        # Pipelines pass an optional input that was not given as null; null means "the default"
+        # except where null has a meaning of its own (no music, inputs picked by type, ...).
+        if isinstance(raw, dict):
+            return {k: v for k, v in raw.items() if v is not None or k in {"profile_photo", "music", "filename"}}
+        return raw
 
 
 def tweet_timeline(ctx: TaskContext, params: TweetReelParams) -> dict:
