@@ -17,10 +17,19 @@ from mediamill.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 # The test tasks live in tests/engine/tasks_for_tests.py; worker children (spawned) and worker
-# subprocesses import them by this name, with this directory on their path.
-os.environ["MEDIAMILL_TASK_MODULES"] = "tasks_for_tests"
+# subprocesses import them by this name, with this directory on their path. The variables are set
+# only while an engine test runs (autouse fixture below), not for the rest of the suite.
+TEST_ENV = {"MEDIAMILL_TASK_MODULES": "tasks_for_tests", "MEDIAMILL_ALLOW_CUSTOM_QUEUES": "1"}
 os.environ["MEDIAMILL_ALLOW_CUSTOM_QUEUES"] = "1"
-import tasks_for_tests  # noqa: E402,F401 - registers the test tasks in this process
+import tasks_for_tests  # noqa: E402 - registers the test tasks in this process
+
+del os.environ["MEDIAMILL_ALLOW_CUSTOM_QUEUES"]
+
+
+@pytest.fixture(autouse=True)
+def engine_test_env(monkeypatch) -> None:
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
 
 QUEUE = tasks_for_tests.QUEUE
 EXTERNAL_REDIS = "redis://127.0.0.1:6379"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import both_redis
 
 MAX, WINDOW_MS, JOBS = 5, 2_000, 15
@@ -9,6 +10,7 @@ LIMIT = {"QUEUES__ENGINETEST__RATE_LIMIT__MAX": str(MAX), "QUEUES__ENGINETEST__R
          "QUEUES__ENGINETEST__CONCURRENCY": "10"}
 
 
+@pytest.mark.slow
 @both_redis
 async def test_rate_limit_holds_across_two_worker_processes(client, worker_process):
     workers = [worker_process(**LIMIT), worker_process(**LIMIT)]

@@ -55,6 +55,7 @@ def _finish(proc: subprocess.Popen) -> None:
     proc.wait(30)
 
 
+@pytest.mark.slow
 def test_processes_share_one_server_and_the_last_one_stops_it(data_dir):
     mine = EmbeddedRedis(data_dir)
     mine.acquire()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import pytest
 from helpers import read_events, until_event
 
 
+@pytest.mark.slow
 async def test_sigterm_with_long_grace_lets_active_jobs_finish(client, worker_process, tmp_path):
     log = tmp_path / "events.log"
     worker = worker_process(SHUTDOWN_GRACE_S="60")
@@ -23,6 +25,7 @@ async def test_sigterm_with_long_grace_lets_active_jobs_finish(client, worker_pr
     assert sorted(row[0] for row in read_events(log)) == ["done"] * 3 + ["start"] * 3
 
 
+@pytest.mark.slow
 async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, tmp_path):
     log = tmp_path / "events.log"
     first = worker_process(SHUTDOWN_GRACE_S="0.5")
@@ -47,6 +50,7 @@ async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, 
     assert sorted(row[0] for row in events) == ["done"] * 2 + ["start"] * 4
 
 
+@pytest.mark.slow
 async def test_a_thread_job_that_ignores_cancellation_does_not_keep_the_worker_alive(client, worker_process, tmp_path):
     log = tmp_path / "events.log"
     worker = worker_process(SHUTDOWN_GRACE_S="0.5")

@@ -10,6 +10,7 @@ from helpers import both_redis, pid_alive, read_events, until, until_event
 FAST_STALL = {"QUEUES__ENGINETEST__LOCK_DURATION_MS": "2000", "QUEUES__ENGINETEST__STALLED_INTERVAL_MS": "1000"}
 
 
+@pytest.mark.slow
 @both_redis
 async def test_kill_9_mid_job_is_recovered_and_completed_once(client, worker_process, tmp_path):
     log = tmp_path / "events.log"
