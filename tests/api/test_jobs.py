@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from mediamill.db import open_database
 from mediamill.db.repositories import jobs as job_records
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
+def settings(request, settings):
+    """These tests run on SQLite and, where it is reachable (CI), on PostgreSQL."""
+    from mediamill.db.session import drop_cached
+    from mediamill.db.testing import settings_on
+
+    try:
+        with settings_on(settings, request.param) as chosen:
+            yield chosen
+            drop_cached(chosen.resolved_database_url)
+    except LookupError as exc:
+        pytest.skip(str(exc))
 
 
 async def wait_for_status(api, job_id: str, wanted: set[str], timeout: float = 30) -> dict:
@@ -38,7 +54,9 @@ async def test_submit_json_then_read_the_result_with_download_links(api, worker,
     assert body["result"]["sha256"] == artifact["sha256"] and body["progress"] == 100
     assert body["inputs"] == [{"artifact": artifact["id"]}]
     # The record was written at submit (queued) and completed by the worker's records middleware.
-    with open_database(settings).session() as session:
+    database = open_database(settings)
+    assert database.dialect == ("postgresql" if settings.database_url else "sqlite")
+    with database.session() as session:
         record = job_records.get(session, accepted["id"])
         assert record.state == "completed" and record.attempts == 1 and record.finished_at is not None
 

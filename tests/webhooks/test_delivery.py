@@ -16,6 +16,20 @@ from mediamill.webhooks import verify_signature
 from mediamill.webhooks.secret import webhook_secret
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
+def settings(request, settings):
+    """These tests run on SQLite and, where it is reachable (CI), on PostgreSQL."""
+    from mediamill.db.session import drop_cached
+    from mediamill.db.testing import settings_on
+
+    try:
+        with settings_on(settings, request.param) as chosen:
+            yield chosen
+            drop_cached(chosen.resolved_database_url)
+    except LookupError as exc:
+        pytest.skip(str(exc))
+
+
 class Receiver:
     """An HTTP server on 127.0.0.1 that answers the scripted statuses in turn and keeps what it got."""
 

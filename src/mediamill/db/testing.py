@@ -47,3 +47,19 @@ def throwaway_postgres() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def settings_on(settings, backend: str):
+    """`settings` as they are ("sqlite") or on a throwaway PostgreSQL database ("postgresql").
+
+    Raises LookupError with the reason when PostgreSQL is unreachable (tests turn it into a skip).
+    """
+    if backend == "sqlite":
+        yield settings
+        return
+    reason = postgres_unreachable_reason()
+    if reason:
+        raise LookupError(reason)
+    with throwaway_postgres() as url:
+        yield settings.model_copy(update={"database_url": url})
