@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str | None = Field(None, description="base URL used in download links")
+    webhook_secret: str | None = Field(
+        None, description="webhook signing secret shared by all workers; unset = generated into the data dir"
+    )
     pipelines_dir: Path | None = None
 
     @field_validator("workers", mode="before")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from mediamill import __version__
 from mediamill.api import errors
 from mediamill.api.models import SubmitJob
-from mediamill.api.routes import artifacts, health, jobs, queues, tasks
+from mediamill.api.routes import artifacts, health, jobs, pipelines, queues, tasks
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     errors.install(app)
     for module in (jobs, artifacts, tasks, queues, health):
         app.include_router(module.router)
+    app.include_router(pipelines.pipelines)
+    app.include_router(pipelines.runs)
     _finish_schema(app)
     return app
 

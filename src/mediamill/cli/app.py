@@ -265,6 +265,72 @@ def register_pipeline(path: Path, as_json: JsonOpt = False) -> None:
     emit_json({"name": spec.name, "registered": True}) if as_json else console.print(f"registered {spec.name}")
 
 
+# -- speech and keys ----------------------------------------------------------------------
+@app.command()
+def voices(as_json: JsonOpt = False) -> None:
+    """The installed Piper voices (speech.voiceover's `voice` param)."""
+    from mediamill.processors.speech.voices import default_voice, list_voices
+
+    found = list_voices()
+    if as_json:
+        emit_json(found)
+        return
+    default = default_voice() if found else None
+    table("voices", ["name", "language", "quality", "sample rate", "speakers", "default"],
+          [[v.get("name"), v.get("language"), v.get("quality"), v.get("sample_rate"), v.get("speakers"),
+            "yes" if v.get("name") == default else ""] for v in found])
+
+
+keys_app = typer.Typer(help="API keys: create, list, revoke (stored only as hashes).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _key_row(key) -> dict:
+    return {"id": key.id, "name": key.name, "prefix": key.prefix, "scopes": list(key.scopes),
+            "created_at": key.created_at, "last_used_at": key.last_used_at, "revoked_at": key.revoked_at}
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="who the key is for")],
+    scopes: Annotated[str, typer.Option(help="comma-separated: submit, read, admin")] = "submit,read",
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a key; its secret is shown once."""
+    from mediamill.services.keys import create_key
+
+    info, token = create_key(_settings(), name, scopes)
+    if as_json:
+        emit_json({**_key_row(info), "token": token})
+        return
+    console.print(f"created key [bold]{info.id}[/] ({info.name}, scopes {', '.join(info.scopes)})")
+    console.print(f"token (shown once): [bold]{token}[/]")
+    console.print("send it as: Authorization: Bearer <token>")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOpt = False) -> None:
+    """Every key (secrets are never shown again)."""
+    from mediamill.services.keys import list_keys
+
+    rows = [_key_row(k) for k in list_keys(_settings())]
+    if as_json:
+        emit_json(rows)
+        return
+    table("keys", ["id", "name", "prefix", "scopes", "created", "last used", "revoked"],
+          [[r["id"], r["name"], r["prefix"], ",".join(r["scopes"]), r["created_at"] or "", r["last_used_at"] or "",
+            r["revoked_at"] or ""] for r in rows])
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, as_json: JsonOpt = False) -> None:
+    """Revoke a key: requests with it get 401 from then on."""
+    from mediamill.services.keys import revoke_key
+
+    info = revoke_key(_settings(), key_id)
+    emit_json(_key_row(info)) if as_json else console.print(f"revoked {info.id} ({info.name})")
+
+
 def main() -> None:
     """Console entry point: errors are one clear line and a non-zero exit, never a traceback."""
     try:
