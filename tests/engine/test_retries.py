@@ -23,10 +23,12 @@ async def test_transient_errors_retry_with_backoff_then_fail(client, worker, tmp
     assert status.error.message == "transient trouble on attempt 4"
     starts = [row[4] for row in read_events(log)]
     assert [row[2] for row in read_events(log)] == [1, 2, 3, 4]
-    # Exponential: each wait is at least 300, 600, 1200 ms (BullMQ never retries early).
+    # Exponential: the waits are about 300, 600, 1200 ms. BullMQ never retries early, but the
+    # times are taken inside the task process, so allow for dispatch jitter on a busy machine.
     gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
     for index, gap in enumerate(gaps):
-        assert gap >= BACKOFF_MS / 1000 * 2**index * 0.95, gaps
+        assert gap >= BACKOFF_MS / 1000 * 2**index * 0.7, gaps
+    assert gaps[-1] > gaps[0], gaps
     job = await client.broker.queue("enginetest").getJob(handle.id)
     assert job.failedReason == "RuntimeError: transient trouble on attempt 4"
     # The stack of the task process is kept, not only the worker's side of it.
