@@ -144,9 +144,12 @@ class Broker:
         return job, queue
 
     async def status(self, job_id: str, queue: str | None = None) -> JobStatus:
-        job, queue = await self.get_job(job_id, queue)
+        queue = queue or await self.find_queue(job_id)
+        # State first, then the job hash: a job finishing in between then reads as still active
+        # (the next poll sees it done), never as completed without its result.
         state = await self.queue(queue).getJobState(job_id)
         cancelled = bool(await self.redis.exists(C.cancelled_key(job_id)))
+        job, queue = await self.get_job(job_id, queue)
         return status_from_bull(job, queue, state, cancelled)
 
     async def wait(self, job_id: str, timeout: float | None = None, queue: str | None = None,
