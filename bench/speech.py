@@ -24,6 +24,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 import wave
@@ -195,8 +196,6 @@ for count in (300, int(sys.argv[2])):
 
 
 def streaming_memory(words: int, workdir: Path) -> list[dict]:
-    import sys
-
     run = subprocess.run([sys.executable, "-c", STREAMING_PROBE, str(workdir / "probe"), str(words)],
                          capture_output=True, text=True, check=True)
     return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
@@ -208,10 +207,12 @@ def main() -> None:
     parser.add_argument("--long-words", type=int, default=2000)
     parser.add_argument("--flat-words", type=int, default=20_000)
     args = parser.parse_args()
+    results = sys.stdout
+    sys.stdout = sys.stderr  # the worker logs to stdout; stdout carries only the JSON report
     with tempfile.TemporaryDirectory(prefix="mediamill-bench-speech-") as tmp:
         report = asyncio.run(run(args, Path(tmp)))
         report["streaming_memory"] = streaming_memory(args.flat_words, Path(tmp))
-        print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2), file=results)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,14 @@ measured on 4x oversampled audio as BS.1770-4 Annex 2 describes.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 OVERSAMPLE = 4
+TRUE_PEAK_TAPS = 48
 # Samples of context either side of a chunk when oversampling (the polyphase filter spans ~10).
 PEAK_CONTEXT = 16
 # The limiter works on blocks of ~3 ms, holds its gain for 8 blocks either side (~23 ms) and
@@ -118,12 +120,23 @@ def true_peak(samples: np.ndarray) -> float:
     return float(np.abs(_oversampled_peaks(samples)).max()) if samples.size else 0.0
 
 
+@cache
+def _interpolation_filter() -> np.ndarray:
+    # A 48-tap (12 per phase) low-pass for 4x interpolation, the size BS.1770-4 Annex 2 suggests.
+    from scipy.signal import firwin
+
+    return (firwin(TRUE_PEAK_TAPS, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE).astype(np.float32)
+
+
 def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     """Per input sample, the largest absolute value among its 4 oversampled points."""
-    from scipy.signal import resample_poly
+    from scipy.signal import upfirdn
 
-    upsampled = np.abs(resample_poly(samples.astype(np.float32, copy=False), OVERSAMPLE, 1))
-    peaks = upsampled[: samples.size * OVERSAMPLE].reshape(-1, OVERSAMPLE).max(axis=1)
+    taps = _interpolation_filter()
+    delay = (taps.size - 1) // 2  # the filter's group delay, in oversampled points
+    upsampled = np.abs(upfirdn(taps, samples.astype(np.float32, copy=False), up=OVERSAMPLE))
+    upsampled = upsampled[delay:delay + samples.size * OVERSAMPLE]
+    peaks = upsampled.reshape(-1, OVERSAMPLE).max(axis=1)
     return np.maximum(peaks, np.abs(samples))
 
 
@@ -162,6 +175,17 @@ def limiter_gain(peaks: np.ndarray, size: int, gain_db: float, ceiling_dbtp: flo
     block = limiter_block(sample_rate)
     centres = (np.arange(held.size) + 0.5) * block
     return (gain * np.interp(np.arange(size), centres, smoothed)).astype(np.float32)
+
+
+def peak_after_gain(peaks: np.ndarray, gain: np.ndarray | float, sample_rate: int) -> float:
+    """Upper bound of the true peak (linear) once `gain` is applied, from the blocks' true peaks."""
+    if peaks.size == 0:
+        return 0.0
+    if isinstance(gain, float):
+        return float(peaks.max()) * gain
+    block = limiter_block(sample_rate)
+    padded = np.concatenate([gain, np.full(-gain.size % block, gain[-1])])
+    return float((padded.reshape(-1, block).max(axis=1)[: peaks.size] * peaks).max())
 
 
 def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int, gain_db: float = 0.0) -> np.ndarray:

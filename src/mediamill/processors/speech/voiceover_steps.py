@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 # Synthesis progress is reported at most this often (in sentences), to keep the pipe quiet.
 PROGRESS_EVERY = 4
 # Dry passes that correct the gain for what the limiter takes away (cheap next to synthesis).
-GAIN_PASSES = 4
-GAIN_TOLERANCE_LU = 0.1
+GAIN_PASSES = 3
+GAIN_TOLERANCE_LU = 0.2
 
 
 def read_text(ctx: TaskContext, state: Voiceover) -> None:
@@ -131,21 +131,25 @@ def encode(ctx: TaskContext, state: Voiceover) -> None:
 def _render(ctx: TaskContext, state: Voiceover, gain_db: float, writer) -> tuple[float, float]:
     """One streaming pass over the spool: gain with limiting, meter, and (when writing) the encoder.
 
-    Dry passes (no writer) skip the true-peak measurement, the one costly part.
+    Returns the integrated loudness and the true peak (dBTP), the latter bounded from the blocks'
+    true peaks measured once during synthesis, so no pass needs to oversample again.
     """
     import numpy as np
 
-    from mediamill.processors.speech.loudness import LoudnessMeter, limiter_gain
+    from mediamill.processors.speech.loudness import LoudnessMeter, limiter_gain, peak_after_gain
     from mediamill.processors.speech.voiceover import CEILING_MARGIN_DB
 
     rate = state.synth.sample_rate
     ceiling = state.params.true_peak_dbtp - CEILING_MARGIN_DB[state.params.format]
-    meter = LoudnessMeter(rate, true_peak=writer is not None)
+    meter = LoudnessMeter(rate, true_peak=False)
+    peak = 0.0
     for (offset, count), peaks in zip(state.chunks, state.peaks, strict=True):
         ctx.check()
         samples = np.fromfile(state.spool, dtype="<f4", count=count, offset=offset * 4)
-        samples = samples * limiter_gain(peaks, count, gain_db, ceiling, rate)
+        gain = limiter_gain(peaks, count, gain_db, ceiling, rate)
+        samples = samples * gain
         meter.feed(samples)
         if writer is not None:
+            peak = max(peak, peak_after_gain(peaks, gain, rate))
             writer.write(samples.astype(np.float32, copy=False))
-    return meter.integrated_lufs, meter.true_peak_dbtp
+    return meter.integrated_lufs, 20 * math.log10(peak) if peak > 0 else -math.inf
