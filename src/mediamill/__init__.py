@@ -1,10 +1,42 @@
-"""mediamill: background media and content work on BullMQ queues, offline by default."""
+"""mediamill: background media and content work on BullMQ queues, offline by default.
 
-from mediamill.client import AsyncClient, Client, JobHandle
-from mediamill.errors import BadInput, MediamillError
-from mediamill.storage.artifact import Artifact
-from mediamill.tasks.context import TaskContext
-from mediamill.tasks.registry import task
+The public names load lazily: a task process imports `mediamill.x` without paying for the client,
+the broker and the Redis stack it does not use.
+"""
 
-__all__ = ["Artifact", "AsyncClient", "BadInput", "Client", "JobHandle", "MediamillError", "TaskContext", "task"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "Artifact": "mediamill.storage.artifact",
+    "AsyncClient": "mediamill.client",
+    "BadInput": "mediamill.errors",
+    "Client": "mediamill.client",
+    "JobHandle": "mediamill.client",
+    "MediamillError": "mediamill.errors",
+    "TaskContext": "mediamill.tasks.context",
+    "task": "mediamill.tasks.registry",
+}
+__all__ = ["Artifact", "AsyncClient", "BadInput", "Client", "JobHandle", "MediamillError", "TaskContext", "task"]
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from mediamill.client import AsyncClient, Client, JobHandle
+    from mediamill.errors import BadInput, MediamillError
+    from mediamill.storage.artifact import Artifact
+    from mediamill.tasks.context import TaskContext
+    from mediamill.tasks.registry import task
+
+
+assert sorted(_PUBLIC) == __all__
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'mediamill' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value

@@ -27,7 +27,7 @@ def make_context(settings: Settings, task: str, inputs: list[Path | bytes | Arti
     spec = get_task(task)
     return TaskContext(job=JobInfo(job_id=job_id, task=task, queue=spec.queue), store=store, scratch=scratch,
                        inputs=artifacts, reporter=ListReporter(), limits=settings.limits,
-                       ttl_hours=settings.storage_ttl_hours)
+                       ttl_hours=settings.storage_ttl_hours, settings=settings)
 
 
 def call_task(settings: Settings, task: str, params: dict | None = None,

@@ -89,6 +89,7 @@ def run_call(call: Call, settings: Settings, reporter, cancel_event) -> Any:
         ttl_hours=call.ttl_hours,
         cancel_event=cancel_event,
         deadline=time.monotonic() + call.timeout_s,
+        settings=settings,
     )
     return to_wire(spec.fn(ctx, params))
 
@@ -120,7 +121,7 @@ async def run_inline(call: Call, settings: Settings, callbacks: Callbacks, cance
         inputs=[Artifact.model_validate(raw) for raw in call.inputs],
         reporter=_LoopReporter(asyncio.get_running_loop(), callbacks),
         limits=settings.limits.model_validate(call.limits), ttl_hours=call.ttl_hours,
-        cancel_event=cancel_flag, deadline=time.monotonic() + call.timeout_s,
+        cancel_event=cancel_flag, deadline=time.monotonic() + call.timeout_s, settings=settings,
     )
     work = asyncio.ensure_future(spec.fn(ctx, params))
     return to_wire(await _race(work, cancel, call.timeout_s, on_cancel=lambda: (cancel_flag.set(), work.cancel())))

@@ -100,7 +100,20 @@ class WorkerService:
             worker = BullWorker(name, self.runner.for_queue(name), opts)
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
+        if "cleanup" in self.queues:
+            await self._ensure_schedules()
         log.info("worker started", queues=self.queues, pid=os.getpid())
+
+    async def _ensure_schedules(self) -> None:
+        """Whoever serves the cleanup queue makes sure the hourly cleanup is scheduled (idempotent)."""
+        from mediamill.engine.broker import Broker
+        from mediamill.engine.schedules import ensure_schedules
+
+        broker = Broker(self.settings)
+        try:
+            await ensure_schedules(broker)
+        finally:
+            await broker.close()
 
     def _cancel_active(self, job_id: str) -> None:
         if self.runner.cancel(job_id):

@@ -53,8 +53,11 @@ class TaskContext:
         ttl_hours: float | None = 24.0,
         cancel_event: threading.Event | None = None,
         deadline: float | None = None,
+        settings: Any = None,
     ) -> None:
         self.job = job
+        # The worker's settings (database URL, secrets, provider keys); None when called bare.
+        self.settings = settings
         self.store = store
         self.scratch = scratch
         self.inputs = list(inputs)

@@ -124,6 +124,8 @@ def _params_from_annotation(fn: Callable[..., Any]) -> type[BaseModel] | None:
 
 
 # -- discovery ----------------------------------------------------------------------------
+# Task modules that live beside the layer they serve rather than under mediamill.processors.
+OUTSIDE_PROCESSORS = ["mediamill.webhooks.deliver"]
 _import_errors: dict[str, str] = {}
 _loaded = False
 
@@ -135,6 +137,7 @@ def load_tasks() -> dict[str, TaskSpec]:
         import mediamill.processors as builtin
 
         modules = [m.name for m in pkgutil.walk_packages(builtin.__path__, builtin.__name__ + ".")]
+        modules += OUTSIDE_PROCESSORS
         extra = [m.strip() for m in os.environ.get("MEDIAMILL_TASK_MODULES", "").split(",") if m.strip()]
         for module in modules + extra:
             try:

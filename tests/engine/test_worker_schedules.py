@@ -1,0 +1,10 @@
+"""A worker that serves the cleanup queue schedules the hourly storage cleanup, once."""
+
+
+async def test_cleanup_worker_ensures_the_hourly_schedule(worker, client):
+    async with worker(["cleanup"]):
+        pass
+    async with worker(["cleanup"]):  # a second start does not add a second scheduler
+        pass
+    schedulers = await client.broker.queue("cleanup").getJobSchedulers()
+    assert [s["key"] for s in schedulers] == ["storage.cleanup:hourly"]
