@@ -25,7 +25,7 @@ STEP_WEIGHTS = {"validate": 2, "assets": 4, "prepare": 12, "encode": 77, "store"
 
 class ComposeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    timeline: dict[str, Any] = Field(description="the timeline (see docs/video.md for its JSON schema)")
+    timeline: dict[str, Any] = Field(description="the timeline (its JSON schema: docs/timeline.schema.json)")
     name: str | None = Field(None, max_length=200, description="output file name; default <date>_<hash>.mp4")
 
 
