@@ -76,14 +76,12 @@ def data_dir_of(ctx: TaskContext) -> Path:
 def _records_database(ctx: TaskContext):  # -> Database | None
     """The records database of the worker running this job, or None where there is none (yet).
 
-    TaskContext carries no settings, so they are rebuilt here: the worker's environment and config
-    file with the data dir this job runs in. A SQLite file that does not exist is never created.
+    The worker's settings (or, when called bare, settings rebuilt for the data dir this job runs in).
+    A SQLite file that does not exist is never created.
     """
-    settings = getattr(ctx, "settings", None)
-    if settings is None:
-        settings = Settings(data_dir=data_dir_of(ctx))
-        if settings.database_url is None and not (settings.resolved_data_dir / "mediamill.db").exists():
-            return None
+    settings = getattr(ctx, "settings", None) or Settings(data_dir=data_dir_of(ctx))
+    if settings.database_url is None and not (settings.resolved_data_dir / "mediamill.db").exists():
+        return None
     try:
         from mediamill.db import open_database
     except ImportError:

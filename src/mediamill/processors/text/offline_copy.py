@@ -138,7 +138,10 @@ def headline(facts: Facts, variant: int = 0, max_chars: int = 60) -> str:
         options.append(f"{facts.name}, made for {facts.audience}")
     options.append(f"Meet {facts.name}")
     fitting = [o for o in options if len(o) <= max_chars]
-    return fitting[0] if fitting else shorten(facts.name, PLATFORMS["facebook"], max_chars)
+    if fitting:
+        return fitting[0]
+    # A name with no word break to cut at (a long code, a URL) is cut hard rather than lost.
+    return shorten(facts.name, PLATFORMS["facebook"], max_chars) or facts.name[: max_chars - 1] + "…"
 
 
 def script(facts: Facts, variant: int = 0, max_words: int = 70) -> str:
