@@ -60,15 +60,18 @@ class LoggingMiddleware(Middleware):
         self.log = log.bind()
 
     async def before_job(self, job: RunningJob) -> None:
-        self.log.info("job started", job_id=job.info.job_id, task=job.info.task, attempt=job.info.attempt,
-                 queue=job.info.queue, run=job.info.run, step=job.info.step)
+        info = job.info
+        self.log.info("job started", job_id=info.job_id, task=info.task, attempt=info.attempt,
+                      queue=info.queue, run=info.run, step=info.step)
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
-        fields = dict(job_id=job.info.job_id, task=job.info.task, attempt=job.info.attempt,
-                      duration_s=round(job.elapsed_s, 3))
-        if error is None:
-            self.log.info("job completed", **fields)
-        elif job.final:
+        info = job.info
+        if error is None:  # the common case, without building the fields twice
+            self.log.info("job completed", job_id=info.job_id, task=info.task, attempt=info.attempt,
+                          duration_s=round(job.elapsed_s, 3))
+            return
+        fields = dict(job_id=info.job_id, task=info.task, attempt=info.attempt, duration_s=round(job.elapsed_s, 3))
+        if job.final:
             self.log.error("job failed", error=str(error), error_type=_kind(error), **fields)
         else:
             self.log.warning("job attempt failed, will retry", error=str(error), error_type=_kind(error), **fields)
@@ -79,13 +82,32 @@ def _kind(error: BaseException) -> str:
     return getattr(error, "kind", None) or type(error).__name__
 
 
-async def run_hooks(hooks: list[Middleware], method: str, *args: Any) -> None:
-    ordered = hooks if method.startswith(("before", "on_worker_start", "on_progress")) else list(reversed(hooks))
+# Hooks for these run in registration order; the others (after_job, on_worker_stop) in reverse.
+_FORWARD = ("before", "on_worker_start", "on_progress")
+
+
+def hooks_for(hooks: list[Middleware], method: str) -> tuple[Middleware, ...]:
+    """The hooks that override `method`, in call order (awaiting a base no-op per job is wasted work).
+
+    Callers on the per-job path keep the result (see JobRunner) instead of recomputing it per job.
+    """
+    base = getattr(Middleware, method)
+    ordered = hooks if method.startswith(_FORWARD) else reversed(hooks)
+    return tuple(hook for hook in ordered
+                 if method in getattr(hook, "__dict__", ()) or getattr(type(hook), method, base) is not base)
+
+
+async def call_hooks(ordered: tuple[Middleware, ...], method: str, *args: Any) -> None:
+    """Await `method` on each hook of `hooks_for(...)`; a failing hook is logged and the rest still run."""
     for hook in ordered:
         try:
             await getattr(hook, method)(*args)
         except Exception as exc:  # noqa: BLE001 - a hook must never take a job or the worker down
             log.exception("middleware hook failed", hook=type(hook).__name__, method=method, error=str(exc))
+
+
+async def run_hooks(hooks: list[Middleware], method: str, *args: Any) -> None:
+    await call_hooks(hooks_for(hooks, method), method, *args)
 
 
 def default_middleware(settings: Settings) -> list[Middleware]:

@@ -15,7 +15,7 @@ from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.executor import Call, Callbacks, ProcessPool, run_in_thread, run_inline
 from mediamill.engine.inputs import resolve_inputs
 from mediamill.engine.jobs import format_failure
-from mediamill.engine.middleware import Middleware, RunningJob, run_hooks
+from mediamill.engine.middleware import Middleware, RunningJob, call_hooks, hooks_for, run_hooks
 from mediamill.engine.wire import JobData
 from mediamill.errors import Cancelled, MediamillError
 from mediamill.settings import Settings
@@ -78,6 +78,18 @@ class JobRunner:
         self.scratch_root = settings.resolved_data_dir / "scratch"
         self.limits = settings.limits.model_dump(mode="json")
         self._timeouts: dict[tuple[str, str], float] = {}
+        # Which hooks override each per-job method, worked out once (rebuilt if the list changes).
+        self._planned_for: tuple[Middleware, ...] = ()
+        self._plans: dict[str, tuple[Middleware, ...]] = {}
+
+    def planned_hooks(self, method: str) -> tuple[Middleware, ...]:
+        current = tuple(self.hooks)
+        if current != self._planned_for:
+            self._planned_for, self._plans = current, {}
+        plan = self._plans.get(method)
+        if plan is None:
+            plan = self._plans[method] = hooks_for(self.hooks, method)
+        return plan
 
     def timeout_for(self, queue: str, spec: Any) -> float:
         key = (queue, spec.name)
@@ -114,7 +126,7 @@ class JobRunner:
         active = self.active[bull_job.id] = ActiveJob(running)
         progress = _ProgressWriter(bull_job, running, self.hooks)
         scratch = self.scratch_root / f"{bull_job.id}-{attempt}-{time.monotonic_ns()}"
-        await run_hooks(self.hooks, "before_job", running)
+        await call_hooks(self.planned_hooks("before_job"), "before_job", running)
         try:
             if await self.is_cancelled(bull_job.id):
                 raise Cancelled("the job was cancelled before it started")
@@ -137,7 +149,7 @@ class JobRunner:
                 raise DelayedError() from exc
             retryable = exc.retryable if isinstance(exc, MediamillError) else not isinstance(exc, asyncio.CancelledError)
             running.final = not retryable or attempt >= max_attempts
-            await run_hooks(self.hooks, "after_job", running, None, exc)
+            await call_hooks(self.planned_hooks("after_job"), "after_job", running, None, exc)
             failure = RetryableFailure(format_failure(exc)) if retryable else UnrecoverableError(format_failure(exc))
             trace = getattr(exc, "child_trace", None) or getattr(exc, "trace", None)
             if trace:
@@ -149,7 +161,7 @@ class JobRunner:
         else:
             await progress.drain()
             running.final = True
-            await run_hooks(self.hooks, "after_job", running, result, None)
+            await call_hooks(self.planned_hooks("after_job"), "after_job", running, result, None)
             return result
         finally:
             self.active.pop(bull_job.id, None)

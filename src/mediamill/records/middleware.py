@@ -28,7 +28,7 @@ def identity(job: RunningJob) -> dict:
     data = job.data
     return {
         "queue": job.info.queue, "task": job.info.task, "run": data.run, "step": data.step,
-        "params": data.params, "inputs": [ref.model_dump(exclude_none=True) for ref in data.inputs],
+        "params": data.params, "inputs": [ref.model_dump(exclude_none=True) for ref in data.inputs] if data.inputs else [],
         "notify_url": data.notify_url, "created_at": _ts(job.bull_job.timestamp) or _now(),
     }
 
@@ -63,22 +63,39 @@ class RecordsMiddleware(Middleware):
     def _write(self, job: RunningJob, **fields: Any) -> None:
         # `attempts` rides on every write: the upsert ignores writes about an older attempt.
         if self.writer is not None:
-            self.writer.job(job.info.job_id, attempts=job.info.attempt, **fields)
+            fields["attempts"] = job.info.attempt
+            self.writer.merge(job.info.job_id, fields)
 
     async def before_job(self, job: RunningJob) -> None:
         # The identity columns create the row when this worker is the first to see the job (the
         # writer merges later writes of the job into this pending row, so they go out together).
-        self._write(job, **identity(job), max_attempts=job.max_attempts, state="active", progress=0.0,
-                    current_step=None, started_at=_now(), finished_at=None)
+        # One dict built in place (no keyword repacking): this runs for every job.
+        writer = self.writer
+        if writer is None:
+            return
+        row = identity(job)
+        row["attempts"] = job.info.attempt
+        row["max_attempts"] = job.max_attempts
+        row["state"] = "active"
+        row["progress"] = 0.0
+        row["current_step"] = None
+        row["started_at"] = _now()
+        row["finished_at"] = None
+        writer.merge(job.info.job_id, row)
 
     async def on_progress(self, job: RunningJob, percent: float, step: str | None) -> None:
         self._write(job, progress=float(percent), current_step=step)
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
         if error is None:
-            self._write(job, state="completed", progress=100.0, result=result, error=None, finished_at=_now())
-            if self.writer is not None:
-                self.writer.artifacts(artifacts_in(result, job.info.job_id))
+            writer = self.writer
+            if writer is None:
+                return
+            writer.merge(job.info.job_id, {"attempts": job.info.attempt, "state": "completed", "progress": 100.0,
+                                           "result": result, "error": None, "finished_at": _now()})
+            made = artifacts_in(result, job.info.job_id)
+            if made:
+                writer.artifacts(made)
             return
         failure = parse_failure(format_failure(error))
         details = failure.model_dump() if failure else {"type": type(error).__name__, "message": str(error)}

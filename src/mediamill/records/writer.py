@@ -48,6 +48,18 @@ class RecordWriter:
             else:
                 row.update(fields)
 
+    def merge(self, job_id: str, fields: dict) -> None:
+        """`job` for a dict built by the caller, which hands it over (the per-job hot path: no copy)."""
+        with self._lock:
+            row = self._jobs.get(job_id)
+            if row is None:
+                if len(self._jobs) >= MAX_PENDING:
+                    self._jobs.pop(next(iter(self._jobs)))
+                fields["id"] = job_id
+                self._jobs[job_id] = fields
+            else:
+                row.update(fields)
+
     def created(self, row: dict) -> None:
         """A job row to insert unless the job is recorded already (submissions: a worker may be first)."""
         with self._lock:
