@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -102,6 +103,9 @@ class WorkerService:
             self.workers[name] = worker
         if "cleanup" in self.queues:
             await self._ensure_schedules()
+        # Everything alive now (modules, hooks, connections) lives as long as the worker: moving it
+        # out of the collector's generations keeps each full collection from walking it again.
+        gc.freeze()
         log.info("worker started", queues=self.queues, pid=os.getpid())
 
     async def _ensure_schedules(self) -> None:
