@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mediamill.engine import constants as C
 from mediamill.engine.connection import redis_url, release_embedded
+from mediamill.logs import configure_logging
 from mediamill.pipelines.coordinator import Coordinator
 from mediamill.pipelines.spec import parse_spec
 from mediamill.settings import Settings
@@ -82,12 +83,18 @@ async def raw_chain(url: str, rounds: int) -> list[float]:
         done[str(i)] = asyncio.Event()
         start = time.perf_counter()
         await queue.add("noop", {"step": 0, "chain": str(i)}, {"removeOnComplete": True})
-        await done[str(i)].wait()
+        await asyncio.wait_for(done[str(i)].wait(), 60)  # a lost wake-up fails the bench, never hangs it
         times.append(time.perf_counter() - start)
-    await worker.close()
+    await close_raw_worker(worker)
     await queue.obliterate(force=True)
     await queue.close()
     return times
+
+
+async def close_raw_worker(worker: Worker) -> None:
+    # The stock Python bullmq Worker.close() can wait forever on its blocked job fetch (mediamill's
+    # worker guards against this); the chains are done here, so a forced close loses nothing.
+    await asyncio.wait_for(worker.close(force=True), 10)
 
 
 async def hand_chain(url: str, rounds: int) -> list[float]:
@@ -113,9 +120,9 @@ async def hand_chain(url: str, rounds: int) -> list[float]:
             job_id = uuid.uuid4().hex  # the future exists before the job can complete
             finished[job_id] = loop.create_future()
             await queue.add("noop", {}, {"removeOnComplete": True, "jobId": job_id})
-            await finished[job_id]
+            await asyncio.wait_for(finished[job_id], 60)
         times.append(time.perf_counter() - start)
-    await worker.close()
+    await close_raw_worker(worker)
     await events.close()
     await queue.obliterate(force=True)
     await queue.close()
@@ -125,6 +132,7 @@ async def hand_chain(url: str, rounds: int) -> list[float]:
 async def main(rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), log_level="error", queues={"analytics": {"concurrency": 20}})
+        configure_logging(settings)  # logs to stderr: stdout carries only the JSON
         url = redis_url(settings)
         coordinator = Coordinator(settings)
         async with running_worker(settings, ["analytics"]):
