@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import io
 import os
@@ -168,8 +169,12 @@ def test_browser_is_reused_and_relaunched_after_it_dies(settings):
     assert browser.launches() == launched  # reused across jobs
     pids = browser.browser_pids()
     assert pids
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL)
+    killed = 0
+    for pid in pids:  # killing the browser may take its helper processes down before we reach them
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+    assert killed
     result, ctx = call_task(settings, "html.render", params)  # the next job still works
     assert _png(ctx, result).size == (120, 60)
     assert browser.launches() == launched + 1
