@@ -8,20 +8,11 @@ import pytest
 
 from mediamill.db import open_database
 from mediamill.db.repositories import jobs as job_records
+from mediamill.db.testing import on_each_database
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
-def settings(request, settings):
-    """These tests run on SQLite and, where it is reachable (CI), on PostgreSQL."""
-    from mediamill.db.session import drop_cached
-    from mediamill.db.testing import settings_on
-
-    try:
-        with settings_on(settings, request.param) as chosen:
-            yield chosen
-            drop_cached(chosen.resolved_database_url)
-    except LookupError as exc:
-        pytest.skip(str(exc))
+# These tests run on SQLite and, where it is reachable (CI), on PostgreSQL.
+settings = pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)],
+                          name="settings")(on_each_database)
 
 
 async def wait_for_status(api, job_id: str, wanted: set[str], timeout: float = 30) -> dict:

@@ -12,22 +12,13 @@ import pytest
 from mediamill.db import open_database
 from mediamill.db.repositories import jobs as job_records
 from mediamill.db.repositories import webhooks as delivery_records
+from mediamill.db.testing import on_each_database
 from mediamill.webhooks import verify_signature
 from mediamill.webhooks.secret import webhook_secret
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
-def settings(request, settings):
-    """These tests run on SQLite and, where it is reachable (CI), on PostgreSQL."""
-    from mediamill.db.session import drop_cached
-    from mediamill.db.testing import settings_on
-
-    try:
-        with settings_on(settings, request.param) as chosen:
-            yield chosen
-            drop_cached(chosen.resolved_database_url)
-    except LookupError as exc:
-        pytest.skip(str(exc))
+# These tests run on SQLite and, where it is reachable (CI), on PostgreSQL.
+settings = pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)],
+                          name="settings")(on_each_database)
 
 
 class Receiver:

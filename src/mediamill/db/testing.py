@@ -63,3 +63,18 @@ def settings_on(settings, backend: str):
         raise LookupError(reason)
     with throwaway_postgres() as url:
         yield settings.model_copy(update={"database_url": url})
+
+
+def on_each_database(request, settings):
+    """Body of a `settings` fixture parametrised by backend name ("sqlite", "postgresql"):
+    the settings on that backend, the test skipped with the reason where it is unreachable."""
+    import pytest
+
+    from mediamill.db.session import drop_cached
+
+    try:
+        with settings_on(settings, request.param) as chosen:
+            yield chosen
+            drop_cached(chosen.resolved_database_url)
+    except LookupError as exc:
+        pytest.skip(str(exc))
