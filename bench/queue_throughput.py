@@ -174,6 +174,8 @@ async def main(jobs: int, rounds: int, samples: int) -> dict:
         "target_ratio": 0.85,
         "mediamill_no_middleware_jobs_per_s": rate(results["mediamill_no_middleware"]),
         "ratio_no_middleware": round(rate(results["mediamill_no_middleware"]) / raw, 3),
+        # What the default middleware (records, logs, webhooks, pipelines) keeps of the engine's rate.
+        "middleware_share_kept": round(mm / rate(results["mediamill_no_middleware"]), 3),
         "enqueue_submit_bulk_jobs_per_s": round(jobs / min(enqueue), 1),
         "latency_submit_to_result_ms": {
             "median": round(statistics.median(lat) * 1000, 2),

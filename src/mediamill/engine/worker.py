@@ -15,6 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mediamill.engine import constants as C
 from mediamill.engine.broker import connection_retry
+from mediamill.engine.bull_worker import BullWorker, worker_connection_url
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
 from mediamill.engine.executor import ProcessPool
@@ -26,30 +27,6 @@ from mediamill.settings import Settings
 from mediamill.tasks.registry import load_tasks
 
 log = get_logger("mediamill.worker")
-
-
-# BullMQ blocks on BZPOPMIN for up to 10 s (5 s when drained). redis-py 8's default socket timeout is
-# 5 s: the wait timed out at the socket and redis-py retried it with back-off instead of returning,
-# so a rate-limited queue (which no new job wakes up) stalled for minutes.
-BLOCKING_SOCKET_TIMEOUT_S = 30
-
-
-def worker_connection_url(url: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}socket_timeout={BLOCKING_SOCKET_TIMEOUT_S}"
-
-
-class BullWorker(Worker):
-    """bullmq.Worker that wakes up when its rate-limit window ends (as Node's Worker does).
-
-    The Python worker records the limiter's remaining time but still blocks for the full drain
-    delay, so every window of a rate-limited queue was stretched to 5 s.
-    """
-
-    def getBlockTimeout(self, block_until: int) -> float:
-        timeout = super().getBlockTimeout(block_until)
-        if self.limitUntil > 0:
-            timeout = min(timeout, max(self.limitUntil / 1000, self.minimumBlockTimeout))
-        return timeout
 
 
 def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:

@@ -1,0 +1,93 @@
+"""bullmq.Worker with two fixes the Python port lacks and Node's worker has.
+
+1. Fetch-next: BullMQ's `moveToFinished` script completes a job and claims the next one in the same
+   call. Node's worker uses that; the Python worker completes with `fetch_next=False` and claims the
+   next job in a second script call, so every job paid two round trips and an extra pass through
+   the worker's `asyncio.wait` over all slots. Here a slot keeps going with the job its completion
+   claimed, and only goes back to the worker loop when the queue is empty, rate-limited, paused or
+   closing.
+2. Rate limits: the Python worker records the limiter's remaining time but still blocks for the full
+   drain delay, so every window of a rate-limited queue was stretched to 5 s.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bullmq import Job, Worker
+from bullmq.custom_errors import DelayedError, UnrecoverableError, WaitingChildrenError
+
+# BullMQ blocks on BZPOPMIN for up to 10 s (5 s when drained). redis-py 8's default socket timeout is
+# 5 s: the wait timed out at the socket and redis-py retried it with back-off instead of returning,
+# so a rate-limited queue (which no new job wakes up) stalled for minutes.
+BLOCKING_SOCKET_TIMEOUT_S = 30
+
+
+def worker_connection_url(url: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}socket_timeout={BLOCKING_SOCKET_TIMEOUT_S}"
+
+
+class BullWorker(Worker):
+    def getBlockTimeout(self, block_until: int) -> float:
+        timeout = super().getBlockTimeout(block_until)
+        if self.limitUntil > 0:
+            timeout = min(timeout, max(self.limitUntil / 1000, self.minimumBlockTimeout))
+        return timeout
+
+    async def processJob(self, job: Job, token: str) -> None:
+        next_job: Job | None = job
+        while next_job is not None:
+            next_job = await self._process_one(next_job, token)
+
+    async def _process_one(self, job: Job, token: str) -> Job | None:
+        """Run one job to its end; return the next job its completion claimed, if any."""
+        for option in ("removeOnComplete", "removeOnFail"):
+            if option not in job.opts and option in self.opts:
+                job.opts[option] = self.opts[option]
+        self.jobs.add((job, token))
+        controller = self.lockManager.track_job(job.id, token, int(time.time() * 1000),
+                                                should_create_controller=self._processor_wants_signal)
+        claimed = None
+        try:
+            if job.deferredFailure:
+                await job.moveToFailed(UnrecoverableError(job.deferredFailure), token)
+                self.emit("failed", job, UnrecoverableError(job.deferredFailure))
+                return None
+            if controller is not None:
+                result = await self.processor(job, token, controller.signal)
+            else:
+                result = await self.processor(job, token)
+            if not self.forceClosing:
+                fetch_next = not (self.closing or self.paused)
+                finished = await self.backend.moveToCompleted(
+                    job, result, job.opts.get("removeOnComplete", False), token, fetch_next=fetch_next)
+                job.returnvalue = result
+                job.attemptsMade = job.attemptsMade + 1
+                if fetch_next:
+                    claimed = finished["result"]
+            self.emit("completed", job, result)
+        except (DelayedError, WaitingChildrenError):
+            return None
+        except Exception as err:  # noqa: BLE001 - as bullmq: the job fails, the worker goes on
+            try:
+                if not self.forceClosing:
+                    await job.moveToFailed(err, token)
+                self.emit("failed", job, err)
+            except Exception as move_error:  # noqa: BLE001
+                self.emit("error", move_error, job)
+            return None
+        finally:
+            self.jobs.discard((job, token))
+            self.lockManager.untrack_job(job.id)
+        return await self._claimed_job(claimed, token)
+
+    async def _claimed_job(self, claimed: Any, token: str) -> Job | None:
+        if not claimed:
+            return None
+        data, job_id, limit_until, delay_until = claimed
+        # Also records the limiter's and the delayed set's wake-up times, as a separate claim would.
+        job = await self.nextJobFromJobData(data, job_id, limit_until or 0, delay_until or 0, token)
+        if job is not None:
+            self.emit("active", job, "waiting")
+        return job
