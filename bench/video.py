@@ -1,12 +1,15 @@
 """Benchmark: the 30 s 1080x1920 promo (motion, crossfades, word captions, ducked music) made by a
-mediamill job on a real worker, vs an equivalent single ffmpeg command line, in the same run. Prints JSON.
+mediamill job on a real worker process, vs an equivalent single ffmpeg command line, in the same run.
+Prints JSON.
 
     .venv/bin/python bench/video.py [--seconds 30] [--repeat 1]
 
-mediamill: `video.promo` submitted with AsyncClient to an in-process WorkerService serving the
-"video" queue (processors in its child process pool), timed from submit to result. Peak RSS is
-sampled every 50 ms over the worker's process tree (worker, pool child, ffmpeg, Chromium; the
-embedded redis-server is left out), and reported per kind.
+mediamill: `video.promo` submitted with AsyncClient to a `mediamill worker --queues video` process
+(processors in its child process pool), timed from submit to result. Memory is sampled every 100 ms
+over the worker's process tree (worker, pool child, ffmpeg, Chromium and Playwright's Node driver;
+the embedded redis-server is not part of it) and reported per kind: PSS (shared pages split between
+the processes that share them) is the tree's real footprint; summed RSS counts every shared library
+once per process, which overstates Chromium's many processes several times over.
 
 Baseline: the command a person would write by hand for the same video: the same pre-rendered
 title/end cards and photos, zoompan for the pan-and-zoom, chained xfade, the captions as an SRT of
@@ -52,6 +55,7 @@ class PeakRss:
         self.cpu_s: dict[int, float] = {}  # last seen user+sys seconds per process (for CPU totals)
         # The tree's PSS peak by phase: while ffmpeg encodes, and while Chromium is alive (HTML cards).
         self.phase_pss: dict[str, float] = {"encoding": 0.0, "with_chromium": 0.0}
+        self.largest_rss = 0.0  # the biggest single process (RSS is exact for one process)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -61,7 +65,7 @@ class PeakRss:
             return None
         if "ffmpeg" in name:
             return "ffmpeg"
-        if "chrom" in name or name == "node":  # Playwright's driver is a Node process
+        if "chrom" in name or name.startswith("node"):  # Playwright's driver: a Node process ("node-MainThread")
             return "chromium"
         return "python_worker" if proc.pid == self.root.pid else "python_pool"
 
@@ -76,6 +80,7 @@ class PeakRss:
                         times = proc.cpu_times()
                         self.cpu_s[proc.pid] = times.user + times.system
                         info = proc.memory_full_info()
+                        self.largest_rss = max(self.largest_rss, info.rss / 2**20)
                         rss[kind] = rss.get(kind, 0) + info.rss / 2**20
                         pss[kind] = pss.get(kind, 0) + getattr(info, "pss", info.rss) / 2**20
                 except self.psutil.Error:
@@ -111,33 +116,54 @@ def make_inputs(folder: Path, seconds: float) -> dict:
 
 
 async def run_mediamill(data_dir: Path, media: dict, seconds: float) -> dict:
+    """Time the promo through a real `mediamill worker --queues video` process; sample its tree."""
     from mediamill.client import AsyncClient
+    from mediamill.engine.connection import release_embedded
     from mediamill.settings import Settings
-    from mediamill.testing import running_worker
 
+    data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(data_dir=data_dir, log_level="warning", log_format="json")
     inputs = [*media["photos"], media["voice"], media["words"]]
-    async with AsyncClient(settings) as client, running_worker(settings, ["video"]):
-        # Warm-up: the pool child starts, imports, launches Chromium (a worker does this once per life).
-        warm = await client.submit("html.render", {"template": "tweet-reel", "device_scale": 1,
-                                                    "data": {"name": "a", "username": "b", "text": "c"}})
-        await warm.result(timeout=300)
-        with PeakRss(os.getpid()) as rss:
-            time.sleep(0.3)
-            cpu_before = dict(rss.cpu_s)
-            start = time.perf_counter()
-            handle = await client.submit("video.promo", {**PARAMS, "duration": seconds}, inputs)
-            result = await handle.result(timeout=900)
-            wall = time.perf_counter() - start
-            time.sleep(0.3)
-    from mediamill.engine.connection import release_embedded
-
-    release_embedded(settings)  # before the temporary data dir goes away
+    log_path = data_dir / "worker.log"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MEDIAMILL_")}
+    env.update({"MEDIAMILL_DATA_DIR": str(data_dir), "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml",
+                "MEDIAMILL_LOG_FORMAT": "json"})
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "mediamill", "worker", "--queues", "video"],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        async with AsyncClient(settings) as client:
+            await _until_started(worker, log_path)
+            # Warm-up: the pool child starts, imports, launches Chromium (a worker does this once per life).
+            warm = await client.submit("html.render", {"template": "tweet-reel", "device_scale": 1,
+                                                        "data": {"name": "a", "username": "b", "text": "c"}})
+            await warm.result(timeout=300)
+            with PeakRss(worker.pid) as rss:
+                time.sleep(0.3)
+                cpu_before = dict(rss.cpu_s)
+                start = time.perf_counter()
+                handle = await client.submit("video.promo", {**PARAMS, "duration": seconds}, inputs)
+                result = await handle.result(timeout=900)
+                wall = time.perf_counter() - start
+                time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(60)
+        release_embedded(settings)  # before the temporary data dir goes away
     cpu = sum(v - cpu_before.get(pid, 0) for pid, v in rss.cpu_s.items())
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 1), "peak_rss_mb": {k: round(v) for k, v in rss.peak.items()},
             "peak_pss_mb": {k: round(v) for k, v in rss.peak_pss.items()},
             "peak_pss_mb_by_phase": {k: round(v) for k, v in rss.phase_pss.items()},
+            "largest_process_rss_mb": round(rss.largest_rss),
             "duration": result["duration"], "frames": result["frames"]}
+
+
+async def _until_started(worker: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while b"worker started" not in log_path.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the video worker did not start: {log_path.read_text()[-2000:]}")
+        await asyncio.sleep(0.1)
 
 
 def _cards(folder: Path) -> tuple[Path, Path]:
@@ -269,9 +295,9 @@ def main() -> None:
         "targets": {"realtime_factor_min": 1.0, "over_baseline_max": 1.5, "peak_rss_mb_max": 600},
         "meets": {"realtime": args.seconds / best_mm["wall_s"] >= 1.0,
                   "vs_baseline": best_mm["wall_s"] / best_ff["wall_s"] <= 1.5,
-                  "rss_worker_tree": peak_worker <= 600,
                   "pss_worker_tree": max(r["peak_pss_mb"]["total"] for r in runs_mm) <= 600,
-                  "pss_while_encoding": max(r["peak_pss_mb_by_phase"]["encoding"] for r in runs_mm) <= 600},
+                  "largest_process_rss": max(r["largest_process_rss_mb"] for r in runs_mm) <= 600,
+                  "summed_rss_worker_tree": peak_worker <= 600},
         "runs": {"mediamill": [r["wall_s"] for r in runs_mm], "baseline": [r["wall_s"] for r in runs_ff]},
         "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
     }

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 UV_VERSION=0.13.9
-# Chromium renders HTML templates; the fonts make text (emoji included) render the same everywhere.
-DEBIAN_PACKAGES=(chromium fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core)
+# Chromium's headless-only build renders HTML templates; the fonts make text (emoji included)
+# render the same everywhere.
+DEBIAN_PACKAGES=(chromium-headless-shell fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core)
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 

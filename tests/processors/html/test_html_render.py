@@ -20,7 +20,7 @@ from mediamill.security import Limits
 from mediamill.settings import Settings
 from mediamill.testing import call_task
 
-pytestmark = pytest.mark.skipif(not Path(browser.CHROMIUM_EXECUTABLE).exists(),
+pytestmark = pytest.mark.skipif(not Path(browser.chromium_executable()).exists(),
                                 reason="Chromium is not installed (scripts/setup.sh installs it)")
 
 TWEET = {"name": "Ada Lovelace", "username": "ada", "verified": True,

@@ -12,7 +12,7 @@ from mediamill.processors.html import browser
 from mediamill.processors.video.promo import VOICE_START_S
 from mediamill.testing import call_task
 
-pytestmark = pytest.mark.skipif(not Path(browser.CHROMIUM_EXECUTABLE).exists(),
+pytestmark = pytest.mark.skipif(not Path(browser.chromium_executable()).exists(),
                                 reason="Chromium is not installed (scripts/setup.sh installs it)")
 TWEET = {"text": "Shipping a video pipeline in Python today 🚀 HTML templates, ffmpeg filter graphs, no network.",
          "name": "Ada Lovelace", "username": "ada", "verified": True}
