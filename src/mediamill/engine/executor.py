@@ -34,6 +34,8 @@ PARENT_POLL_S = 0.2
 # A new child imports mediamill and every processor module before it can take a job; that time
 # must not count against the job's timeout (on a loaded machine it takes seconds).
 CHILD_START_TIMEOUT_S = 120.0
+# An idle child asked to exit (its pipe closed) is killed if it is still there after this long.
+CHILD_EXIT_GRACE_S = 3.0
 
 
 @dataclass
@@ -273,6 +275,21 @@ class ChildProcess:
         self.process.join(timeout=5)
         self.conn.close()
 
+    def ask_to_exit(self) -> None:
+        """Close the pipe: an idle child's loop ends and it exits normally (see `stop`)."""
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+    def stop(self, grace_s: float = CHILD_EXIT_GRACE_S) -> None:
+        """End an idle child cleanly, killing it only if it does not go within `grace_s`.
+
+        A killed child runs no finalizers: semaphores its libraries made stay registered with
+        multiprocessing's resource tracker, which then warns about leaks when the worker exits.
+        """
+        self.ask_to_exit()
+        self.process.join(timeout=grace_s)
+        self.kill()
+
     async def run(self, call: Call, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
         loop = asyncio.get_running_loop()
         messages: asyncio.Queue = asyncio.Queue()
@@ -386,10 +403,12 @@ class ProcessPool:
         return [c.process.pid for c in children if c.process.pid]
 
     def close(self) -> None:
-        for group in self.idle.values():
-            for child in group:
-                child.kill()
-        for child in list(self.busy):
+        idle = [child for group in self.idle.values() for child in group]
+        for child in idle:  # all at once: they exit in parallel
+            child.ask_to_exit()
+        for child in idle:
+            child.stop()
+        for child in list(self.busy):  # still inside a processor after the grace period
             child.kill()
         self.idle.clear()
         self.busy.clear()
