@@ -187,3 +187,33 @@ async def test_render_through_a_worker(client, worker):
         result = await handle.result(timeout=120)
     assert result["width"] == 1080 and result["height"] == 1920
     assert result["image"]["artifact"].startswith("art_")
+
+
+def test_headless_shell_is_preferred_and_the_variable_overrides_it(monkeypatch, tmp_path):
+    shell, full = tmp_path / "chromium-headless-shell", tmp_path / "chromium"
+    full.write_text("#!/bin/sh\n")
+    full.chmod(0o755)
+    monkeypatch.delenv("MEDIAMILL_CHROMIUM", raising=False)
+    monkeypatch.setattr(browser, "CHROMIUM_CANDIDATES", (str(shell), str(full)))
+    assert browser.chromium_executable() == str(full), "falls back to the full browser"
+    shell.write_text("#!/bin/sh\n")
+    shell.chmod(0o755)
+    assert browser.chromium_executable() == str(shell)
+    monkeypatch.setenv("MEDIAMILL_CHROMIUM", "/opt/my/chrome")
+    assert browser.chromium_executable() == "/opt/my/chrome"
+
+
+def test_the_driver_starts_with_a_small_young_generation_and_leaves_the_environment_alone(monkeypatch):
+    seen = {}
+
+    class Manager:
+        def start(self):
+            seen["node_options"] = os.environ.get("NODE_OPTIONS")
+            return "driver"
+
+    monkeypatch.delenv("NODE_OPTIONS", raising=False)
+    assert browser._start_driver(Manager()) == "driver"
+    assert seen["node_options"] == browser.DRIVER_NODE_OPTIONS and "NODE_OPTIONS" not in os.environ
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=512")
+    browser._start_driver(Manager())
+    assert seen["node_options"] == "--max-old-space-size=512", "an operator's NODE_OPTIONS wins"
