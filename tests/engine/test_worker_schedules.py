@@ -1,4 +1,4 @@
-"""A worker that serves the cleanup queue schedules the hourly storage cleanup, once."""
+"""A worker that serves the cleanup queue schedules the recurring jobs, once each."""
 
 
 async def test_cleanup_worker_ensures_the_hourly_schedule(worker, client):
@@ -7,4 +7,4 @@ async def test_cleanup_worker_ensures_the_hourly_schedule(worker, client):
     async with worker(["cleanup"]):  # a second start does not add a second scheduler
         pass
     schedulers = await client.broker.queue("cleanup").getJobSchedulers()
-    assert [s["key"] for s in schedulers] == ["storage.cleanup:hourly"]
+    assert sorted(s["key"] for s in schedulers) == ["pipelines.sweep:5min", "storage.cleanup:hourly"]

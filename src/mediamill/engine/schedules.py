@@ -18,6 +18,9 @@ class Schedule:
 SCHEDULES: tuple[Schedule, ...] = (
     # Hourly at minute 0: expired outputs (24 h TTL by default) never outlive it by more than an hour.
     Schedule(id="storage.cleanup:hourly", task="storage.cleanup", repeat={"pattern": "0 * * * *"}),
+    # A pipeline run that lost a step job (Redis outage between commit and enqueue) moves again
+    # within five minutes.
+    Schedule(id="pipelines.sweep:5min", task="pipelines.sweep", repeat={"every": 300_000}),
 )
 
 

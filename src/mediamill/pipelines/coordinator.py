@@ -81,6 +81,73 @@ class Coordinator:
         await self.advance(run_id)
         return await self.status(run_id)
 
+    async def repair(self, run_id: str) -> dict[str, list[str]]:
+        """Get a stuck run moving again; safe to call on any run at any time (the sweep does).
+
+        A run stops moving when a step is recorded as queued but its job never reached BullMQ (Redis
+        went away, or the process died, between the coordinator's commit and its enqueue; or Redis
+        lost its last second of writes in a crash), or when a step's job ended but the coordinator
+        never heard of it (the worker's hook failed). The first kind is enqueued again with the same
+        deterministic job id (BullMQ ignores an add whose id exists, so nothing runs twice); the
+        second kind has its outcome replayed from BullMQ.
+        """
+        run, rows = await asyncio.to_thread(self._read, run_id)
+        repaired: dict[str, list[str]] = {"requeued": [], "replayed": []}
+        if run.state != "running":
+            return repaired
+        missing: set[str] = set()
+        for row in rows:
+            if row.state not in ("queued", "active") or not row.job_id or (row.item < 0 and row.items_total is not None):
+                continue  # not waiting on a job (a foreach step waits on its items' rows)
+            try:
+                live = await self.broker.status(row.job_id)
+            except NotFound:
+                missing.add(row.job_id)
+                continue
+            if live.state.finished:
+                await self._replay(run_id, row, live)
+                repaired["replayed"].append(row.job_id)
+        if missing:
+            async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
+                jobs = await asyncio.to_thread(self._rebuild, run_id, missing)
+            await self._dispatch([job for job, _ in jobs], [], (run_id, None))
+            repaired["requeued"] = [job_id for _, job_id in jobs]
+        if repaired["requeued"] or repaired["replayed"]:
+            log.warning("pipeline run repaired", run=run_id, **repaired)
+        return repaired
+
+    async def _replay(self, run_id: str, row: RunStep, live) -> None:
+        from mediamill.engine.executor import TaskFailure
+
+        error = None
+        if live.state.value != "completed":
+            details = live.error
+            error = TaskFailure(details.type if details else live.state.value,
+                                details.message if details else f"the job was {live.state.value}", False, "")
+        data = {"run": run_id, "step": row.step, "item": row.item}
+        await self.on_job_finished(data, row.job_id, live.attempts, live.result, error, live.started_at)
+
+    def _rebuild(self, run_id: str, job_ids: set[str]) -> list[tuple[Job, str]]:
+        """The jobs of these still-queued rows, built again exactly as when they were first enqueued."""
+        with self.db.session() as session:
+            run, rows = load_run(session, run_id)
+            plan = self._plan(run)
+            by_step = {r.step: r for r in rows if r.item < 0}
+            jobs = []
+            for row in rows:
+                if row.job_id not in job_ids or row.state != "queued":
+                    continue
+                step, where = plan.spec.steps[row.step], f"steps.{row.step}"
+                scope = build_scope(run, by_step)
+                if row.item >= 0:
+                    items = resolve(step.foreach, scope)
+                    scope = build_scope(run, by_step, item=items[row.item], index=row.item)
+                    where = f"{where}[{row.item}]"
+                job, job_id = self._prepare(run, row, step, scope, row.item, where)
+                if job_id == row.job_id:  # the same generation: the job the row is waiting for
+                    jobs.append((job, job_id))
+            return jobs
+
     async def status(self, run_id: str, live: bool = True) -> RunStatus:
         run, rows = await asyncio.to_thread(self._read, run_id)
         if live:
@@ -181,9 +248,9 @@ class Coordinator:
                 row.state, row.finished_at, row.progress = "skipped", utcnow(), 100.0
                 return []
             if not step.foreach:
-                job = self._prepare(run, row, step, scope, -1, where)
-                row.state, row.job_id = "queued", job[2]["_job_id"]
-                return [_strip(job)]
+                job, job_id = self._prepare(run, row, step, scope, -1, where)
+                row.state, row.job_id = "queued", job_id
+                return [job]
             items = resolve(step.foreach, scope)
             if not isinstance(items, list):
                 raise BadInput(f"{where}.foreach: {step.foreach} is {type(items).__name__}, not a list")
@@ -194,10 +261,10 @@ class Coordinator:
             jobs = []
             for index, item in enumerate(items):
                 child_scope = build_scope(run, by_step, item=item, index=index)
-                job = self._prepare(run, row, step, child_scope, index, f"{where}[{index}]")
+                job, job_id = self._prepare(run, row, step, child_scope, index, f"{where}[{index}]")
                 session.add(RunStep(run=run.id, step=row.step, item=index, task=row.task, state="queued",
-                                    job_id=job[2]["_job_id"], attempts=0, progress=0.0))
-                jobs.append(_strip(job))
+                                    job_id=job_id, attempts=0, progress=0.0))
+                jobs.append(job)
             return jobs
         except (ExpressionError, MediamillError) as exc:
             _finish_row(row, 0, None, exc)
@@ -205,14 +272,14 @@ class Coordinator:
                 self._fail_run(run, list(by_step.values()), f"{where}: {exc}")
             return []
 
-    def _prepare(self, run: PipelineRun, row: RunStep, step, scope: dict, item: int, where: str) -> tuple:
+    def _prepare(self, run: PipelineRun, row: RunStep, step, scope: dict, item: int, where: str) -> tuple[Job, str]:
+        """The step's (or item's) job, and its deterministic id."""
         params = resolve(step.params, scope)
         inputs = inputs_from([resolve(as_reference(u), scope) for u in step.use], where)
         job_id = step_job_id(run.id, row.step, item, run.generation)
         queue, _, data, options = self.broker.prepare(step.task, params, inputs, job_id=job_id, run=run.id,
                                                       step=row.step, extra={"item": item})
-        data["_job_id"] = job_id
-        return queue, step.task, data, options
+        return (queue, step.task, data, options), job_id
 
     def _finish_if_done(self, run: PipelineRun, rows: list[RunStep]) -> None:
         steps = [r for r in rows if r.item < 0]
@@ -312,12 +379,6 @@ class Coordinator:
 
 def _blocks(row: RunStep) -> bool:
     return row.state in ("failed", "cancelled") or (row.state == "skipped" and row.error is not None)
-
-
-def _strip(job: tuple) -> Job:
-    queue, task, data, options = job
-    data.pop("_job_id", None)
-    return queue, task, data, options
 
 
 def _finish_row(row: RunStep, attempts: int, result: Any, error: Any, already_described: bool = False) -> None:

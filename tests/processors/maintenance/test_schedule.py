@@ -1,4 +1,5 @@
-"""The hourly cleanup scheduler: upserted idempotently, and its job cleans up through a real worker."""
+"""The recurring jobs (hourly cleanup, the pipeline sweep): upserted idempotently, and the cleanup's
+job cleans up through a real worker."""
 
 from __future__ import annotations
 
@@ -12,18 +13,20 @@ from mediamill.storage.artifact import utcnow
 HOUR_MS = 3600 * 1000
 
 
-async def test_ensure_schedules_upserts_one_hourly_cleanup(client):
+async def test_ensure_schedules_upserts_each_schedule_once(client):
     queue = client.broker.queue("cleanup")
-    assert await ensure_schedules(client.broker) == ["storage.cleanup:hourly"]
+    assert await ensure_schedules(client.broker) == ["storage.cleanup:hourly", "pipelines.sweep:5min"]
     await ensure_schedules(client.broker)  # every worker start calls it again
 
-    assert await queue.getJobSchedulersCount() == 1
+    assert await queue.getJobSchedulersCount() == 2
     scheduler = await queue.getJobScheduler("storage.cleanup:hourly")
     assert scheduler["pattern"] == "0 * * * *" and scheduler["name"] == "storage.cleanup"
     assert scheduler["template"]["data"]["task"] == "storage.cleanup"
     assert scheduler["next"] % HOUR_MS == 0  # at the top of an hour
-    delayed = await queue.getJobs(["delayed"])
-    assert len(delayed) == 1 and delayed[0].data["task"] == "storage.cleanup"
+    sweep = await queue.getJobScheduler("pipelines.sweep:5min")
+    assert int(sweep["every"]) == 300_000 and sweep["template"]["data"]["task"] == "pipelines.sweep"
+    pending = await queue.getJobs(["delayed", "waiting"])
+    assert sorted(job.data["task"] for job in pending) == ["pipelines.sweep", "storage.cleanup"]
 
 
 async def test_scheduled_cleanup_runs_on_a_worker(client, worker, settings):
@@ -33,7 +36,7 @@ async def test_scheduled_cleanup_runs_on_a_worker(client, worker, settings):
     upload = store.put(b"an upload without expiry", key="upload")
     await ensure_schedules(client.broker)
     queue = client.broker.queue("cleanup")
-    (pending,) = await queue.getJobs(["delayed"])
+    (pending,) = [job for job in await queue.getJobs(["delayed"]) if job.data["task"] == "storage.cleanup"]
 
     # When the pending iteration comes due (promoted, rather than waiting for the hour) on a cleanup worker
     async with worker(["cleanup"]):
@@ -45,5 +48,5 @@ async def test_scheduled_cleanup_runs_on_a_worker(client, worker, settings):
     assert not store.exists(expired.id)
     assert store.exists(fresh.id) and store.exists(upload.id)
     # and the scheduler queued its next iteration
-    (following,) = await queue.getJobs(["delayed"])
-    assert following.id != pending.id and following.data["task"] == "storage.cleanup"
+    (following,) = [job for job in await queue.getJobs(["delayed"]) if job.data["task"] == "storage.cleanup"]
+    assert following.id != pending.id
