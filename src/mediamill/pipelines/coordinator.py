@@ -47,9 +47,10 @@ class Coordinator:
     async def start(self, spec: PipelineSpec, inputs: dict[str, Any], params: dict[str, Any]) -> RunStatus:
         plan = validate_spec(spec)
         inputs, params = check_run_request(spec, inputs, params)
-        run_id = await asyncio.to_thread(self._create, plan, inputs, params)
-        await self.advance(run_id)
-        return await self.status(run_id)
+        run_id, jobs, ended = await asyncio.to_thread(self._create, plan, inputs, params)
+        await self._dispatch(jobs, [], (run_id, ended))
+        # Not merged with BullMQ: the first steps were queued a moment ago, nothing live to add.
+        return await self.status(run_id, live=False)
 
     async def advance(self, run_id: str) -> None:
         async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
@@ -155,11 +156,19 @@ class Coordinator:
         return run_status(run, rows)
 
     # -- database side (runs in a thread) --------------------------------------------------
-    def _create(self, plan: Plan, inputs: dict, params: dict) -> str:
+    def _create(self, plan: Plan, inputs: dict, params: dict) -> tuple[str, list[Job], str | None]:
+        """Record a new run and decide its first steps in the same transaction.
+
+        No lock: nobody else can see the run before this commits, and its jobs go out after.
+        """
         with self.db.session() as session:
             run = create_run(session, plan, inputs, params)
             run.started_at = utcnow()
-            return run.id
+            session.flush()
+            _, rows = load_run(session, run.id)
+            jobs = self._start_ready_steps(session, run, rows)
+            self._finish_if_done(run, rows)
+            return run.id, jobs, run.state if run.state != "running" else None
 
     def _read(self, run_id: str) -> tuple[PipelineRun, list[RunStep]]:
         with self.db.session() as session:
