@@ -76,3 +76,37 @@ def test_meter_agrees_with_ffmpeg_ebur128(tmp_path):
     reference_lufs, reference_peak = ffmpeg_loudness(path)
     assert meter.integrated_lufs == pytest.approx(reference_lufs, abs=0.2)
     assert meter.true_peak_dbtp == pytest.approx(reference_peak, abs=0.3)
+
+
+@pytest.mark.parametrize("gain_db", [-20.0, 0.0, 6.0, 12.0])
+def test_the_gain_search_estimate_matches_a_real_limited_pass(gain_db):
+    from mediamill.processors.speech.loudness import (
+        block_energies,
+        block_peaks,
+        limiter_gain,
+        loudness_after_limiting,
+    )
+
+    rate, ceiling = 22050, -1.0
+    rng = np.random.default_rng(7)
+    # Speech-like: bursts of filtered noise with loud onsets, at several levels, in uneven chunks.
+    chunks, peaks, energies, pieces, offset, meter = [], [], [], [], 0, LoudnessMeter(rate, true_peak=False)
+    for _ in range(12):
+        size = int(rate * rng.uniform(0.4, 2.5))
+        envelope = np.exp(-np.linspace(0, rng.uniform(1, 6), size)) * rng.uniform(0.05, 0.9)
+        piece = (np.convolve(rng.standard_normal(size), np.ones(8) / 4, mode="same") * envelope).astype(np.float32)
+        chunks.append((offset, size))
+        peaks.append(block_peaks(piece, rate))
+        energies.append(block_energies(meter.feed(piece), rate))
+        pieces.append(piece)
+        offset += size
+    estimate = loudness_after_limiting(chunks, peaks, energies, gain_db, ceiling, rate)
+
+    exact = LoudnessMeter(rate, true_peak=False)
+    for piece, chunk_peaks in zip(pieces, peaks, strict=True):
+        exact.feed(piece * limiter_gain(chunk_peaks, piece.size, gain_db, ceiling, rate))
+    assert estimate == pytest.approx(exact.integrated_lufs, abs=0.15)
+    if gain_db == -20.0:  # nothing to limit: plain gain, exactly
+        assert estimate == pytest.approx(meter.integrated_lufs - 20, abs=0.01)
+    else:
+        assert estimate < meter.integrated_lufs + gain_db - 0.5, "the limiter took its share"

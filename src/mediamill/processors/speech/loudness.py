@@ -59,22 +59,25 @@ class LoudnessMeter:
         self._tail = np.zeros(0)  # the last samples, whose oversampled peaks need the next chunk
         self.samples = 0
 
-    def feed(self, samples: np.ndarray) -> None:
+    def feed(self, samples: np.ndarray) -> np.ndarray:
+        """Take the next chunk; returns its K-weighted squares (see block_energies)."""
         from scipy.signal import lfilter
 
         if samples.size == 0:
-            return
+            return np.zeros(0)
         self.samples += samples.size
         if self._measure_peak:
             self._feed_peak(samples)
         weighted = samples.astype(np.float64)
         for index, (b, a) in enumerate(self._filters):
             weighted, self._states[index] = lfilter(b, a, weighted, zi=self._states[index])
-        squares = np.concatenate([self._pending, weighted * weighted])
+        chunk_squares = weighted * weighted
+        squares = np.concatenate([self._pending, chunk_squares])
         whole = squares.size // self._step * self._step
         if whole:
             self._energies.extend(squares[:whole].reshape(-1, self._step).mean(axis=1).tolist())
         self._pending = squares[whole:]
+        return chunk_squares
 
     def _feed_peak(self, samples: np.ndarray) -> None:
         # Oversample with PEAK_CONTEXT samples of history on each side, so chunk edges do not ring.
@@ -98,21 +101,25 @@ class LoudnessMeter:
     @property
     def integrated_lufs(self) -> float:
         """Gated integrated loudness; -inf for silence or audio shorter than one 400 ms block."""
-        energies = np.asarray(self._energies)
-        if energies.size < 4:
-            return -math.inf
-        blocks = np.convolve(energies, np.ones(4) / 4, mode="valid")
-        loudness = -0.691 + 10 * np.log10(np.maximum(blocks, 1e-20))
-        above_absolute = blocks[loudness > ABSOLUTE_GATE_LUFS]
-        if above_absolute.size == 0:
-            return -math.inf
-        relative_gate = -0.691 + 10 * math.log10(above_absolute.mean()) + RELATIVE_GATE_LU
-        gated = blocks[(loudness > ABSOLUTE_GATE_LUFS) & (loudness > relative_gate)]
-        return -0.691 + 10 * math.log10(gated.mean())
+        return gated_loudness(np.asarray(self._energies))
 
     @property
     def true_peak_dbtp(self) -> float:
         return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+
+
+def gated_loudness(energies: np.ndarray) -> float:
+    """BS.1770 gated loudness (LUFS) from the mean K-weighted squares of consecutive 100 ms sub-blocks."""
+    if energies.size < 4:
+        return -math.inf
+    blocks = np.convolve(energies, np.ones(4) / 4, mode="valid")
+    loudness = -0.691 + 10 * np.log10(np.maximum(blocks, 1e-20))
+    above_absolute = blocks[loudness > ABSOLUTE_GATE_LUFS]
+    if above_absolute.size == 0:
+        return -math.inf
+    relative_gate = -0.691 + 10 * math.log10(above_absolute.mean()) + RELATIVE_GATE_LU
+    gated = blocks[(loudness > ABSOLUTE_GATE_LUFS) & (loudness > relative_gate)]
+    return -0.691 + 10 * math.log10(gated.mean())
 
 
 def true_peak(samples: np.ndarray) -> float:
@@ -135,8 +142,10 @@ def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     taps = _interpolation_filter()
     delay = (taps.size - 1) // 2  # the filter's group delay, in oversampled points
     upsampled = np.abs(upfirdn(taps, samples.astype(np.float32, copy=False), up=OVERSAMPLE))
-    upsampled = upsampled[delay:delay + samples.size * OVERSAMPLE]
-    peaks = upsampled.reshape(-1, OVERSAMPLE).max(axis=1)
+    phases = upsampled[delay:delay + samples.size * OVERSAMPLE].reshape(-1, OVERSAMPLE)
+    # Column maxima pairwise: numpy's max along a 4-wide axis is ~5x slower (a fifth of synthesis
+    # overhead was spent there).
+    peaks = np.maximum(np.maximum(phases[:, 0], phases[:, 1]), np.maximum(phases[:, 2], phases[:, 3]))
     return np.maximum(peaks, np.abs(samples))
 
 
@@ -152,14 +161,12 @@ def block_peaks(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return padded.reshape(-1, block).max(axis=1).astype(np.float32)
 
 
-def limiter_gain(peaks: np.ndarray, size: int, gain_db: float, ceiling_dbtp: float,
-                 sample_rate: int) -> np.ndarray | float:
-    """Per-sample gain that applies gain_db yet keeps every true peak under the ceiling.
+def limiter_block_gains(peaks: np.ndarray, gain_db: float, ceiling_dbtp: float) -> np.ndarray | float:
+    """The gain at each limiter block's centre: gain_db, lowered where a block's true peak needs it.
 
     The limiting part is the smallest gain needed within +-LIMITER_HOLD_BLOCKS blocks (look-ahead
-    and hold), smoothed over a narrower window and interpolated between block centres: free of
-    clicks, and never above what a nearby peak allows, so the ceiling holds. Returns a plain
-    float when no block needs limiting.
+    and hold), smoothed over a narrower window: never above what a nearby peak allows, so the
+    ceiling holds. A plain float when no block needs limiting.
     """
     from scipy.ndimage import minimum_filter1d
 
@@ -172,9 +179,47 @@ def limiter_gain(peaks: np.ndarray, size: int, gain_db: float, ceiling_dbtp: flo
     width = LIMITER_SMOOTH_BLOCKS
     smoothed = np.convolve(np.concatenate([np.full(width, held[0]), held, np.full(width, held[-1])]),
                            np.ones(width) / width, mode="same")[width:width + held.size]
+    return gain * smoothed
+
+
+def limiter_gain(peaks: np.ndarray, size: int, gain_db: float, ceiling_dbtp: float,
+                 sample_rate: int) -> np.ndarray | float:
+    """Per-sample gain that applies gain_db yet keeps every true peak under the ceiling: the block
+    gains interpolated between block centres (free of clicks). A plain float when nothing limits."""
+    gains = limiter_block_gains(peaks, gain_db, ceiling_dbtp)
+    if isinstance(gains, float):
+        return gains
     block = limiter_block(sample_rate)
-    centres = (np.arange(held.size) + 0.5) * block
-    return (gain * np.interp(np.arange(size), centres, smoothed)).astype(np.float32)
+    centres = (np.arange(gains.size) + 0.5) * block
+    return np.interp(np.arange(size), centres, gains).astype(np.float32)
+
+
+def block_energies(squares: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Sum of K-weighted squares over each limiter block (blocks as in block_peaks)."""
+    block = limiter_block(sample_rate)
+    padded = np.concatenate([squares, np.zeros(-squares.size % block)])
+    return padded.reshape(-1, block).sum(axis=1)
+
+
+def loudness_after_limiting(chunks: list[tuple[int, int]], peaks: list[np.ndarray], energies: list[np.ndarray],
+                            gain_db: float, ceiling_dbtp: float, sample_rate: int) -> float:
+    """Estimated loudness of the whole signal once limited, from per-block peaks and energies alone.
+
+    K-weighting is linear and the limiter's gain moves slowly next to the filter's response, so a
+    block's weighted energy scales with the square of its gain. Each estimate is a few array
+    operations on 1/66 of the audio's size, instead of a pass over the audio; the final render
+    still measures the real thing.
+    """
+    block = limiter_block(sample_rate)
+    step = int(round(sample_rate * 0.1))
+    total = sum(count for _, count in chunks)
+    sub_blocks = np.zeros(total // step + 1)
+    for (offset, _), chunk_peaks, chunk_energy in zip(chunks, peaks, energies, strict=True):
+        gains = limiter_block_gains(chunk_peaks, gain_db, ceiling_dbtp)
+        starts = offset + np.arange(chunk_energy.size) * block
+        np.add.at(sub_blocks, starts // step, chunk_energy * np.square(gains))
+    whole = total // step  # as the meter: the last partial sub-block does not count
+    return gated_loudness(sub_blocks[:whole] / step)
 
 
 def peak_after_gain(peaks: np.ndarray, gain: np.ndarray | float, sample_rate: int) -> float:

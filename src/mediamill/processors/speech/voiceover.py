@@ -45,6 +45,7 @@ class Voiceover:
     spool: Path | None = None
     chunks: list[tuple[int, int]] = field(default_factory=list)  # (offset, samples) in the spool
     peaks: list[Any] = field(default_factory=list)  # per chunk: true peak of each limiter block
+    energies: list[Any] = field(default_factory=list)  # per chunk: K-weighted energy of each block
     timings: list[dict] = field(default_factory=list)
     samples: int = 0
     measured_lufs: float | None = None

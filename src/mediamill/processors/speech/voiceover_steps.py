@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Synthesis progress is reported at most this often (in sentences), to keep the pipe quiet.
 PROGRESS_EVERY = 4
-# Dry passes that correct the gain for what the limiter takes away (cheap next to synthesis).
+# Estimates that correct the gain for what the limiter takes away (cheap next to synthesis).
 GAIN_PASSES = 3
 GAIN_TOLERANCE_LU = 0.2
 
@@ -85,30 +85,38 @@ def synthesize(ctx: TaskContext, state: Voiceover) -> None:
 
 
 def _append(spool, state: Voiceover, samples, meter) -> None:
-    from mediamill.processors.speech.loudness import block_peaks
+    from mediamill.processors.speech.loudness import block_energies, block_peaks
 
     samples.astype("<f4", copy=False).tofile(spool)
-    # The limiter later needs only each ~3 ms block's true peak (1/66 of the audio's size).
+    # The limiter later needs only each ~3 ms block's true peak, and the gain search each block's
+    # weighted energy (each 1/66 of the audio's size).
+    rate = state.synth.sample_rate
     state.chunks.append((state.samples, samples.size))
-    state.peaks.append(block_peaks(samples, state.synth.sample_rate))
+    state.peaks.append(block_peaks(samples, rate))
     state.samples += samples.size
-    meter.feed(samples)
+    state.energies.append(block_energies(meter.feed(samples), rate))
 
 
 def measure_gain(ctx: TaskContext, state: Voiceover) -> None:
     """The gain that brings the voice to the target once the limiter has taken its share.
 
     Limiting makes loudness grow slower than gain, so the gain is found by the secant method over
-    a few dry passes (each a cheap numpy pass over the spool, nothing encoded).
+    a few estimates, each from the blocks' peaks and energies alone (no pass over the audio).
     """
+    from mediamill.processors.speech.loudness import loudness_after_limiting
+    from mediamill.processors.speech.voiceover import CEILING_MARGIN_DB
+
     target = state.params.loudness_lufs
     if target is None or not math.isfinite(state.measured_lufs):
         state.gain_db = 0.0
         return
+    ceiling = state.params.true_peak_dbtp - CEILING_MARGIN_DB[state.params.format]
     previous = (0.0, state.measured_lufs)
     gain = target - state.measured_lufs
     for _ in range(GAIN_PASSES):
-        loudness, _ = _render(ctx, state, gain, writer=None)
+        ctx.check()
+        loudness = loudness_after_limiting(state.chunks, state.peaks, state.energies, gain, ceiling,
+                                           state.synth.sample_rate)
         if not math.isfinite(loudness) or abs(target - loudness) < GAIN_TOLERANCE_LU:
             break
         slope = (loudness - previous[1]) / (gain - previous[0]) if gain != previous[0] else 1.0
@@ -129,7 +137,7 @@ def encode(ctx: TaskContext, state: Voiceover) -> None:
 
 
 def _render(ctx: TaskContext, state: Voiceover, gain_db: float, writer) -> tuple[float, float]:
-    """One streaming pass over the spool: gain with limiting, meter, and (when writing) the encoder.
+    """The one streaming pass over the spool: gain with limiting, meter, encoder.
 
     Returns the integrated loudness and the true peak (dBTP), the latter bounded from the blocks'
     true peaks measured once during synthesis, so no pass needs to oversample again.
@@ -149,7 +157,6 @@ def _render(ctx: TaskContext, state: Voiceover, gain_db: float, writer) -> tuple
         gain = limiter_gain(peaks, count, gain_db, ceiling, rate)
         samples = samples * gain
         meter.feed(samples)
-        if writer is not None:
-            peak = max(peak, peak_after_gain(peaks, gain, rate))
-            writer.write(samples.astype(np.float32, copy=False))
+        peak = max(peak, peak_after_gain(peaks, gain, rate))
+        writer.write(samples.astype(np.float32, copy=False))
     return meter.integrated_lufs, 20 * math.log10(peak) if peak > 0 else -math.inf
