@@ -14,7 +14,9 @@ class Limits(BaseModel):
     max_pixels: int = Field(268_402_689, description="largest decoded image (width*height), checked before decoding")
     max_dimension: int = Field(65_500, description="largest image side in pixels")
     max_aspect_ratio: float = Field(50.0, description="longest side / shortest side of an image")
-    max_frames: int = Field(10_000, description="frames of an animated image or of a video input")
+    max_frames: int = Field(10_000, description="frames of an animated image (each is decoded into memory)")
+    max_video_frames: int = Field(1_000_000, description="frames of a video to transcode (duration x fps: "
+                                                         "stops a tiny file that declares an absurd frame rate)")
     max_media_duration_s: float = Field(3 * 3600, description="longest audio or video input")
     max_text_chars: int = Field(2_000_000, description="longest text input")
     fetch_timeout_s: float = Field(30.0, description="total time for fetching one remote input")

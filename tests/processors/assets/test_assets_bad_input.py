@@ -88,3 +88,14 @@ def test_frame_and_duration_limits(data_dir, corpus):
         call_task(strict, "asset.variants", {"variants": ["480p"]}, [corpus["video.mp4"]])
     with pytest.raises(LimitExceeded, match="over max_media_duration_s"):
         call_task(strict, "asset.thumbnail", {}, [corpus["video.mp4"]])
+
+
+def test_video_frames_have_their_own_limit(data_dir, corpus):
+    # max_frames guards animated images (decoded into memory); a video streams, so only an absurd
+    # frame count (duration x fps) is refused, by max_video_frames.
+    few_image_frames = Settings(data_dir=data_dir, limits={"max_frames": 2})
+    result, _ = call_task(few_image_frames, "asset.variants", {"variants": ["480p"]}, [corpus["video.mp4"]])
+    assert result["variants"]
+    few_video_frames = Settings(data_dir=data_dir, limits={"max_video_frames": 2})
+    with pytest.raises(LimitExceeded, match="frames, over max_video_frames"):
+        call_task(few_video_frames, "asset.variants", {"variants": ["480p"]}, [corpus["video.mp4"]])

@@ -26,9 +26,10 @@ def check_image_header(width: int, height: int, limits: Limits, *, frames: int =
 
 
 def check_media(duration_s: float | None, frames: int | None, limits: Limits, what: str = "media") -> None:
+    """Audio and video: duration, and for a video the frames it would take to process."""
     if duration_s is not None and duration_s > limits.max_media_duration_s:
         raise LimitExceeded(f"the {what} lasts {duration_s:.0f} s, over max_media_duration_s "
                             f"({limits.max_media_duration_s:g} s)", field="inputs")
-    if frames is not None and frames > limits.max_frames:
-        raise LimitExceeded(f"the {what} has about {frames} frames, over max_frames ({limits.max_frames})",
-                            field="inputs")
+    if frames is not None and frames > limits.max_video_frames:
+        raise LimitExceeded(f"the {what} has about {frames} frames, over max_video_frames "
+                            f"({limits.max_video_frames})", field="inputs")
