@@ -1,5 +1,5 @@
-"""A worker slot goes on with the job its completion claimed (BullMQ's fetch-next), without losing
-what pause and close mean."""
+"""How a worker claims jobs: a slot goes on with the job its completion claimed (BullMQ's
+fetch-next) without losing what pause and close mean, and an idle worker claims one at a time."""
 
 from __future__ import annotations
 
@@ -71,3 +71,16 @@ async def test_a_claimed_job_is_not_lost_when_the_worker_stops(client, worker):
     async with worker([QUEUE]):
         for job_id in ids:
             assert await client.job(job_id).result(timeout=30) == {"ok": True}
+
+
+@pytest.mark.engine_settings(queue={"concurrency": 50})
+async def test_an_idle_worker_claims_one_job_at_a_time(client, worker):
+    # The stock Python worker starts a claim for every free slot at once: on an idle queue each new
+    # job set off ~50 claims that came back empty, queued ahead of the job's own completion.
+    async with worker([QUEUE]) as service:
+        claims = count_claims(service)
+        for _ in range(10):
+            handle = await client.submit("enginetest.noop")
+            assert await handle.result(timeout=30) == {"ok": True}
+        # Per job: the claim that takes it, one that finds the queue empty (then a blocking wait).
+        assert claims[0] <= 3 * 10, claims

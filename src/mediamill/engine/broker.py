@@ -5,7 +5,6 @@ One Broker per process and event loop; it owns the Redis connection and the Bull
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from typing import Any
@@ -27,6 +26,8 @@ from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.tasks.registry import get_task
 
+# A waiter reads its job's status at least this often, whatever the event stream says.
+WAIT_RECHECK_S = 0.25
 COUNT_STATES = ("waiting", "active", "completed", "failed", "delayed", "paused", "prioritized", "waiting-children")
 
 
@@ -154,20 +155,49 @@ class Broker:
 
     async def wait(self, job_id: str, timeout: float | None = None, queue: str | None = None,
                    on_update=None) -> JobStatus:
-        """Poll until the job finishes (5 ms at first, backing off to 250 ms)."""
+        """Until the job finishes, woken by its events in the queue's BullMQ event stream.
+
+        The stream carries every job's active/progress/completed/failed events, so a waiter wakes
+        the moment its job moves (polling used to add up to its interval to every result). A status
+        read at least every WAIT_RECHECK_S is the safety net for what the stream does not carry (a
+        cancel mark) or no longer holds (trimmed past our position).
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
-        delay = 0.005
+        queue = queue or await self.find_queue(job_id)
+        events = C.events_key(queue)
+        position = await self._stream_end(events)
         while True:
             status = await self.status(job_id, queue)
-            queue = status.queue
             if on_update:
                 on_update(status)
             if status.state.finished:
                 return status
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} did not finish within {timeout} s (state: {status.state})")
-            await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 0.25)
+            window = WAIT_RECHECK_S
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"job {job_id} did not finish within {timeout} s (state: {status.state})")
+                window = min(window, left)
+            position = await self._until_event(events, position, job_id, window)
+
+    async def _stream_end(self, key: str) -> str:
+        newest = await self.redis.xrevrange(key, count=1)
+        return newest[0][0] if newest else "0-0"
+
+    async def _until_event(self, key: str, position: str, job_id: str, window_s: float) -> str:
+        """Read the stream from `position` until an event of `job_id` or the window ends; returns the
+        new position."""
+        end = time.monotonic() + window_s
+        while (left_ms := int((end - time.monotonic()) * 1000)) > 0:
+            batches = await self.redis.xread({key: position}, count=500, block=left_ms)
+            for _, entries in batches or ():
+                for entry_id, fields in entries:
+                    position = entry_id
+                    if fields.get("jobId") == job_id:
+                        return position
+            if not batches:
+                break
+        return position
 
     async def counts(self) -> dict[str, dict[str, int]]:
         result = {}
