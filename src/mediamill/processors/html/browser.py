@@ -142,9 +142,14 @@ def browser_pids() -> list[int]:
     """Process ids of this process's Chromium (for tests that kill it, and for RSS accounting)."""
     import psutil
 
-    me = psutil.Process()
-    return [child.pid for child in me.children(recursive=True)
-            if "chrom" in (child.name() or "").lower()]
+    pids = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in (child.name() or "").lower():
+                pids.append(child.pid)
+        except (psutil.Error, OSError):  # Chromium's helpers come and go; one may be gone already
+            continue
+    return pids
 
 
 def _shutdown() -> None:
