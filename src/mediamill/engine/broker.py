@@ -160,7 +160,9 @@ class Broker:
         The stream carries every job's active/progress/completed/failed events, so a waiter wakes
         the moment its job moves (polling used to add up to its interval to every result). A status
         read at least every WAIT_RECHECK_S is the safety net for what the stream does not carry (a
-        cancel mark) or no longer holds (trimmed past our position).
+        cancel mark) or no longer holds (trimmed past our position). Each waiter holds one pooled
+        connection while it blocks; the API's event streams, which may have many watchers, poll
+        instead (services/events.py).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         queue = queue or await self.find_queue(job_id)
