@@ -49,6 +49,12 @@ CHROMIUM_ARGS = (
     "--disable-quic",
     "--mute-audio",
     "--font-render-hinting=none",  # the same glyph shapes on every machine
+    # Fewer processes (measured rendering the promo cards: 349 -> 317 MB PSS, 599 -> 403 MB RSS
+    # summed, as fast): no zygote (the sandbox is off anyway), the GPU and network services inside
+    # the browser process. A renderer still runs apart from the browser.
+    "--no-zygote",
+    "--in-process-gpu",
+    "--enable-features=NetworkServiceInProcess2",
     "--proxy-server=http://127.0.0.1:9",  # port 9 (discard): a request that escapes the router dies
     "--proxy-bypass-list=<-loopback>",  # ...and loopback goes through that dead proxy too
 )
