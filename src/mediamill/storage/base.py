@@ -98,7 +98,7 @@ class ArtifactStore(ABC):
                 source=source_artifact,
                 job=job,
             )
-            self._store_blob(staged.path, staged.sha256)
+            self._store_blob(staged.path, staged.sha256, artifact.id)
             self._write_meta(artifact)
             return artifact
         finally:
@@ -134,7 +134,8 @@ class ArtifactStore(ABC):
     def iter_artifacts(self) -> Iterator[Artifact]: ...
 
     @abstractmethod
-    def _store_blob(self, staged: Path, sha256: str) -> None: ...
+    def _store_blob(self, staged: Path, sha256: str, artifact_id: str) -> None:
+        """Keep the staged bytes as the blob `sha256`, claimed by `artifact_id`."""
 
     @abstractmethod
     def _write_meta(self, artifact: Artifact) -> None: ...

@@ -75,7 +75,8 @@ class S3Store(ArtifactStore):
         return self._tmp / "s3-cache"
 
     # -- writing (called by ArtifactStore.put) --------------------------------------------
-    def _store_blob(self, staged: Path, sha256: str) -> None:
+    def _store_blob(self, staged: Path, sha256: str, artifact_id: str) -> None:
+        # The claim (a ref object) is written with the metadata, in _write_meta.
         if self._exists(self.blob_key(sha256)):
             return  # content-addressed: same hash, same bytes
         # upload_file streams from disk and switches to a multipart upload for large files.
