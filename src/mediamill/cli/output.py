@@ -12,6 +12,8 @@ from rich.table import Table
 
 console = Console()
 err_console = Console(stderr=True)
+# Tables printed to a pipe or a log grow to their natural width up to this; long text wraps past it.
+PIPED_MAX_WIDTH = 160
 
 
 def to_jsonable(value: Any) -> Any:
@@ -31,11 +33,21 @@ def emit_json(value: Any) -> None:
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     view = Table(title=title, title_justify="left")
-    for column in columns:
-        view.add_column(column, justify="right" if column not in ("queue", "name", "task", "id") else "left")
+    for index, column in enumerate(columns):
+        numbers = bool(rows) and all(isinstance(row[index], int | float) for row in rows)
+        view.add_column(column, justify="right" if numbers else "left")
     for row in rows:
         view.add_row(*[str(cell) for cell in row])
-    console.print(view)
+    target = console
+    if not console.is_terminal:
+        # Piped or logged, rich assumes 80 columns and would cut headers short ("comple…"): nothing
+        # is gained by squeezing when no screen is there to fit.
+        from rich.measure import Measurement
+
+        natural = min(Measurement.get(console, console.options.update_width(1000), view).maximum, PIPED_MAX_WIDTH)
+        if natural > console.width:
+            target = Console(file=console.file, width=natural)
+    target.print(view)
 
 
 def fail(message: str, code: int = 1) -> None:
