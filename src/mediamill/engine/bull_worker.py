@@ -39,11 +39,11 @@ class BullWorker(Worker):
         super().__init__(*args, **kwargs)
 
     async def getNextJob(self, token: str) -> Job | None:
+        # Claims queue up here, one at a time. On an empty queue the slot holding the lock blocks
+        # in BullMQ's wait for a job (BZPOPMIN) while the others wait their turn on the lock.
         async with self._claiming:
             if self.closing or self.paused:
-                return None
-            if self.drained and self.waiting is not None:
-                return None  # another slot is already waiting for the queue
+                return None  # the loop is winding down: claim nothing more
             return await super().getNextJob(token)
 
     def getBlockTimeout(self, block_until: int) -> float:
