@@ -107,3 +107,26 @@ async def test_the_sweep_task_repairs_running_runs(coordinator, worker, client, 
     assert result["runs_checked"] >= 1
     assert result["repaired"][run.id]["requeued"] == [first.job_id]
     assert status.state == "completed", status.error
+
+
+async def test_one_broken_run_does_not_stop_the_sweep(coordinator, worker, client, settings, tmp_path):
+    from mediamill.db import open_database
+    from mediamill.db.models.pipelines import PipelineRun
+
+    broken = await coordinator.start(chain(tmp_path), {}, {})
+    healthy = await coordinator.start(chain(tmp_path), {}, {})
+    for run in (broken, healthy):
+        (first,) = [step for step in run.steps if step.name == "first"]
+        await (await client.broker.queue("analytics").getJob(first.job_id)).remove()
+    # The broken run's spec names a task that is no longer installed: it cannot be rebuilt.
+    with open_database(settings).session() as session:
+        row = session.get(PipelineRun, broken.id)
+        spec = dict(row.spec)
+        spec["steps"] = {**spec["steps"], "first": {**spec["steps"]["first"], "task": "gone.task"}}
+        row.spec = spec
+    async with worker(["cleanup", "analytics"]):
+        sweep = await client.submit("pipelines.sweep", {"min_age_s": 0})
+        result = await sweep.result(timeout=60)
+        status = await wait_run(coordinator, healthy.id)
+    assert "gone.task" in result["failed"][broken.id]
+    assert healthy.id in result["repaired"] and status.state == "completed", status.error

@@ -38,13 +38,19 @@ async def sweep(ctx: TaskContext, params: SweepParams) -> dict:
     run_ids = await asyncio.to_thread(running_runs, ctx, params)
     coordinator = Coordinator(ctx.settings)
     repaired: dict[str, dict] = {}
+    failed: dict[str, str] = {}
     try:
         for index, run_id in enumerate(run_ids):
             ctx.check()
-            done = await coordinator.repair(run_id)
+            try:
+                done = await coordinator.repair(run_id)
+            except Exception as exc:  # noqa: BLE001 - one broken run (a task since uninstalled) must not stop the sweep
+                failed[run_id] = f"{type(exc).__name__}: {exc}"
+                ctx.log("run not repaired", run=run_id, error=failed[run_id])
+                continue
             if done["requeued"] or done["replayed"]:
                 repaired[run_id] = done
             ctx.progress(100 * (index + 1) / len(run_ids), "runs")
     finally:
         await coordinator.close()
-    return {"runs_checked": len(run_ids), "repaired": repaired}
+    return {"runs_checked": len(run_ids), "repaired": repaired, "failed": failed}
