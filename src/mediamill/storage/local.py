@@ -52,7 +52,9 @@ class LocalStore(ArtifactStore):
 
     @contextlib.contextmanager
     def _blob_lock(self, sha256: str) -> Iterator[None]:
-        lock = self.root / "refs" / sha256[:2] / f"{sha256}.lock"
+        # Striped by the hash's first 3 hex digits: at most 4,096 lock files, however many blobs
+        # come and go (a lock file per blob could never be deleted safely, and would pile up).
+        lock = self.root / "refs" / "locks" / f"{sha256[:3]}.lock"
         lock.parent.mkdir(parents=True, exist_ok=True)
         with open(lock, "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
