@@ -166,7 +166,7 @@ class Broker:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         queue = queue or await self.find_queue(job_id)
-        events = C.events_key(queue)
+        events = self.queue(queue).keys["events"]  # BullMQ's own name for the queue's event stream
         position = await self._stream_end(events)
         while True:
             status = await self.status(job_id, queue)

@@ -63,8 +63,3 @@ CANCEL_MARK_TTL_S = 7 * 24 * 3600
 def run_lock_key(run_id: str) -> str:
     """Serialises the coordinator's decisions for one pipeline run across worker processes."""
     return f"{KEY_PREFIX}:control:runlock:{run_id}"
-
-
-def events_key(queue: str) -> str:
-    """BullMQ's event stream of a queue (every job's active/progress/completed/failed events)."""
-    return f"{KEY_PREFIX}:{queue}:events"
