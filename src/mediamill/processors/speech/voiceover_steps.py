@@ -104,13 +104,12 @@ def measure_gain(ctx: TaskContext, state: Voiceover) -> None:
     a few estimates, each from the blocks' peaks and energies alone (no pass over the audio).
     """
     from mediamill.processors.speech.loudness import loudness_after_limiting
-    from mediamill.processors.speech.voiceover import CEILING_MARGIN_DB
 
     target = state.params.loudness_lufs
     if target is None or not math.isfinite(state.measured_lufs):
         state.gain_db = 0.0
         return
-    ceiling = state.params.true_peak_dbtp - CEILING_MARGIN_DB[state.params.format]
+    ceiling = _ceiling(state)
     previous = (0.0, state.measured_lufs)
     gain = target - state.measured_lufs
     for _ in range(GAIN_PASSES):
@@ -145,10 +144,9 @@ def _render(ctx: TaskContext, state: Voiceover, gain_db: float, writer) -> tuple
     import numpy as np
 
     from mediamill.processors.speech.loudness import LoudnessMeter, limiter_gain, peak_after_gain
-    from mediamill.processors.speech.voiceover import CEILING_MARGIN_DB
 
     rate = state.synth.sample_rate
-    ceiling = state.params.true_peak_dbtp - CEILING_MARGIN_DB[state.params.format]
+    ceiling = _ceiling(state)
     meter = LoudnessMeter(rate, true_peak=False)
     peak = 0.0
     for (offset, count), peaks in zip(state.chunks, state.peaks, strict=True):
@@ -160,3 +158,10 @@ def _render(ctx: TaskContext, state: Voiceover, gain_db: float, writer) -> tuple
         peak = max(peak, peak_after_gain(peaks, gain, rate))
         writer.write(samples.astype(np.float32, copy=False))
     return meter.integrated_lufs, 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _ceiling(state: Voiceover) -> float:
+    """The true-peak ceiling the limiter aims at: lossy formats keep a margin, their encoders move peaks."""
+    from mediamill.processors.speech.voiceover import CEILING_MARGIN_DB
+
+    return state.params.true_peak_dbtp - CEILING_MARGIN_DB[state.params.format]
