@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from mediamill import __version__
 from mediamill.api import errors
 from mediamill.api.models import SubmitJob
-from mediamill.api.routes import artifacts, health, jobs, pipelines, queues, tasks
+from mediamill.api.routes import artifacts, docs, health, jobs, pipelines, queues, tasks
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -26,11 +26,12 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
         finally:
             await app.state.services.close()
 
-    app = FastAPI(title="mediamill", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="mediamill", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Background media and content jobs: submit, watch, download.")
     app.state.settings = settings
     app.state.loopback_only = loopback_only
     errors.install(app)
+    docs.install(app)  # /docs and /redoc from vendored assets, not a CDN
     for module in (jobs, artifacts, tasks, queues, health):
         app.include_router(module.router)
     app.include_router(pipelines.pipelines)
