@@ -8,6 +8,8 @@ import json
 import threading
 
 import pytest
+from node_example import node_available, verify_with_node
+from standardwebhooks import Webhook
 
 from mediamill.db import open_database
 from mediamill.db.repositories import jobs as job_records
@@ -99,8 +101,14 @@ async def test_completed_job_is_notified_with_a_valid_signature_after_a_retry(re
     assert [(r.attempt, r.status_code, r.ok) for r in rows] == [(1, 500, False), (2, 200, True)]
     assert rows[0].error and "HTTP 500" in rows[0].error and rows[1].url == receiver.url
     headers, body = receiver.received[-1]
-    verify_signature(webhook_secret(settings), body, headers["X-Mediamill-Timestamp"],
-                     headers["X-Mediamill-Signature"])
+    secret = webhook_secret(settings)
+    assert secret.startswith("whsec_")
+    Webhook(secret).verify(body, headers)  # the Standard Webhooks reference library
+    if node_available():
+        assert verify_with_node(tmp_path, secret, body, headers)["ok"]
+    # Both attempts carry the same webhook-id, so the receiver can tell the retry is a duplicate.
+    assert receiver.received[0][0]["webhook-id"] == headers["webhook-id"]
+    verify_signature(secret, body, headers["X-Mediamill-Timestamp"], headers["X-Mediamill-Signature"])  # deprecated
     payload = json.loads(body)
     assert payload["event"] == "job.completed"
     assert payload["job"]["id"] == handle.id and payload["job"]["state"] == "completed"

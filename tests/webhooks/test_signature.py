@@ -13,7 +13,7 @@ BODY = b'{"event":"job.completed","job":{"id":"job_1"}}'
 
 
 def test_a_fresh_signature_verifies():
-    headers = signed_headers(SECRET, BODY)
+    headers = signed_headers(SECRET, BODY, "whk_1")
     assert headers["X-Mediamill-Signature"].startswith("v1=")
     verify_signature(SECRET, BODY, headers["X-Mediamill-Timestamp"], headers["X-Mediamill-Signature"])
 

@@ -55,7 +55,8 @@ async def deliver(ctx: TaskContext, params: DeliverParams) -> dict:
     guard = Guard(ctx.limits)
     guard.target(params.url)  # scheme and syntax; addresses are checked at connect time
     body = body_bytes(params.payload)
-    headers = {**signed_headers(webhook_secret(settings), body), "User-Agent": "mediamill-webhooks/1"}
+    # webhook-id is the delivery job's id: the same on every retry, so a receiver can drop duplicates.
+    headers = {**signed_headers(webhook_secret(settings), body, ctx.job.job_id), "User-Agent": "mediamill-webhooks/1"}
     started = time.monotonic()
     try:
         async with httpx.AsyncClient(transport=PinnedTransport(guard), timeout=DELIVERY_TIMEOUT_S,
