@@ -22,7 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ["MEDIAMILL_ALLOW_CUSTOM_QUEUES"] = "1"
 os.environ.setdefault("MEDIAMILL_CONFIG", "/nonexistent/mediamill.toml")
 
 from bullmq import Queue, Worker  # noqa: E402

@@ -93,7 +93,9 @@ class Settings(BaseSettings):
 
         policies = self.policies()
         if queue not in policies:
-            raise NotFound(f"unknown queue {queue!r}; known: {', '.join(sorted(policies))}", field="queue")
+            raise NotFound(f"unknown queue {queue!r}; known: {', '.join(sorted(policies))}. A new queue is "
+                           f"declared in settings: [queues.{queue}] in mediamill.toml, or "
+                           f"MEDIAMILL_QUEUES__{queue.upper()}__CONCURRENCY=N", field="queue")
         return policies[queue]
 
     @property

@@ -19,11 +19,8 @@ HERE = Path(__file__).resolve().parent
 # The test tasks live in tests/engine/tasks_for_tests.py; worker children (spawned) and worker
 # subprocesses import them by this name, with this directory on their path. The variables are set
 # only while an engine test runs (autouse fixture below), not for the rest of the suite.
-TEST_ENV = {"MEDIAMILL_TASK_MODULES": "tasks_for_tests", "MEDIAMILL_ALLOW_CUSTOM_QUEUES": "1"}
-os.environ["MEDIAMILL_ALLOW_CUSTOM_QUEUES"] = "1"
+TEST_ENV = {"MEDIAMILL_TASK_MODULES": "tasks_for_tests"}
 import tasks_for_tests  # noqa: E402 - registers the test tasks in this process
-
-del os.environ["MEDIAMILL_ALLOW_CUSTOM_QUEUES"]
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +163,6 @@ def worker_process(settings: Settings, tmp_path: Path):
             "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml",
             "MEDIAMILL_DATA_DIR": str(settings.data_dir),
             "MEDIAMILL_TASK_MODULES": "tasks_for_tests",
-            "MEDIAMILL_ALLOW_CUSTOM_QUEUES": "1",
             "MEDIAMILL_LOG_FORMAT": "json",
             "MEDIAMILL_LOG_LEVEL": "info",
             "MEDIAMILL_SHUTDOWN_GRACE_S": "5",

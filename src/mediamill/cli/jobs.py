@@ -98,7 +98,7 @@ async def cancel_command(settings: Settings, job_id: str, as_json: bool) -> None
 async def retry_command(settings: Settings, queue: str, job_id: str | None, as_json: bool) -> None:
     async with AsyncClient(settings) as client:
         if job_id:
-            _render_status(await client.broker.retry(job_id), as_json)
+            _render_status(await client.broker.retry(job_id, queue), as_json)
             return
         count = await client.broker.retry_all_failed(queue)
         if as_json:

@@ -220,8 +220,11 @@ class Broker:
         await mark_cancelled(self.redis, job_id)
         return await self.status(job_id, status.queue)
 
-    async def retry(self, job_id: str) -> JobStatus:
-        job, queue = await self.get_job(job_id)
+    async def retry(self, job_id: str, queue: str | None = None) -> JobStatus:
+        """Retry a failed job; with `queue`, the job must be in that queue (NotFound otherwise)."""
+        if queue is not None:
+            self.settings.policy(queue)  # NotFound naming the known queues
+        job, queue = await self.get_job(job_id, queue)
         state = await self.queue(queue).getJobState(job_id)
         if state != "failed":
             raise Conflict(f"job {job_id} is {state}; only failed jobs can be retried", field="job")

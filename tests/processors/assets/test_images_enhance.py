@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+from assets_media import exif_jpeg, textured
 
 from mediamill.errors import BadInput, ProviderError
 from mediamill.testing import call_task
@@ -187,3 +188,16 @@ def test_placeholder(settings, dull_product, corpus):
     assert ctx.store.stat(ctx.inputs[0].id).metadata["blurhash"] == result["blurhash"]
     svg, _ = call_task(settings, "image.placeholder", {}, [corpus["logo.svg"]])
     assert svg["palette"][0]["share"] == pytest.approx(0.5, abs=0.1)
+    assert (svg["width"], svg["height"], svg["aspect_ratio"]) == (400, 200, 2.0)
+
+
+def test_placeholder_reports_the_image_size_not_the_sample(settings, tmp_path):
+    # Given a 1000x333 strip (sampled as 64x21, whose ratio is 3.05), the answer is the image's own.
+    strip = tmp_path / "strip.png"
+    strip.write_bytes(textured(1000, 333).pngsave_buffer())
+    result, _ = call_task(settings, "image.placeholder", {}, [strip])
+    assert (result["width"], result["height"]) == (1000, 333)
+    assert result["aspect_ratio"] == round(1000 / 333, 4)
+    rotated, _ = call_task(settings, "image.placeholder", {}, [exif_jpeg(tmp_path / "rotated.jpg")])
+    facts, _ = call_task(settings, "asset.inspect", {}, [tmp_path / "rotated.jpg"])
+    assert (rotated["width"], rotated["height"]) == (facts["display_width"], facts["display_height"])

@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mediamill.processors.assets.edge import decoding
 from mediamill.processors.assets.encode import encode
-from mediamill.processors.assets.kinds import detect
+from mediamill.processors.assets.image_facts import image_facts, svg_facts
+from mediamill.processors.assets.kinds import Kind, detect
 from mediamill.processors.assets.render import Box, fit
+from mediamill.security import Limits
 from mediamill.tasks import TaskContext, task
 
 SAMPLE_SIDE = 64  # blurhash and colours need only a few thousand pixels
@@ -34,6 +36,7 @@ def make_placeholder(ctx: TaskContext, params: PlaceholderParams) -> dict:
     path = ctx.path(source)
     kind = detect(path)
     with decoding(kind.kind):
+        width, height = _display_size(path, kind, ctx.limits)
         small = fit(path, kind, Box(SAMPLE_SIDE, SAMPLE_SIDE), ctx.limits)
         small = small.colourspace("srgb").cast("uchar").copy_memory()  # tiny; read the file once
         if small.hasalpha():
@@ -48,8 +51,21 @@ def make_placeholder(ctx: TaskContext, params: PlaceholderParams) -> dict:
     average = tuple(int(v) for v in np.asarray(pixels).reshape(-1, 3).mean(axis=0).round())
     ctx.store.update_metadata(source.id, {"blurhash": hash_, "dominant_color": palette[0]["hex"]})
     return {"blurhash": hash_, "dominant_color": palette[0]["hex"], "average_color": _hex(average),
-            "palette": palette, "width": small.width, "height": small.height, "preview": preview,
-            "aspect_ratio": round(small.width / small.height, 4)}
+            "palette": palette, "width": width, "height": height, "preview": preview,
+            "aspect_ratio": round(width / height, 4)}
+
+
+def _display_size(path, kind: Kind, limits: Limits) -> tuple[int, int]:
+    """The size the picture is shown at (EXIF orientation applied), from its header: the 64 px
+    sample's rounded sides would give a wrong aspect ratio (a 1000x333 image samples as 64x21)."""
+    if kind.kind == "image":
+        facts = image_facts(path, limits, verify=False, mime=kind.mime)[0]
+        return facts["display_width"], facts["display_height"]
+    if kind.kind == "svg":
+        facts = svg_facts(path, limits)
+        return facts["width"], facts["height"]
+    full = fit(path, kind, Box(4096, 4096), limits)  # video frame / PDF page, at most 4096 px
+    return full.width, full.height
 
 
 def _palette(image, size: int) -> list[dict]:
