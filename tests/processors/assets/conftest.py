@@ -65,6 +65,10 @@ def build_corpus(root: Path) -> dict[str, Path]:
     keep("empty.jpg", b"")
     keep("lying.jpg", b"this is not a picture at all, whatever its name says\n" * 20)
     keep("strip_1x100000.png", _vips().Image.black(1, 100_000).cast("uchar").pngsave_buffer())
+    keep("strip_10000x3.png", (_vips().Image.black(10_000, 3) + 90).cast("uchar").pngsave_buffer())
+    # A damaged cross-reference table: pypdf's parser gives up, PDFium rebuilds it and reads the page.
+    damaged = minimal_pdf(["Recovered by PDFium"], "Fallback", "Ada")
+    keep("pypdf_breaks.pdf", damaged[:damaged.index(b"xref")] + b"xref\ngarbage\n" + damaged[damaged.index(b"trailer"):])
     keep("bomb.png", png_bomb())
     keep("xxe.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
                     b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&xxe;</text></svg>')

@@ -2,6 +2,8 @@
 
 import pytest
 
+from assets_media import _vips
+
 from mediamill.errors import BadInput, LimitExceeded
 from mediamill.settings import Settings
 from mediamill.testing import call_task
@@ -11,7 +13,7 @@ CASES = [
     ("truncated.jpg", BadInput, "premature end"),
     ("corrupt.jpg", BadInput, "cannot decode the image"),
     ("lying.jpg", BadInput, "text/plain"),
-    ("strip_1x100000.png", LimitExceeded, "aspect ratio"),
+    ("strip_1x100000.png", LimitExceeded, "max_dimension"),
     ("bomb.png", LimitExceeded, "max_pixels"),
     ("xxe.svg", BadInput, "DTD or entities"),
 ]
@@ -23,7 +25,7 @@ def test_thumbnail_refuses(settings, corpus, name, error, message):
         call_task(settings, "asset.thumbnail", {}, [corpus[name]])
 
 
-@pytest.mark.parametrize(("name", "error", "message"), [c for c in CASES if c[0] != "lying.jpg"])
+@pytest.mark.parametrize(("name", "error", "message"), [c for c in CASES if c[0] not in ("lying.jpg", "strip_1x100000.png")])
 def test_inspect_refuses(settings, corpus, name, error, message):
     with pytest.raises(error, match=message):
         call_task(settings, "asset.inspect", {}, [corpus[name]])
@@ -99,3 +101,30 @@ def test_video_frames_have_their_own_limit(data_dir, corpus):
     few_video_frames = Settings(data_dir=data_dir, limits={"max_video_frames": 2})
     with pytest.raises(LimitExceeded, match="frames, over max_video_frames"):
         call_task(few_video_frames, "asset.variants", {"variants": ["480p"]}, [corpus["video.mp4"]])
+
+
+def test_extreme_strips_are_inspected_and_thumbnailed_not_refused(settings, corpus):
+    # Inspection decodes nothing at full size: neither the shape nor a 100,000 px side refuses it.
+    facts, _ = call_task(settings, "asset.inspect", {}, [corpus["strip_1x100000.png"]])
+    assert (facts["width"], facts["height"]) == (1, 100_000)
+    facts, _ = call_task(settings, "asset.inspect", {}, [corpus["strip_10000x3.png"]])
+    assert (facts["width"], facts["height"]) == (10_000, 3)
+    # A 3333:1 strip is cropped (the default) or letterboxed (crop=none), not refused.
+    cropped, _ = call_task(settings, "asset.thumbnail", {}, [corpus["strip_10000x3.png"]])
+    assert (cropped["width"], cropped["height"]) == (200, 3)
+    boxed, ctx = call_task(settings, "asset.thumbnail", {"crop": "none", "format": "png"}, [corpus["strip_10000x3.png"]])
+    assert (boxed["width"], boxed["height"]) == (200, 25)
+    pixels = _vips().Image.new_from_buffer(ctx.store.open(boxed["thumbnail"]["artifact"]).read(), "").numpy()
+    assert pixels[0, 100].tolist()[:3] == [255, 255, 255] and pixels[12, 100].tolist()[0] < 120
+    with pytest.raises(LimitExceeded, match="max_pixels"):  # the pixel limits still apply
+        call_task(Settings(data_dir=settings.data_dir, limits={"max_pixels": 20_000}), "asset.thumbnail", {},
+                  [corpus["strip_10000x3.png"]])
+
+
+def test_a_pdf_pdfium_opens_is_inspected_even_when_pypdf_cannot_parse_it(settings, corpus):
+    facts, _ = call_task(settings, "asset.inspect", {}, [corpus["pypdf_breaks.pdf"]])
+    document = facts["document"]
+    assert document["parser"] == "pdfium" and document["pages"] == 1 and document["title"] == "Fallback"
+    assert "Recovered by PDFium" in document["text"]
+    thumb, _ = call_task(settings, "asset.thumbnail", {}, [corpus["pypdf_breaks.pdf"]])
+    assert thumb["source_kind"] == "pdf"

@@ -20,13 +20,13 @@ def image_facts(path: Path, limits: Limits, *, verify: bool = True, mime: str = 
     """(facts, lazily opened image). `verify` decodes a tiny shrink-on-load copy to catch truncation."""
     pyvips = vips()
     if needs_pillow(path, mime):
-        image, facts = load_with_pillow(path, limits)
+        image, facts = load_with_pillow(path, limits, use="inspect")
         return {**facts, "orientation": 1, "display_width": facts["width"],
                 "display_height": facts["height"]}, image
     image = pyvips.Image.new_from_file(str(path))
     fields = set(image.get_fields())
     frames = image.get("n-pages") if "n-pages" in fields else 1
-    check_image_header(image.width, image.height, limits, frames=frames)
+    check_image_header(image.width, image.height, limits, frames=frames, use="inspect")
     loader = image.get("vips-loader") if "vips-loader" in fields else ""
     facts: dict = {
         "width": image.width, "height": image.height,
@@ -55,6 +55,6 @@ def svg_facts(path: Path, limits: Limits) -> dict:
     data = path.read_bytes()
     check_svg(data)
     image = vips().Image.svgload_buffer(data)
-    check_image_header(image.width, image.height, limits, what="SVG")
+    check_image_header(image.width, image.height, limits, what="SVG", use="inspect")
     return {"width": image.width, "height": image.height, "format": "svg", "color_space": "srgb",
             "has_alpha": True, "vector": True}

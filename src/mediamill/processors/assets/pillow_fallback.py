@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mediamill.errors import BadInput
 from mediamill.processors.assets._vips import vips
-from mediamill.processors.assets.limits import check_image_header
+from mediamill.processors.assets.limits import Use, check_image_header
 from mediamill.security import Limits
 
 
@@ -28,7 +28,7 @@ def libvips_can_read(path: Path) -> bool:
     return found
 
 
-def load_with_pillow(path: Path, limits: Limits):
+def load_with_pillow(path: Path, limits: Limits, use: Use = "thumbnail"):
     """(pyvips image in memory, facts) for a format only Pillow reads."""
     import numpy as np
     from PIL import Image, UnidentifiedImageError
@@ -37,7 +37,7 @@ def load_with_pillow(path: Path, limits: Limits):
     try:
         with Image.open(path) as image:  # reads the header only
             frames = getattr(image, "n_frames", 1)
-            check_image_header(image.width, image.height, limits, frames=frames)
+            check_image_header(image.width, image.height, limits, frames=frames, use=use)
             facts = {"width": image.width, "height": image.height, "format": (image.format or "").lower(),
                      "color_space": image.mode, "bands": len(image.getbands()),
                      "has_alpha": "A" in image.getbands() or "transparency" in image.info,

@@ -41,7 +41,7 @@ def image_header(path: Path, limits: Limits):
     image = vips().Image.new_from_file(str(path))
     frames = image.get("n-pages") if image.get_typeof("n-pages") else 1
     # For multi-page formats the header height may be one page; that is what gets decoded.
-    check_image_header(image.width, image.height, limits, frames=frames)
+    check_image_header(image.width, image.height, limits, frames=frames, use="thumbnail")
     return image
 
 
@@ -58,7 +58,7 @@ def fit(path: Path, kind: Kind, box: Box, limits: Limits):
         data = path.read_bytes()
         check_svg(data)
         declared = pyvips.Image.svgload_buffer(data)
-        check_image_header(declared.width, declared.height, limits, what="SVG")
+        check_image_header(declared.width, declared.height, limits, what="SVG", use="thumbnail")
         return pyvips.Image.thumbnail_buffer(data, box.width, **box.options())
     if kind.kind == "video":
         from mediamill.processors.assets.video_frame import representative_frame

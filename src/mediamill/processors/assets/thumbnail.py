@@ -22,6 +22,19 @@ class ThumbnailParams(BaseModel):
     upscale: bool = Field(False, description="enlarge inputs smaller than the box")
 
 
+# A strip fitted into the box without cropping can come out 1 px thin; it is centred on a white band
+# at least this fraction of the box's shorter side, so the thumbnail still shows something.
+LETTERBOX_FRACTION = 8
+
+
+def letterbox(image, width: int, height: int):
+    least = max(1, min(width, height) // LETTERBOX_FRACTION)
+    if image.width >= least and image.height >= least:
+        return image
+    return image.gravity("centre", max(image.width, least), max(image.height, least), extend="background",
+                         background=[255] * image.bands)
+
+
 @task("asset.thumbnail", queue="thumbnails", inputs=(1, 1))
 def make_thumbnail(ctx: TaskContext, params: ThumbnailParams) -> dict:
     """A width x height thumbnail (default 200x200 JPEG): EXIF orientation applied, sRGB, metadata stripped."""
@@ -31,6 +44,8 @@ def make_thumbnail(ctx: TaskContext, params: ThumbnailParams) -> dict:
     ctx.progress(10, "decode")
     with decoding(kind.kind if kind.kind != "other" else "input"):
         image = fit(path, kind, Box(params.width, params.height, params.crop, params.upscale), ctx.limits)
+        if params.crop == "none":
+            image = letterbox(image, params.width, params.height)
         ctx.check()
         data = encode(image, params.format, params.quality)
         width, height = image.width, image.height
