@@ -1,7 +1,6 @@
 """Bad input fails at once with BadInput (one attempt), with a clear message, and never kills the worker."""
 
 import pytest
-
 from assets_media import _vips
 
 from mediamill.errors import BadInput, LimitExceeded

@@ -7,7 +7,6 @@ from typing import Literal
 from mediamill.errors import BadInput, LimitExceeded
 from mediamill.security import Limits
 
-
 # What a declared size is checked for. Inspecting decodes at most a 64 px shrink-on-load copy, and
 # a thumbnail crops or letterboxes an extreme strip, so neither needs the shape limits; only outputs
 # made at full size (generated images, video frames) do.
