@@ -29,6 +29,40 @@ class TaskOverride(BaseModel):
     attempts: int | None = Field(None, ge=1)
 
 
+class EmailSettings(BaseModel):
+    """`[email]` / MEDIAMILL_EMAIL__*: transport, sender, branding and limits of `email.send`."""
+
+    transport: Literal["smtp", "ses", "outbox"] = Field("smtp", description="smtp (default), ses, or outbox (.eml files)")
+    from_address: str = "noreply@mediamill.local"
+    from_name: str = "mediamill"
+    reply_to: str | None = None
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(587, gt=0, lt=65536)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls upgrades a plain connection (port 587); tls connects over TLS (465)")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: float = Field(30.0, gt=0)
+    smtp_ca_file: Path | None = Field(None, description="CA bundle to verify the SMTP server by; unset = the system's")
+    ses_region: str = "us-east-1"
+    ses_endpoint_url: str | None = Field(None, description="SES-compatible endpoint (tests, local stacks)")
+    outbox_dir: Path | None = Field(None, description="where the outbox transport writes .eml files; unset = data dir")
+    templates_dir: Path | None = Field(None, description="templates here add to or override the packaged ones")
+    brand_name: str = "mediamill"
+    brand_color: str = Field("#2f5bea", pattern=r"^#[0-9a-fA-F]{6}$")
+    brand_text_color: str = Field("#1f2933", pattern=r"^#[0-9a-fA-F]{6}$")
+    brand_background: str = Field("#f4f5f7", pattern=r"^#[0-9a-fA-F]{6}$")
+    brand_logo_artifact: str | None = Field(None, description="an image artifact embedded inline (cid:) as the logo")
+    brand_footer: str = "You receive this email because you have an account with us."
+    brand_address: str | None = Field(None, description="postal address in the footer (bulk-mail rules ask for one)")
+    unsubscribe_url: str | None = Field(None, description="List-Unsubscribe target for templates that carry one")
+    domain_rate_limit: int = Field(60, ge=1, description="messages per recipient domain per window")
+    domain_rate_window_s: float = Field(60.0, gt=0)
+    max_recipients: int = Field(50, ge=1)
+    max_attachment_bytes: int = Field(10 * 1024 * 1024, gt=0, description="all attachments of one message together")
+    max_inline_attachment_bytes: int = Field(256 * 1024, gt=0, description="inline content in the job itself")
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("MEDIAMILL_CONFIG", "mediamill.toml"))
 
@@ -62,6 +96,7 @@ class Settings(BaseSettings):
         None, description="webhook signing secret shared by all workers; unset = generated into the data dir"
     )
     pipelines_dir: Path | None = None
+    email: EmailSettings = Field(default_factory=EmailSettings)
 
     @field_validator("workers", mode="before")
     @classmethod

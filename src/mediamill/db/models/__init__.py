@@ -1,4 +1,4 @@
-"""Every table, one module per family (jobs, artifacts, keys, webhooks, pipelines).
+"""Every table, one module per family (jobs, artifacts, keys, messaging, webhooks, pipelines).
 
 Import a new family here: Alembic's autogenerate and the models-match-migrations test see only
 the tables registered on Base.metadata.
@@ -8,8 +8,9 @@ from mediamill.db.base import Base
 from mediamill.db.models.artifacts import ArtifactRecord
 from mediamill.db.models.jobs import JobRecord
 from mediamill.db.models.keys import ApiKey
+from mediamill.db.models.messaging import EmailMessage
 from mediamill.db.models.pipelines import PipelineDefinition, PipelineRun, RunStep
 from mediamill.db.models.webhooks import WebhookDelivery
 
-__all__ = ["ApiKey", "ArtifactRecord", "Base", "JobRecord", "PipelineDefinition", "PipelineRun", "RunStep",
+__all__ = ["ApiKey", "ArtifactRecord", "Base", "EmailMessage", "JobRecord", "PipelineDefinition", "PipelineRun", "RunStep",
            "WebhookDelivery"]

@@ -1,0 +1,1 @@
+"""Messaging: `email.send` (templated, transactional email through SMTP, SES or an outbox)."""
