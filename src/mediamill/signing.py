@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from mediamill.errors import Forbidden
+from mediamill.errors import ConfigError, Forbidden
 from mediamill.settings import Settings
 
 SECRET_FILE = "secret.key"
@@ -46,7 +46,7 @@ def _read_secret(path: Path) -> bytes:
         if value:
             return value
         time.sleep(0.01)
-    raise RuntimeError(f"the secret file {path} is empty; delete it to have a new one generated")
+    raise ConfigError(f"the secret file {path} is empty; delete it to have a new one generated")
 
 
 def server_secret(settings: Settings) -> bytes:

@@ -6,11 +6,13 @@ often a job started and finished across processes (exactly-once checks) and when
 
 from __future__ import annotations
 
+import builtins
 import os
 import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mediamill import errors
 from mediamill.errors import BadInput
 from mediamill.tasks import TaskContext, task
 
@@ -101,3 +103,19 @@ def runaway_thread(ctx: TaskContext, params: Params) -> dict:
     note(params, ctx, "start")
     while True:
         time.sleep(0.05)
+
+
+class RaiseParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    error: str = Field(description="a class name from mediamill.errors, or a builtin exception's")
+    message: str
+    field: str | None = None
+
+
+@task("enginetest.raise_error", queue=QUEUE)
+def raise_error(ctx: TaskContext, params: RaiseParams) -> dict:
+    """Raises the named error in its child process (the error round trip)."""
+    cls = getattr(errors, params.error, None) or getattr(builtins, params.error)
+    if issubclass(cls, errors.MediamillError):
+        raise cls(params.message, field=params.field)
+    raise cls(params.message)

@@ -9,7 +9,7 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mediamill.cli.output import console, emit_json, table
-from mediamill.errors import BadInput, JobFailed
+from mediamill.errors import BadInput, JobFailed, WaitTimedOut
 from mediamill.pipelines.runs import RunStatus
 from mediamill.pipelines.spec import PipelineSpec
 from mediamill.settings import Settings
@@ -93,7 +93,7 @@ async def _follow(coordinator, run_id: str, timeout: float | None, show: bool) -
             if status.state in FINAL:
                 return status
             if deadline is not None and loop.time() > deadline:
-                raise TimeoutError(f"run {run_id} did not finish within {timeout} s")
+                raise WaitTimedOut(f"run {run_id} did not finish within {timeout} s")
             await asyncio.sleep(0.3)
 
 

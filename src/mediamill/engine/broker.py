@@ -21,7 +21,7 @@ from mediamill.engine.cancels import clear_cancelled, mark_cancelled
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import JobState, JobStatus, status_from_bull
 from mediamill.engine.wire import InputRef, JobData
-from mediamill.errors import BadInput, Conflict, NotFound
+from mediamill.errors import BadInput, Conflict, NotFound, WaitTimedOut
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.tasks.registry import get_task
@@ -178,7 +178,7 @@ class Broker:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"job {job_id} did not finish within {timeout} s (state: {status.state})")
+                    raise WaitTimedOut(f"job {job_id} did not finish within {timeout} s (state: {status.state})")
                 window = min(window, left)
             position = await self._until_event(events, position, job_id, window)
 

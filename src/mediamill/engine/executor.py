@@ -19,7 +19,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mediamill.errors import Cancelled, JobTimeout, MediamillError
+from mediamill.errors import Cancelled, JobTimeout, MediamillError, TaskFailure, WorkerCrashed, rebuild
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.storage.artifact import Artifact
@@ -58,17 +58,6 @@ class Callbacks:
 
     def __init__(self, on_progress, on_log) -> None:
         self.on_progress, self.on_log = on_progress, on_log
-
-
-class TaskFailure(MediamillError):
-    """An error raised in a child process, carried back with its type name and traceback."""
-
-    def __init__(self, kind: str, message: str, retryable: bool, trace: str, field: str | None = None) -> None:
-        super().__init__(message, field=field)
-        self.kind, self.retryable, self.trace = kind, retryable, trace
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def run_call(call: Call, settings: Settings, reporter, cancel_event) -> Any:
@@ -230,26 +219,22 @@ def child_main(conn, cancel_event, settings_data: dict, parent_pid: int) -> None
 
 
 def _describe(exc: BaseException) -> dict:
-    retryable = exc.retryable if isinstance(exc, MediamillError) else not isinstance(exc, KeyboardInterrupt)
+    """An error as plain data for the pipe; retryable needs no place: it belongs to the class."""
+    ours = isinstance(exc, MediamillError)
     return {
-        "kind": type(exc).__name__,
-        "message": str(exc) or type(exc).__name__,
-        "retryable": retryable,
+        # A TaskFailure travels under the name of the foreign type it stands for.
+        "kind": getattr(exc, "kind", None) or type(exc).__name__,
+        "message": exc.message if ours else (str(exc) or type(exc).__name__),
         "trace": "".join(traceback.format_exception(exc)),
         "field": getattr(exc, "field", None),
     }
 
 
-def rebuild_error(info: dict) -> BaseException:
-    """The child's error as the parent raises it: mediamill's own types survive the trip."""
-    from mediamill import errors
-
-    cls = getattr(errors, info["kind"], None)
-    if isinstance(cls, type) and issubclass(cls, MediamillError):
-        error = cls(info["message"], field=info.get("field"))
-        error.child_trace = info["trace"]
-        return error
-    return TaskFailure(info["kind"], info["message"], info["retryable"], info["trace"], info.get("field"))
+def rebuild_error(info: dict) -> MediamillError:
+    """The child's error as the parent raises it: mediamill's own classes survive the trip."""
+    error = rebuild(info["kind"], info["message"], field=info.get("field"), trace=info["trace"])
+    error.child_trace = info["trace"]
+    return error
 
 
 class ChildProcess:
@@ -333,7 +318,7 @@ class ChildProcess:
             raise Cancelled("the job was cancelled")
         else:
             code = self.process.exitcode
-            raise TaskFailure("WorkerCrashed", f"the task process did not start (exit code {code})", True, "")
+            raise WorkerCrashed(f"the task process did not start (exit code {code})")
 
     async def _collect(self, messages: asyncio.Queue, callbacks: Callbacks) -> Any:
         while True:
@@ -349,7 +334,7 @@ class ChildProcess:
                 raise rebuild_error(message[1])
             else:
                 code = self.process.exitcode
-                raise TaskFailure("WorkerCrashed", f"the task process died (exit code {code})", True, "")
+                raise WorkerCrashed(f"the task process died (exit code {code})")
 
 
 class ProcessPool:
@@ -369,7 +354,7 @@ class ProcessPool:
             return result
         except (Cancelled, JobTimeout, TaskFailure) as exc:
             # The child may still be inside the processor (or dead): never reuse it then.
-            healthy = isinstance(exc, TaskFailure) and exc.kind != "WorkerCrashed" and child.alive
+            healthy = isinstance(exc, TaskFailure) and not isinstance(exc, WorkerCrashed) and child.alive
             raise
         except MediamillError:
             healthy = child.alive

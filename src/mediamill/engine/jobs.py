@@ -63,8 +63,8 @@ def parse_failure(reason: str | None) -> JobError | None:
     kind, sep, message = reason.partition(": ")
     if not sep or not kind.isidentifier():
         return JobError(type="Error", message=reason)
-    cls = getattr(errors, kind, None)
-    retryable = cls.retryable if isinstance(cls, type) and issubclass(cls, errors.MediamillError) else True
+    cls = errors.error_class(kind)
+    retryable = cls.retryable if cls is not None else True
     return JobError(type=kind, message=message, retryable=retryable)
 
 

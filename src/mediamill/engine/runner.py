@@ -17,19 +17,11 @@ from mediamill.engine.inputs import resolve_inputs
 from mediamill.engine.jobs import format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks, hooks_for, run_hooks
 from mediamill.engine.wire import JobData
-from mediamill.errors import Cancelled, MediamillError
+from mediamill.errors import Cancelled, MediamillError, RetryableFailure
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.tasks.context import JobInfo
 from mediamill.tasks.registry import get_task
-
-
-class ShutdownCutoff(Exception):
-    """Raised into a job the grace period cut off: it goes back to the queue, not to failed."""
-
-
-class RetryableFailure(Exception):
-    """What BullMQ sees for an error worth retrying; its text is "Type: message"."""
 
 
 class ActiveJob:

@@ -22,7 +22,7 @@ from mediamill.db.session import open_database
 from mediamill.engine import constants as C
 from mediamill.engine.broker import Broker
 from mediamill.engine.locks import redis_lock
-from mediamill.errors import BadInput, Conflict, MediamillError, NotFound
+from mediamill.errors import BadInput, Conflict, MediamillError, NotFound, WaitTimedOut, rebuild
 from mediamill.logs import get_logger
 from mediamill.pipelines.expressions import ExpressionError, evaluate_condition, resolve
 from mediamill.pipelines.runs import RunStatus, create_run, load_run, run_status, step_job_id
@@ -118,13 +118,11 @@ class Coordinator:
         return repaired
 
     async def _replay(self, run_id: str, row: RunStep, live) -> None:
-        from mediamill.engine.executor import TaskFailure
-
         error = None
         if live.state.value != "completed":
             details = live.error
-            error = TaskFailure(details.type if details else live.state.value,
-                                details.message if details else f"the job was {live.state.value}", False, "")
+            error = rebuild(details.type if details else live.state.value,
+                            details.message if details else f"the job was {live.state.value}")
         data = {"run": run_id, "step": row.step, "item": row.item}
         await self.on_job_finished(data, row.job_id, live.attempts, live.result, error, live.started_at)
 
@@ -363,7 +361,7 @@ class Coordinator:
                 if status.state in ("completed", "failed", "cancelled"):
                     return status
                 if deadline is not None and loop.time() > deadline:
-                    raise TimeoutError(f"run {run_id} did not finish within {timeout} s")
+                    raise WaitTimedOut(f"run {run_id} did not finish within {timeout} s")
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 while message is not None and json.loads(message["data"]).get("run") != run_id:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)

@@ -11,12 +11,12 @@ import json
 import re
 from typing import Any
 
+from mediamill.errors import ExpressionError
+
+__all__ = ["ExpressionError", "evaluate_condition", "references", "resolve", "split_path"]
+
 REF = re.compile(r"\$\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}")
 ROOTS = ("params", "inputs", "steps", "item", "index")
-
-
-class ExpressionError(ValueError):
-    """A reference that does not parse or does not resolve; the message names it."""
 
 
 def split_path(ref: str) -> list[str | int]:

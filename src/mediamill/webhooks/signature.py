@@ -11,7 +11,7 @@ Deprecated, sent for one more release (then removed): `X-Mediamill-Timestamp` an
 so a receiver that kept the old secret string keeps verifying until it moves to the standard.
 
 The timestamp is signed with the body, so a receiver that rejects old timestamps also rejects replays.
-This module has no mediamill imports beyond the standard library: receivers may copy it.
+Its only mediamill import is the error class: a receiver that copies it can put its own in its place.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import hmac
 import time
 from collections.abc import Mapping
 
+from mediamill.errors import InvalidSignature
+
 ID_HEADER = "webhook-id"
 STANDARD_TIMESTAMP_HEADER = "webhook-timestamp"
 STANDARD_SIGNATURE_HEADER = "webhook-signature"
@@ -30,10 +32,6 @@ SECRET_PREFIX = "whsec_"
 TIMESTAMP_HEADER = "X-Mediamill-Timestamp"  # deprecated
 SIGNATURE_HEADER = "X-Mediamill-Signature"  # deprecated
 VERSION = "v1"
-
-
-class InvalidSignature(Exception):
-    """The notification must be rejected; the message says why."""
 
 
 def secret_key(secret: str | bytes) -> bytes:

@@ -5,7 +5,7 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from mediamill.errors import BadInput, ProviderError
+from mediamill.errors import BadInput, ProviderError, ProviderRefused
 from mediamill.providers.llm import generate_json, select_provider
 from mediamill.providers.llm.stub import Reply, StubLLM
 
@@ -104,7 +104,7 @@ async def test_malformed_twice_fails_with_provider_error(api):
 
 @pytest.mark.parametrize(("status", "error", "retryable"), [
     (429, ProviderError, True), (500, ProviderError, True), (503, ProviderError, True),
-    (401, ProviderError, False), (403, ProviderError, False), (404, ProviderError, False),
+    (401, ProviderRefused, False), (403, ProviderRefused, False), (404, ProviderRefused, False),
     (400, BadInput, False), (422, BadInput, False),
 ])
 @pytest.mark.parametrize("api", list(ENVS))
@@ -112,7 +112,7 @@ async def test_http_errors_are_translated(api, status, error, retryable):
     stub = StubLLM([Reply(status=status, body={"error": {"message": "scripted failure"}})])
     with stub.serve() as base, pytest.raises(error, match=f"HTTP {status}: scripted failure") as caught:
         await ask(ENVS[api](base))
-    assert caught.value.retryable is retryable
+    assert type(caught.value) is error and caught.value.retryable is retryable
     assert len(stub.requests) == 1  # HTTP errors are the queue's to retry, not the adapter's
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mediamill.errors import BadInput, JobTimeout
+from mediamill.errors import BadInput, JobTimeout, ToolFailed
 from mediamill.processors.html import browser
 from mediamill.processors.html.images import inline_images
 from mediamill.processors.html.templating import load_shipped, render_template
@@ -68,7 +68,7 @@ def _playwright_errors(timeout_s: float) -> Iterator[None]:
     except PlaywrightTimeout:
         raise JobTimeout(f"the page did not finish rendering within {timeout_s:.0f} s") from None
     except PlaywrightError as exc:
-        raise RuntimeError(f"Chromium failed: {exc.message.splitlines()[0]}") from None
+        raise ToolFailed(f"Chromium failed: {exc.message.splitlines()[0]}") from None
 
 
 def screenshot(html: str, out: Path, *, width: int, height: int, device_scale: float = 1.0,

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, EncoderFailed
 from mediamill.processors.video import assets, encoder, graph, stills
 from mediamill.processors.video.captions import CaptionTrack, build_track, load_words
 from mediamill.processors.video.graph import Plan, Source, Track, build_command, total_frames
@@ -174,7 +174,7 @@ def _loudness(ctx: TaskContext, state: ComposeState) -> None:
     summary = run.stderr[run.stderr.rfind("Summary:"):]
     match = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
     if run.returncode or not match:
-        raise encoder.EncoderFailed(f"loudness pass failed: {run.stderr.strip().splitlines()[-1:]}")
+        raise EncoderFailed(f"loudness pass failed: {run.stderr.strip().splitlines()[-1:]}")
     measured = float(match.group(1)) if match.group(1) != "-inf" else None
     if measured is not None and measured > -70:  # silence stays silence
         state.plan.gain_db = min(30.0, state.timeline.loudness_lufs - measured)

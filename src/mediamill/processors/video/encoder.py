@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from mediamill.errors import EncoderFailed
 from mediamill.tasks import TaskContext
 
 
@@ -15,10 +16,6 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-class EncoderFailed(RuntimeError):
-    """ffmpeg exited non-zero after our own checks passed: a bug or a resource problem, so retryable."""
 
 
 def run(ctx: TaskContext, argv: list[str], total_frames: int, log: Path,

@@ -1,7 +1,7 @@
 """One POST of JSON to a provider, with every httpx failure and HTTP status translated to mediamill errors.
 
     timeout, connection error, 408, 409, 429, 5xx  -> ProviderError (retried by the queue's policy)
-    401, 403, 404                                  -> ProviderError, not retried (key, model or URL is wrong)
+    401, 403, 404                                  -> ProviderRefused, not retried (key, model or URL is wrong)
     400, 413, 422                                  -> BadInput (the request itself is refused; a retry cannot help)
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from mediamill.errors import BadInput, ProviderError
+from mediamill.errors import BadInput, ProviderError, ProviderRefused
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 NOT_RETRYABLE_STATUS = frozenset({401, 403, 404})
@@ -20,21 +20,14 @@ NOT_RETRYABLE_STATUS = frozenset({401, 403, 404})
 ERROR_TEXT_CHARS = 300
 
 
-def provider_error(message: str, *, retryable: bool) -> ProviderError:
-    error = ProviderError(message)
-    error.retryable = retryable  # the engine reads the instance's flag
-    return error
-
-
 @contextlib.contextmanager
 def translate_httpx_errors(provider: str, timeout_s: float) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise provider_error(f"{provider} did not answer within {timeout_s:g} s ({type(exc).__name__})",
-                             retryable=True) from exc
+        raise ProviderError(f"{provider} did not answer within {timeout_s:g} s ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
-        raise provider_error(f"{provider} is unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
+        raise ProviderError(f"{provider} is unreachable: {type(exc).__name__}: {exc}") from exc
 
 
 async def post_json(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: dict, *,
@@ -45,10 +38,9 @@ async def post_json(client: httpx.AsyncClient, url: str, headers: dict[str, str]
     try:
         data = response.json()
     except ValueError:
-        raise provider_error(f"{provider} answered HTTP {response.status_code} with a body that is not JSON",
-                             retryable=True) from None
+        raise ProviderError(f"{provider} answered HTTP {response.status_code} with a body that is not JSON") from None
     if not isinstance(data, dict):
-        raise provider_error(f"{provider} answered with JSON that is not an object", retryable=True)
+        raise ProviderError(f"{provider} answered with JSON that is not an object")
     return data
 
 
@@ -59,9 +51,9 @@ def check_status(response: httpx.Response, provider: str) -> None:
     detail = _error_text(response)
     message = f"{provider} refused the request: HTTP {status}: {detail}"
     if status in RETRYABLE_STATUS or status >= 500:
-        raise provider_error(message, retryable=True)
+        raise ProviderError(message)
     if status in NOT_RETRYABLE_STATUS:
-        raise provider_error(message, retryable=False)
+        raise ProviderRefused(message)
     raise BadInput(message)
 
 
