@@ -119,6 +119,18 @@ def write_audio(path: Path, seconds: float = 1.5) -> Path:
     return path
 
 
+def with_cover_art(audio: Path, cover: Path, out: Path) -> Path:
+    """`audio` re-muxed as an MP3 with `cover` embedded as its ID3 picture (ffmpeg from imageio-ffmpeg)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(audio), "-i", str(cover),
+                    "-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-b:a", "64k", "-c:v", "mjpeg",
+                    "-disposition:v", "attached_pic", "-id3v2_version", "3", str(out)], check=True, timeout=60)
+    return out
+
+
 def exif_jpeg(path: Path, *, orientation: int = 6, gps: bool = True) -> Path:
     """300x200 stored (red left / blue right) with EXIF orientation, camera and optional GPS."""
     from PIL import Image

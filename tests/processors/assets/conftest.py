@@ -18,6 +18,7 @@ from assets_media import (  # noqa: F401 - re-exported for the tests
     png_bomb,
     solid,
     textured,
+    with_cover_art,
     write_audio,
     write_video,
 )
@@ -57,6 +58,8 @@ def build_corpus(root: Path) -> dict[str, Path]:
                      b'fill="#1e1edc"/></svg>')
     files["video.mp4"] = write_video(root / "video.mp4")
     files["tone.m4a"] = write_audio(root / "tone.m4a")
+    keep("cover.png", solid(300, 300, RED).pngsave_buffer())
+    files["song_with_cover.mp3"] = with_cover_art(files["tone.m4a"], files["cover.png"], root / "song_with_cover.mp3")
     keep("doc.pdf", minimal_pdf(["Hello mediamill page one", "Second page text"], "Quarterly Report", "Ada"))
     # -- hostile and broken --------------------------------------------------------------
     good = files["photo.jpg"].read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediamill.errors import BadInput
+from mediamill.processors.assets.audio_picture import is_cover_art
 from mediamill.processors.assets.limits import check_media
 from mediamill.security import Limits
 
@@ -14,7 +15,7 @@ def media_facts(path: Path, limits: Limits) -> dict:
     import av
 
     with av.open(str(path)) as container:
-        videos = [s for s in container.streams.video if not _is_cover_art(s)]
+        videos = [s for s in container.streams.video if not is_cover_art(s)]
         audios = list(container.streams.audio)
         if not videos and not audios:
             raise BadInput("the media file has no audio or video stream", field="inputs")
@@ -37,13 +38,11 @@ def media_facts(path: Path, limits: Limits) -> dict:
             facts.update(sample_rate=first["sample_rate"], channels=first["channels"], codec=first["codec"])
         if videos:
             facts["codec"] = facts["video"]["codec"]
+        covers = [s for s in container.streams.video if is_cover_art(s)]
+        if covers:  # the embedded picture asset.thumbnail shows for an audio file
+            art = covers[0].codec_context
+            facts["cover_art"] = {"width": art.width, "height": art.height, "codec": art.name}
     return facts
-
-
-def _is_cover_art(stream) -> bool:
-    import av
-
-    return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
 def _video(container, stream) -> dict:

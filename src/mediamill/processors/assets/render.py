@@ -1,4 +1,4 @@
-"""Any visual input (image, SVG, video, PDF) scaled into a box, with shrink-on-load and limits first.
+"""Any input with a picture (image, SVG, video, audio, PDF) scaled into a box, with shrink-on-load and limits first.
 
 Images go through `pyvips.Image.thumbnail` from the file: the decoder shrinks while it reads
 (JPEG by up to 8x in the DCT, WebP/HEIF/PDF-like formats at load), so a 12000x12000 JPEG never
@@ -13,6 +13,7 @@ from typing import Literal
 
 from mediamill.errors import BadInput
 from mediamill.processors.assets._vips import vips
+from mediamill.processors.assets.audio_picture import audio_picture, has_real_video
 from mediamill.processors.assets.kinds import Kind
 from mediamill.processors.assets.limits import check_image_header
 from mediamill.processors.assets.pillow_fallback import load_with_pillow, needs_pillow
@@ -45,6 +46,14 @@ def image_header(path: Path, limits: Limits):
     return image
 
 
+def refine(path: Path, kind: Kind) -> Kind:
+    """The sniffed kind, corrected where bytes alone mislead: an MP4 or Matroska with no video but
+    cover art (an .m4a) is audio."""
+    if kind.kind == "video" and not has_real_video(path):
+        return Kind("audio", "audio/" + kind.mime.split("/", 1)[1])
+    return kind
+
+
 def fit(path: Path, kind: Kind, box: Box, limits: Limits):
     """A pyvips image of the input scaled into `box` (lazy: pixels flow when it is saved)."""
     pyvips = vips()
@@ -60,6 +69,9 @@ def fit(path: Path, kind: Kind, box: Box, limits: Limits):
         declared = pyvips.Image.svgload_buffer(data)
         check_image_header(declared.width, declared.height, limits, what="SVG", use="thumbnail")
         return pyvips.Image.thumbnail_buffer(data, box.width, **box.options())
+    if kind.kind == "audio":
+        picture, _ = audio_picture(path, limits, box.width, box.height)
+        return picture.thumbnail_image(box.width, **box.options())
     if kind.kind == "video":
         from mediamill.processors.assets.video_frame import representative_frame
 
@@ -75,5 +87,5 @@ def fit(path: Path, kind: Kind, box: Box, limits: Limits):
         return image.thumbnail_image(box.width, **box.options())
     if kind.kind == "empty":
         raise BadInput("the input is empty (0 bytes)", field="inputs")
-    raise BadInput(f"cannot make a picture of {kind.mime} content (not an image, SVG, video or PDF)",
+    raise BadInput(f"cannot make a picture of {kind.mime} content (not an image, SVG, video, audio or PDF)",
                    field="inputs")

@@ -1,4 +1,4 @@
-"""asset.thumbnail: a small picture of any visual asset (image, animated GIF, SVG, video, PDF)."""
+"""asset.thumbnail: a small picture of an asset (image, animated GIF, SVG, video, audio, PDF)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mediamill.processors.assets.edge import decoding
 from mediamill.processors.assets.encode import EXTENSION, MIME, ImageFormat, encode
 from mediamill.processors.assets.kinds import detect
-from mediamill.processors.assets.render import Box, Crop, fit
+from mediamill.processors.assets.render import Box, Crop, fit, refine
 from mediamill.tasks import TaskContext, task
 
 
@@ -40,9 +40,10 @@ def make_thumbnail(ctx: TaskContext, params: ThumbnailParams) -> dict:
     """A width x height thumbnail (default 200x200 JPEG): EXIF orientation applied, sRGB, metadata stripped."""
     source = ctx.input(0)
     path = ctx.path(source)
-    kind = detect(path)
     ctx.progress(10, "decode")
-    with decoding(kind.kind if kind.kind != "other" else "input"):
+    sniffed = detect(path)
+    with decoding(sniffed.kind if sniffed.kind != "other" else "input"):
+        kind = refine(path, sniffed)
         image = fit(path, kind, Box(params.width, params.height, params.crop, params.upscale), ctx.limits)
         if params.crop == "none":
             image = letterbox(image, params.width, params.height)
