@@ -331,6 +331,48 @@ def keys_revoke(key_id: str, as_json: JsonOpt = False) -> None:
     emit_json(_key_row(info)) if as_json else console.print(f"revoked {info.id} ({info.name})")
 
 
+email_app = typer.Typer(help="Email: list the templates and preview them.", no_args_is_help=True)
+app.add_typer(email_app, name="email")
+
+
+@email_app.command("templates")
+def email_templates_command(as_json: JsonOpt = False) -> None:
+    """Every template email.send can use (packaged, and from MEDIAMILL_EMAIL__TEMPLATES_DIR)."""
+    from mediamill.services.messaging import email_templates
+
+    rows = email_templates(_settings())
+    if as_json:
+        emit_json(rows)
+        return
+    table("email templates", ["name", "source", "unsubscribe", "description"],
+          [[r["name"], "packaged" if r["packaged"] else "folder", "yes" if r["unsubscribe"] else "",
+            r["description"]] for r in rows])
+
+
+@email_app.command("preview")
+def email_preview(
+    template: str,
+    data: Annotated[str | None, typer.Option(help="template data as JSON (default: the template's sample)")] = None,
+    subject: Annotated[str | None, typer.Option(help="subject shown in the HTML title")] = None,
+    out: Annotated[Path, typer.Option(help="folder for TEMPLATE.html and TEMPLATE.txt")] = Path("email-preview"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Render TEMPLATE to an HTML and a text file that a person can open and read."""
+    from mediamill.services.messaging import preview_email, write_preview
+
+    try:
+        parsed = None if data is None else json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"--data is not valid JSON: {exc}", field="data") from None
+    preview = preview_email(_settings(), template, parsed, subject)
+    html_path, text_path = write_preview(preview, out)
+    if as_json:
+        emit_json({"template": template, "html": str(html_path), "text": str(text_path),
+                   "unsubscribe_url": preview.unsubscribe_url})
+        return
+    console.print(f"wrote [bold]{html_path}[/] and [bold]{text_path}[/]")
+
+
 def main() -> None:
     """Console entry point: errors are one clear line and a non-zero exit, never a traceback."""
     try:

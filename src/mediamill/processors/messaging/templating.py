@@ -89,10 +89,8 @@ def render(config: EmailSettings, template: str, data: dict, *, subject: str, br
     context = {"data": data, **data, "subject": subject, "brand": brand, "unsubscribe_url": unsubscribe}
     try:
         html = html_template.render(context)
-        try:
-            text = env.get_template(template + TEXT_SUFFIX).render(context)
-        except TemplateNotFound:
-            text = html_to_text(html)
+        text_source = _text_template(env, config, template)
+        text = text_source.render(context) if text_source is not None else html_to_text(html)
     except UndefinedError as exc:
         match = _UNDEFINED_NAME.search(str(exc))
         name = (match.group(1) or match.group(2)) if match else "?"
@@ -103,6 +101,19 @@ def render(config: EmailSettings, template: str, data: dict, *, subject: str, br
     except TemplateError as exc:
         raise BadInput(f"template {template!r} cannot be rendered: {exc}", field="template") from None
     return Rendered(html=inline_css(html), text=_tidy_text(text), unsubscribe_url=unsubscribe)
+
+
+def _text_template(env: SandboxedEnvironment, config: EmailSettings, template: str):
+    """The text part from the same place as the HTML: a user's HTML never pairs with a packaged text
+    (that text may need other data); without its own text part, the text is derived from the HTML."""
+    user_dir = config.templates_dir
+    if user_dir is not None and (user_dir / (template + HTML_SUFFIX)).is_file() \
+            and not (user_dir / (template + TEXT_SUFFIX)).is_file():
+        return None
+    try:
+        return env.get_template(template + TEXT_SUFFIX)
+    except TemplateNotFound:
+        return None
 
 
 def render_plain(html: str | None, text: str | None) -> Rendered:
