@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 _PUBLIC = {
     "Artifact": "mediamill.storage.artifact",
     "AsyncClient": "mediamill.client",
@@ -34,7 +32,20 @@ if TYPE_CHECKING:  # for type checkers and IDEs
 assert sorted(_PUBLIC) == __all__
 
 
+def _installed_version() -> str:
+    """The version pyproject.toml gave the installed package (its one source), e.g. "0.1.0"."""
+    from importlib.metadata import PackageNotFoundError, version  # lazily: only the CLI and the API ask
+
+    try:
+        return version("mediamill")
+    except PackageNotFoundError:  # a source tree on sys.path that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _installed_version()
+        return value
     if name not in _PUBLIC:
         raise AttributeError(f"module 'mediamill' has no attribute {name!r}")
     value = getattr(importlib.import_module(_PUBLIC[name]), name)

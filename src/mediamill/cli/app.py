@@ -17,6 +17,22 @@ app = typer.Typer(help="mediamill: background media and content work on BullMQ."
                   add_completion=False, pretty_exceptions_enable=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        import mediamill
+
+        console.print(f"mediamill {mediamill.__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
+                                          help="print the installed version and exit")] = False,
+) -> None:
+    """mediamill: background media and content work on BullMQ."""
 QueuesOpt = Annotated[str | None, typer.Option("--queues", "-q", help="comma-separated queues (default: all)")]
 
 
