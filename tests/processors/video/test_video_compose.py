@@ -237,7 +237,7 @@ def test_docs_carry_the_current_schema():
     from pathlib import Path
 
     stored = (Path(__file__).resolve().parents[3] / "docs" / "timeline.schema.json").read_text()
-    assert json.loads(stored) == timeline_json_schema(), "regenerate docs/timeline.schema.json (see the README)"
+    assert json.loads(stored) == timeline_json_schema(), "regenerate it: see docs/reference/tasks/video.md"
 
 
 def test_timeline_schema_is_exported():

@@ -18,7 +18,7 @@ class CleanupType(StrEnum):
 
 class CleanupParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    types: list[CleanupType] = Field(default_factory=lambda: list(CleanupType),
+    types: list[CleanupType] = Field(list(CleanupType),  # a plain default (copied per instance): in the schema
                                      description="what to clean; default: everything")
     temp_max_age_hours: float = Field(24.0, gt=0, description="temporary files untouched this long are removed")
     scan_store: bool = Field(True, description="also scan the store for expired artifacts the records do not "

@@ -23,7 +23,7 @@ SCRIPT_SENTENCES = 4
 class CopyParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     product: ProductInfo = Field(..., description="what to write about")
-    platforms: list[str] = Field(default_factory=lambda: list(DEFAULT_PLATFORMS), min_length=1, max_length=10,
+    platforms: list[str] = Field(list(DEFAULT_PLATFORMS), min_length=1, max_length=10,  # a plain default: in the schema
                                  description=f"any of {', '.join(PLATFORMS)} (x = twitter)")
     variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
     provider: ProviderChoice = Field("auto", description="'offline' forces the rule-based writer even with keys set")

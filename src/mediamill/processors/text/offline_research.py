@@ -1,7 +1,7 @@
 """Offline research: keywords, angles, questions and scores derived only from the given text, by heuristics.
 
 Nothing here knows search volumes or live trends; the result says so in `notes`. The formulas are
-documented in the README (Text chapter, "How the offline research is computed").
+documented in docs/reference/tasks/content.md ("How the offline research is computed").
 """
 
 from __future__ import annotations

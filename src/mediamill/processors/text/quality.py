@@ -80,5 +80,5 @@ def score(*, title: str, sections: list[dict], cta: str, keywords: list[str], ta
         "details": {"flesch_reading_ease": round(reading_ease, 1), "words": len(body_words), "target_words": target_words,
                     "average_sentence_words": round(average_sentence, 1), "keywords_found": found,
                     "keywords_missing": [k for k in targets if k not in found], "avoided_words_present": banned},
-        "method": "heuristic: see the README, Text chapter",
+        "method": "heuristic: see docs/reference/tasks/content.md, the quality score",
     }
