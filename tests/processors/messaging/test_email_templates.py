@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
-from mediamill.cli.app import app
 from mediamill.errors import BadInput
 from mediamill.processors.html.browser import with_page
 from mediamill.processors.messaging.catalog import TEMPLATES
@@ -49,24 +50,25 @@ def test_a_user_folder_overrides_and_adds_templates_and_is_sandboxed(settings, t
     assert caught.value.field == "template"
 
 
-def test_the_preview_command_writes_html_and_text(settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("MEDIAMILL_DATA_DIR", str(settings.data_dir))
-    from mediamill.settings import get_settings
+def mediamill(settings, *args: str) -> subprocess.CompletedProcess:
+    # A child process: the CLI configures logging for its own stdout, which must not outlive the test.
+    env = {**os.environ, "MEDIAMILL_DATA_DIR": str(settings.data_dir)}
+    return subprocess.run([sys.executable, "-m", "mediamill", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
 
-    get_settings.cache_clear()
+
+def test_the_preview_command_writes_html_and_text(settings, tmp_path):
     out = tmp_path / "preview"
     data = {"name": "Amira", "resetUrl": "https://app.example.com/reset?t=1", "expiresInMinutes": 15}
-    result = CliRunner().invoke(app, ["email", "preview", "password-reset", "--data", json.dumps(data),
-                                      "--out", str(out), "--json"])
-    assert result.exit_code == 0, result.output
-    written = json.loads(result.output)
-    html = (out / "password-reset.html").read_text()
-    assert written["html"] == str(out / "password-reset.html")
-    assert "https://app.example.com/reset?t=1" in html and "15 minutes" in (out / "password-reset.txt").read_text()
+    done = mediamill(settings, "email", "preview", "password-reset", "--data", json.dumps(data),
+                     "--out", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["html"] == str(out / "password-reset.html")
+    assert "https://app.example.com/reset?t=1" in (out / "password-reset.html").read_text()
+    assert "15 minutes" in (out / "password-reset.txt").read_text()
 
-    missing = CliRunner().invoke(app, ["email", "preview", "password-reset", "--data", "{}", "--out", str(out)])
-    assert missing.exit_code != 0 and "resetUrl" in str(missing.exception)
-    get_settings.cache_clear()
+    missing = mediamill(settings, "email", "preview", "password-reset", "--data", "{}", "--out", str(out))
+    assert missing.returncode == 2 and "data.resetUrl" in missing.stderr
 
 
 def test_the_html_looks_like_an_email_in_chromium(settings):
