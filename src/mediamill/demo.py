@@ -43,8 +43,9 @@ async def main(settings: Settings) -> int:
     url = f"http://{settings.api_host}:{settings.api_port}"
     if _port_free(settings.api_host, settings.api_port):
         from mediamill.api.server import build_server
+        from mediamill.dashboard import mount
 
-        server = build_server(settings)
+        server = build_server(settings, extend=mount)
         api_task = asyncio.ensure_future(server.serve())
     coordinator = Coordinator(settings)
     try:
@@ -60,9 +61,8 @@ async def main(settings: Settings) -> int:
         async with AsyncClient(settings) as client:
             write_outputs(client, status.outputs, OUT)
         _print_outputs(status)
-        if server is not None:
-            console.print(f"\nAPI and its docs while `mediamill up` runs: {url}/docs  "
-                          f"(this run: {url}/v1/runs/{status.id})")
+        console.print(f"\ndashboard of this run: {url}/dashboard/runs/{status.id}  "
+                      f"(served while `mediamill up` runs; API docs at {url}/docs)")
         return 0
     finally:
         await coordinator.close()

@@ -25,11 +25,13 @@ async def serve_all(settings: Settings, queues: list[str] | None, *, api: bool, 
     api_task = None
     if api:
         from mediamill.api.server import build_server
+        from mediamill.dashboard import mount
 
-        server = build_server(settings, host or settings.api_host, port or settings.api_port)
+        server = build_server(settings, host or settings.api_host, port or settings.api_port, extend=mount)
         api_task = asyncio.ensure_future(server.serve())
         log.info("api listening", url=f"http://{host or settings.api_host}:{port or settings.api_port}",
-                 docs="/docs")
+                 docs="/docs",
+                 dashboard=f"http://{host or settings.api_host}:{port or settings.api_port}/dashboard")
     try:
         waiters = [asyncio.ensure_future(stop.wait())] + ([api_task] if api_task else [])
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

@@ -23,7 +23,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-async def _any_key(database) -> bool:
+async def any_key(database) -> bool:
     cached = keys_exist_cached(database)  # asked on every keyless request: answered from memory mostly
     return cached if cached is not None else await run_in_threadpool(keys_exist, database)
 
@@ -33,7 +33,7 @@ async def authorize(request: Request, scope: str) -> KeyInfo:
     services = request.app.state.services
     header = request.headers.get("authorization")
     if header is None:
-        if await _any_key(services.database):
+        if await any_key(services.database):
             raise Unauthorized("missing API key: send 'Authorization: Bearer <key>' "
                                "(create one with `mediamill keys create --name app --scopes submit,read`)")
         if not request.app.state.loopback_only:

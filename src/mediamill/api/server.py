@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 
 from mediamill.api.auth import is_loopback
 from mediamill.api.main import create_app
@@ -28,11 +30,15 @@ def check_bind(settings: Settings, host: str) -> bool:
     return False
 
 
-def build_server(settings: Settings, host: str | None = None, port: int | None = None) -> uvicorn.Server:
+def build_server(settings: Settings, host: str | None = None, port: int | None = None, *,
+                 extend: Callable[[FastAPI], object] | None = None) -> uvicorn.Server:
+    """`extend` adds more to the app before it serves (the composition root mounts the dashboard so)."""
     host = host or settings.api_host
     port = settings.api_port if port is None else port
     loopback = check_bind(settings, host)
     app = create_app(settings, loopback_only=loopback)
+    if extend is not None:
+        extend(app)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="on", proxy_headers=False, server_header=False)
     return uvicorn.Server(config)

@@ -239,6 +239,29 @@ class Broker:
             await q.retryJobs({"state": "failed", "count": 1000})
         return failed
 
+    async def remove(self, job_id: str, queue: str | None = None) -> None:
+        """Delete a job that is not running from BullMQ (NotFound when BullMQ no longer has it)."""
+        job, queue = await self.get_job(job_id, queue)
+        state = await self.queue(queue).getJobState(job_id)
+        if state == "active":
+            raise Conflict(f"job {job_id} is running; cancel it before deleting it", field="job")
+        await job.remove()
+        await clear_cancelled(self.redis, job_id)
+
+    async def trail(self, job_id: str, queue: str | None = None) -> tuple[list[str], list[str]]:
+        """(log lines, failure tracebacks) BullMQ keeps for a job; NotFound once it is gone."""
+        job, queue = await self.get_job(job_id, queue)
+        logs = await self.queue(queue).getJobLogs(job_id)
+        lines = logs.get("logs", []) if isinstance(logs, dict) else list(logs or [])
+        return [str(line) for line in lines], [str(trace) for trace in (job.stacktrace or [])]
+
+    async def workers(self, queue: str) -> int:
+        """Worker connections Redis knows for this queue (BullMQ names them; CLIENT LIST)."""
+        return await self.queue(queue).get_workers_count()
+
+    async def schedulers(self, queue: str) -> list[dict]:
+        return list(await self.queue(queue).getJobSchedulers() or [])
+
     async def pause(self, queue: str) -> None:
         await self.queue(queue).pause()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mediamill.db.repositories import artifacts as artifact_records
+from mediamill.db.repositories import jobs as job_records
 from mediamill.errors import NotFound
 from mediamill.services.context import Services
 from mediamill.signing import download_link, verify_download
@@ -45,3 +46,36 @@ def open_download(services: Services, artifact_id: str, exp: int | None, sig: st
     verify_download(services.settings, artifact_id, exp, sig)
     artifact = get_artifact(services, artifact_id)
     return artifact, services.store.open(artifact_id)
+
+
+def list_artifacts(services: Services, *, limit: int = 50, offset: int = 0, kind: str | None = None,
+                   job_ids: list[str] | None = None) -> list[Artifact]:
+    """Recorded artifacts, newest first; `kind` is a MIME prefix such as "video/" (sync)."""
+    with services.database.session() as session:
+        records = artifact_records.list_recent(session, limit=limit, offset=offset, mime_prefix=kind,
+                                               job_ids=job_ids)
+        return [artifact_records.to_artifact(record) for record in records]
+
+
+def artifacts_of_job(services: Services, job_id: str) -> list[Artifact]:
+    with services.database.session() as session:
+        return [artifact_records.to_artifact(record) for record in artifact_records.for_job(session, job_id)]
+
+
+def read_head(services: Services, artifact_id: str, limit: int = 65536) -> bytes:
+    """The first `limit` bytes of an artifact (text previews) (sync)."""
+    with services.store.open(artifact_id) as reader:
+        return reader.read(limit)
+
+
+def siblings(services: Services, artifact: Artifact) -> list[Artifact]:
+    """Other artifacts of the same pipeline run (or, outside a run, of the same job): a video's captions."""
+    if not artifact.job:
+        return []
+    with services.database.session() as session:
+        record = job_records.get(session, artifact.job)
+        job_ids = [artifact.job]
+        if record is not None and record.run:
+            job_ids = [row.id for row in job_records.search(session, run=record.run, limit=500)]
+        records = artifact_records.list_recent(session, limit=200, job_ids=job_ids)
+        return [artifact_records.to_artifact(r) for r in records if r.id != artifact.id]

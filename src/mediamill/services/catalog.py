@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from mediamill.services.context import Services
+from mediamill.settings import Settings
 from mediamill.tasks.registry import load_tasks
 
 
@@ -53,3 +56,48 @@ async def readiness(services: Services, timeout_s: float = 2.0) -> dict[str, str
         "database": await check(lambda: asyncio.to_thread(services.database.ping)),
         "storage": await check(lambda: asyncio.to_thread(services.store.ping)),
     }
+
+
+async def workers_online(services: Services) -> dict[str, int]:
+    """Worker connections per queue, as Redis knows them (BullMQ names its worker connections)."""
+    names = list(services.settings.policies())
+    counts = await asyncio.gather(*(services.broker.workers(name) for name in names))
+    return dict(zip(names, counts, strict=True))
+
+
+async def list_schedules(services: Services) -> list[dict]:
+    """Every BullMQ job scheduler of every queue: its cron pattern or interval and its next run."""
+    rows = []
+    for name in services.settings.policies():
+        for scheduler in await services.broker.schedulers(name):
+            next_ms = scheduler.get("next")
+            rows.append({"queue": name, "id": scheduler.get("key") or scheduler.get("id"),
+                         "task": scheduler.get("name"), "pattern": scheduler.get("pattern"),
+                         "every_ms": int(scheduler["every"]) if scheduler.get("every") else None,
+                         "tz": scheduler.get("tz"),
+                         "next": datetime.fromtimestamp(int(next_ms) / 1000, UTC) if next_ms else None})
+    return sorted(rows, key=lambda row: (row["next"] is None, row["next"] or 0, row["id"] or ""))
+
+
+# Settings whose values are credentials, wherever they sit in the tree; URLs lose their password.
+_SECRET_WORDS = ("secret", "password", "token", "api_key", "apikey", "credential")
+
+
+def masked_settings(settings: Settings) -> dict:
+    """Every setting as plain JSON, secrets replaced by '••••' (for read-only display)."""
+    return _mask(settings.model_dump(mode="json"))
+
+
+def _mask(value, key: str = ""):
+    if isinstance(value, dict):
+        return {k: _mask(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, key) for v in value]
+    if value not in (None, "") and any(word in key.lower() for word in _SECRET_WORDS):
+        return "••••"
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        if parts.password:
+            host = parts.hostname + (f":{parts.port}" if parts.port else "")
+            return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:••••@{host}"))
+    return value

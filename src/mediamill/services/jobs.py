@@ -87,7 +87,7 @@ async def get_job(services: Services, job_id: str) -> dict:
     if status is None and record is None:
         raise NotFound(f"no job {job_id!r} (unknown, or removed by the retention policy)", field="job")
     if status is None:
-        return _view_from_record(services, record)
+        return view_from_record(services, record)
     view = _view_from_status(services, status, record)
     if record is None:  # not flushed yet (records are batched): the job's own data has the inputs
         data = await _job_data(services, job_id, status.queue)
@@ -127,7 +127,7 @@ def _view_from_status(services: Services, status: JobStatus, record: JobRecord |
     }
 
 
-def _view_from_record(services: Services, record: JobRecord) -> dict:
+def view_from_record(services: Services, record: JobRecord) -> dict:
     return {
         "id": record.id, "task": record.task, "queue": record.queue, "status": record.state,
         "progress": record.progress, "step": record.current_step, "attempts": record.attempts,
@@ -171,8 +171,18 @@ def list_jobs(services: Services, *, state: str | None = None, task: str | None 
     """Recent jobs from the records, newest first (a sync function: call it from a thread)."""
     with services.database.session() as session:
         records = job_records.list_recent(session, state=state, task=task, run=run, limit=limit, before=before)
-        return [_view_from_record(services, record) for record in records]
+        return [view_from_record(services, record) for record in records]
 
 
 def is_final(status: str) -> bool:
     return status in FINAL_STATES
+
+
+async def job_trail(services: Services, job_id: str) -> dict:
+    """The log lines and failure tracebacks BullMQ keeps for a job (empty once retention removed it)."""
+    _check_id(job_id)
+    try:
+        logs, traces = await services.broker.trail(job_id)
+    except NotFound:
+        logs, traces = [], []
+    return {"logs": logs, "tracebacks": traces}

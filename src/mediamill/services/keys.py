@@ -152,3 +152,12 @@ def _due_for_touch(key_id: str) -> bool:
             return False
         _touched[key_id] = now
         return True
+
+
+def active_key(database: Database, key_id: str) -> KeyInfo:
+    """The key with this id while it is unrevoked (a dashboard session names its key by id)."""
+    with database.session() as session:
+        key = key_records.get(session, key_id)
+        if key is None or key.revoked_at is not None:
+            raise Unauthorized("the API key of this session was revoked or deleted: log in again")
+        return KeyInfo.of(key)

@@ -46,3 +46,15 @@ def for_job(session: Session, job_id: str) -> list[ArtifactRecord]:
 def remove(session: Session, artifact_ids: list[str]) -> None:
     if artifact_ids:
         session.execute(delete(ArtifactRecord).where(ArtifactRecord.id.in_(artifact_ids)))
+
+
+def list_recent(session: Session, *, limit: int = 50, offset: int = 0, mime_prefix: str | None = None,
+                job_ids: list[str] | None = None) -> list[ArtifactRecord]:
+    """Newest first; `mime_prefix` narrows by kind ("video/"), `job_ids` to the outputs of those jobs."""
+    query = select(ArtifactRecord)
+    if mime_prefix:
+        query = query.where(ArtifactRecord.mime.startswith(mime_prefix, autoescape=True))
+    if job_ids is not None:
+        query = query.where(ArtifactRecord.job.in_(job_ids))
+    query = query.order_by(ArtifactRecord.created_at.desc(), ArtifactRecord.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query))

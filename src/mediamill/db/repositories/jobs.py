@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mediamill.db.base import utcnow
@@ -115,3 +115,62 @@ def list_recent(session: Session, *, state: str | None = None, task: str | None 
     if before:
         query = query.where(JobRecord.id < before)
     return list(session.scalars(query))
+
+
+def _matching(query: Any, *, job_id: str | None = None, task: str | None = None, queue: str | None = None,
+              state: str | None = None,
+              run: str | None = None, since: datetime | None = None, until: datetime | None = None,
+              text: str | None = None) -> Any:
+    """`query` narrowed to jobs matching every given filter (`job_id` is a prefix, `text` a substring
+    of params, result or error as stored)."""
+    if job_id:
+        query = query.where(JobRecord.id.startswith(job_id, autoescape=True))
+    if task:
+        query = query.where(JobRecord.task == task)
+    if queue:
+        query = query.where(JobRecord.queue == queue)
+    if state:
+        query = query.where(JobRecord.state == state)
+    if run:
+        query = query.where(JobRecord.run == run)
+    if since:
+        query = query.where(JobRecord.created_at >= since)
+    if until:
+        query = query.where(JobRecord.created_at < until)
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        query = query.where(or_(*(cast(column, Text).ilike(pattern, escape="\\")
+                                  for column in (JobRecord.params, JobRecord.result, JobRecord.error))))
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(session: Session, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[JobRecord]:
+    """Jobs matching `filters` (see _matching), newest first."""
+    query = _matching(select(JobRecord), **filters)
+    query = query.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def count(session: Session, **filters: Any) -> int:
+    return session.scalar(_matching(select(func.count()).select_from(JobRecord), **filters)) or 0
+
+
+def matching_ids(session: Session, *, limit: int, **filters: Any) -> list[tuple[str, str]]:
+    """(id, state) of up to `limit` jobs matching `filters`, oldest first (bulk actions walk them in order)."""
+    query = _matching(select(JobRecord.id, JobRecord.state), **filters)
+    return [(row.id, row.state) for row in session.execute(query.order_by(JobRecord.created_at, JobRecord.id)
+                                                           .limit(limit))]
+
+
+def finished_since(session: Session, since: datetime) -> list[tuple[str, datetime]]:
+    """(state, finished_at) of every job that finished since `since` (throughput charts)."""
+    query = select(JobRecord.state, JobRecord.finished_at).where(JobRecord.finished_at >= since)
+    return [(row.state, row.finished_at) for row in session.execute(query)]
+
+
+def remove(session: Session, job_id: str) -> bool:
+    return bool(session.execute(delete(JobRecord).where(JobRecord.id == job_id)).rowcount)

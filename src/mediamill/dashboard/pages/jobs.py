@@ -1,0 +1,129 @@
+"""Jobs: search over the records with filters in the URL, paging, bulk actions, a job's detail and live progress."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.requests import Request
+
+from mediamill.dashboard.pages.common import (
+    PAGE_SIZE,
+    Seen,
+    action_form,
+    artifact_refs,
+    page_number,
+    preview_kind,
+    services_of,
+    text_field,
+)
+from mediamill.dashboard.render import DashboardRoute, page, redirect
+from mediamill.db.models.jobs import JOB_STATES
+from mediamill.errors import BadInput
+from mediamill.services import artifacts as artifact_service
+from mediamill.services import history
+from mediamill.services import jobs as job_service
+from mediamill.services.catalog import task_catalog
+from mediamill.services.events import job_events
+
+router = APIRouter(route_class=DashboardRoute)
+
+
+@router.get("/jobs")
+async def jobs_page(request: Request, found: Seen):
+    found.require_read()
+    job_filter = history.JobFilter.parse(request.query_params)
+    number = page_number(request)
+    found_jobs = await asyncio.to_thread(history.search_jobs, services_of(request), job_filter,
+                                         limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    pages = max(1, -(-found_jobs["total"] // PAGE_SIZE))
+    return page(request, found, "jobs.html", filter=job_filter, jobs=found_jobs["jobs"], total=found_jobs["total"],
+                page_no=number, pages=pages, states=JOB_STATES, tasks=[t["name"] for t in task_catalog()],
+                actions=history.BULK_ACTIONS)
+
+
+@router.post("/jobs/bulk")
+async def bulk(request: Request, found: Seen):
+    """Two steps: without `expected`, show how many jobs the filter matches; with it, act on them."""
+    form = await action_form(request, found)
+    job_filter = history.JobFilter.parse({k: v for k, v in form.items() if isinstance(v, str)})
+    action = text_field(form.get("action")) or ""
+    if action not in history.BULK_ACTIONS:
+        raise BadInput(f"unknown bulk action {action!r}; one of {', '.join(history.BULK_ACTIONS)}", field="action")
+    services = services_of(request)
+    expected = text_field(form.get("expected"))
+    if expected is None or not expected.isdigit():
+        count = await asyncio.to_thread(history.count_jobs, services, job_filter)
+        return page(request, found, "bulk.html", filter=job_filter, action=action, count=count,
+                    limit=history.BULK_LIMIT)
+    outcome = await history.bulk_apply(services, job_filter, action, int(expected))
+    return page(request, found, "bulk.html", filter=job_filter, action=action, outcome=outcome)
+
+
+@router.get("/jobs/{job_id}")
+async def job_page(job_id: str, request: Request, found: Seen):
+    found.require_read()
+    services = services_of(request)
+    view = await job_service.get_job(services, job_id)
+    trail = await job_service.job_trail(services, job_id)
+    produced = await asyncio.to_thread(artifact_service.artifacts_of_job, services, job_id)
+    outputs = _outputs(view["result"], produced)
+    return page(request, found, "job.html", job=view, trail=trail, outputs=outputs,
+                inputs=artifact_refs(view["inputs"]), final=job_service.is_final(view["status"]))
+
+
+def _outputs(result, produced) -> list[dict]:
+    """Artifacts the result references, then any other the job stored, each with its preview kind."""
+    seen, outputs = set(), []
+    for ref in artifact_refs(result):
+        if ref["artifact"] not in seen:
+            seen.add(ref["artifact"])
+            outputs.append({"id": ref["artifact"], "mime": ref.get("mime"), "name": ref.get("name"),
+                            "size": ref.get("size"), "kind": preview_kind(ref.get("mime"), ref.get("name"))})
+    for artifact in produced:
+        if artifact.id not in seen:
+            seen.add(artifact.id)
+            outputs.append({"id": artifact.id, "mime": artifact.mime, "name": artifact.name, "size": artifact.size,
+                            "kind": preview_kind(artifact.mime, artifact.name)})
+    return outputs
+
+
+@router.get("/jobs/{job_id}/events")
+async def job_stream(job_id: str, request: Request, found: Seen):
+    """Server-sent events for the job page: progress and step while it runs, then its final state."""
+    found.require_read()
+    events = job_events(services_of(request), job_id)
+    first = await anext(events)  # NotFound before the stream starts (an HTML error, not a broken stream)
+
+    async def stream():
+        event, data = first
+        while True:
+            if event == "heartbeat":
+                yield b": keep-alive\n\n"
+            else:
+                yield f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n".encode()
+            try:
+                event, data = await anext(events)
+            except StopAsyncIteration:
+                return
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/jobs/{job_id}/{action}")
+async def job_action(job_id: str, action: str, request: Request, found: Seen):
+    await action_form(request, found)
+    services = services_of(request)
+    if action == "retry":
+        await job_service.retry_job(services, job_id)
+    elif action == "cancel":
+        await job_service.cancel_job(services, job_id)
+    elif action == "delete":
+        await history.delete_job(services, job_id)
+        return redirect(request, found, "/dashboard/jobs")
+    else:
+        raise BadInput(f"unknown job action {action!r}: retry, cancel or delete", field="action")
+    return redirect(request, found, f"/dashboard/jobs/{job_id}")

@@ -1,0 +1,46 @@
+"""The overview: every queue with its counts and workers, throughput per minute, pause/resume."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from starlette.requests import Request
+
+from mediamill.dashboard.pages.common import Seen, action_form, services_of
+from mediamill.dashboard.render import DashboardRoute, page, redirect
+from mediamill.dashboard.svg import sparkline
+from mediamill.errors import BadInput
+from mediamill.services.catalog import queue_overview, set_paused, workers_online
+from mediamill.services.history import throughput
+
+router = APIRouter(route_class=DashboardRoute)
+
+
+@router.get("")
+async def overview(request: Request, found: Seen):
+    found.require_read()
+    services = services_of(request)
+    queues, workers, series = await asyncio.gather(
+        queue_overview(services), workers_online(services), asyncio.to_thread(throughput, services))
+    for queue in queues:
+        queue["workers"] = workers.get(queue["name"], 0)
+    return page(request, found, "overview.html", queues=queues, spark=sparkline(series),
+                no_workers=not any(workers.values()), all_paused=all(q["paused"] for q in queues))
+
+
+@router.post("/queues/{name}/{action}")
+async def pause_or_resume(name: str, action: str, request: Request, found: Seen):
+    await action_form(request, found)
+    services = services_of(request)
+    paused = _paused(action)
+    names = list(services.settings.policies()) if name == "*" else [name]
+    for queue in names:
+        await set_paused(services, queue, paused)
+    return redirect(request, found, "/dashboard")
+
+
+def _paused(action: str) -> bool:
+    if action not in ("pause", "resume"):
+        raise BadInput(f"unknown queue action {action!r}: pause or resume", field="action")
+    return action == "pause"

@@ -1,0 +1,62 @@
+"""Pipeline runs: the list, and a run with its DAG drawn (state colours), steps, rerun-from-failed, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from starlette.requests import Request
+
+from mediamill.dashboard.pages.common import (
+    PAGE_SIZE,
+    Seen,
+    action_form,
+    artifact_refs,
+    page_number,
+    services_of,
+)
+from mediamill.dashboard.render import DashboardRoute, page, redirect
+from mediamill.dashboard.svg import layout_dag
+from mediamill.db.models.pipelines import RUN_STATES
+from mediamill.errors import BadInput
+from mediamill.services import runs as run_service
+
+router = APIRouter(route_class=DashboardRoute)
+
+
+@router.get("/runs")
+async def runs_page(request: Request, found: Seen):
+    found.require_read()
+    state = request.query_params.get("state") or None
+    if state and state not in RUN_STATES:
+        raise BadInput(f"unknown run state {state!r}; one of {', '.join(RUN_STATES)}", field="state")
+    number = page_number(request)
+    listing = await asyncio.to_thread(run_service.list_runs, services_of(request), limit=PAGE_SIZE,
+                                      offset=(number - 1) * PAGE_SIZE, state=state)
+    return page(request, found, "runs.html", runs=listing["runs"], total=listing["total"], state=state,
+                states=RUN_STATES, page_no=number, pages=max(1, -(-listing["total"] // PAGE_SIZE)))
+
+
+@router.get("/runs/{run_id}")
+async def run_page(run_id: str, request: Request, found: Seen):
+    found.require_read()
+    status, deps = await run_service.run_with_graph(services_of(request), run_id)
+    steps = {step.name: step for step in status.steps}
+    graph = layout_dag(deps, [step.name for step in status.steps])
+    for node in graph["nodes"]:
+        node.data = steps.get(node.name)
+    return page(request, found, "run.html", run=status, graph=graph,
+                outputs=artifact_refs(status.outputs), final=status.state in ("completed", "failed", "cancelled"))
+
+
+@router.post("/runs/{run_id}/{action}")
+async def run_action(run_id: str, action: str, request: Request, found: Seen):
+    await action_form(request, found)
+    services = services_of(request)
+    if action == "cancel":
+        await run_service.cancel_run(services, run_id)
+    elif action == "rerun":
+        await run_service.rerun(services, run_id)
+    else:
+        raise BadInput(f"unknown run action {action!r}: cancel or rerun", field="action")
+    return redirect(request, found, f"/dashboard/runs/{run_id}")

@@ -1,0 +1,61 @@
+"""The dashboard's pure parts: DAG layout, sparklines, schema forms, job filters, masked settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+import pytest
+
+from mediamill.dashboard.forms import fields_for, params_from_form
+from mediamill.dashboard.svg import layout_dag, sparkline
+from mediamill.errors import BadInput
+from mediamill.services.catalog import masked_settings
+from mediamill.services.history import JobFilter
+from mediamill.settings import Settings
+
+
+def test_dag_layers_follow_dependencies():
+    graph = layout_dag({"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}, ["a", "b", "c", "d"])
+    x = {n.name: n.x for n in graph["nodes"]}
+    assert x["a"] < x["b"] == x["c"] < x["d"]
+    assert len(graph["edges"]) == 4
+
+
+def test_sparkline_shares_one_scale():
+    spark = sparkline({"completed": [0, 4, 2], "failed": [0, 1, 0]}, width=100, height=40)
+    assert spark["peak"] == 4 and spark["totals"] == {"completed": 6, "failed": 1}
+    assert spark["lines"]["completed"].split()[1] == "50.0,2.0"
+
+
+def test_form_fields_convert_back_to_typed_params():
+    schema = {"type": "object", "required": ["size"], "properties": {
+        "size": {"type": "integer", "minimum": 1}, "ratio": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+        "mode": {"enum": ["fit", "fill"]}, "sharp": {"type": "boolean"}, "extra": {"type": "object"}}}
+    kinds = {f.name: f.kind for f in fields_for(schema)}
+    assert kinds == {"size": "integer", "ratio": "number", "mode": "select", "sharp": "checkbox", "extra": "json"}
+    params = params_from_form(schema, {"p.size": "12", "p.ratio": "", "p.mode": "fill", "p.extra": '{"a": 1}'})
+    assert params == {"size": 12, "mode": "fill", "sharp": False, "extra": {"a": 1}}
+    with pytest.raises(BadInput) as caught:
+        params_from_form(schema, {"p.size": "big"})
+    assert caught.value.field == "size"
+
+
+def test_job_filter_round_trips_through_the_url():
+    parsed = JobFilter.parse({"status": "failed", "since": "2026-12-01T08:30", "text": "mug"})
+    assert parsed.since == datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    assert JobFilter.parse(dict(parse_qsl(parsed.query()))) == parsed
+    with pytest.raises(BadInput, match="status"):
+        JobFilter.parse({"status": "exploded"})
+    with pytest.raises(BadInput) as caught:
+        JobFilter.parse({"until": "tomorrow"})
+    assert caught.value.field == "until"
+
+
+def test_settings_are_masked(tmp_path):
+    settings = Settings(data_dir=tmp_path, webhook_secret="s3cret",
+                        redis_url="redis://app:hunter2@cache:6379/0")
+    shown = masked_settings(settings)
+    assert shown["webhook_secret"] == "••••"
+    assert shown["redis_url"] == "redis://app:••••@cache:6379/0"
+    assert "hunter2" not in str(shown) and "s3cret" not in str(shown)
