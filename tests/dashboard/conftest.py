@@ -162,14 +162,14 @@ def seed(stack: Stack) -> dict:
     return {"ok": ok, "word": word, "failed": failed, "media": media, "run": run_id}
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     with running_stack(tmp_path_factory.mktemp("dashboard") / "data") as value:
         value.seeded = seed(value)
         yield value
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -190,17 +190,3 @@ def page(browser):
     tab.on("dialog", lambda dialog: dialog.accept())  # confirmations are accepted
     yield tab
     context.close()
-
-
-AXE = (HERE / "axe.min.js").read_text()
-
-
-def axe_serious(tab) -> list[dict]:
-    """axe-core's serious and critical violations on the page (WCAG 2 A/AA rules)."""
-    tab.add_script_tag(content=AXE)
-    result = tab.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    return [v for v in result if v["impact"] in ("serious", "critical")]
