@@ -7,6 +7,9 @@ rerun from its failed steps. So each step is an ordinary BullMQ job (its retries
 stalled-job recovery unchanged), and after a step's final attempt the worker calls `on_job_finished`,
 which, under a per-run lock, records the outcome and enqueues the steps that became ready. Job ids
 are deterministic (run.step.item.generation), so a decision replayed after a crash enqueues nothing twice.
+
+The decisions themselves (ready, skip, fail-fast, finish, cancel, rerun, repair) are pure functions
+in `transitions`; this module keeps the lock, the transaction, the expressions and the dispatch.
 """
 
 from __future__ import annotations
@@ -14,25 +17,48 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediamill.db.base import utcnow
-from mediamill.db.models.pipelines import FINAL_STEP_STATES, PipelineRun, RunStep
+from mediamill.db.models.pipelines import PipelineRun, RunStep
 from mediamill.db.session import open_database
 from mediamill.engine import constants as C
 from mediamill.engine.broker import Broker
 from mediamill.engine.locks import redis_lock
-from mediamill.errors import BadInput, Conflict, MediamillError, NotFound, WaitTimedOut, rebuild
+from mediamill.errors import BadInput, Conflict, MediamillError, NotFound, WaitTimedOut
 from mediamill.logs import get_logger
+from mediamill.pipelines import transitions as T
 from mediamill.pipelines.expressions import ExpressionError, evaluate_condition, resolve
-from mediamill.pipelines.runs import RunStatus, create_run, load_run, run_status, step_job_id
+from mediamill.pipelines.runs import (
+    RunStatus,
+    create_run,
+    load_run,
+    run_status,
+    step_job_id,
+    view_of,
+    write_view,
+)
 from mediamill.pipelines.scope import build_scope, inputs_from
 from mediamill.pipelines.spec import PipelineSpec
 from mediamill.pipelines.validate import Plan, as_reference, check_run_request, validate_spec
 from mediamill.settings import Settings
 
 log = get_logger("mediamill.pipelines")
-Job = tuple[str, str, dict, dict]  # queue, task, data, options
+
+
+class Job(NamedTuple):
+    queue: str
+    task: str
+    data: dict
+    options: dict
+
+
+class Dispatch(NamedTuple):
+    """What a transaction leaves to do outside it."""
+
+    jobs: list[Job]
+    cancels: list[str]
+    ended: str | None  # the run's end state, when this transaction ended it
 
 
 class Coordinator:
@@ -41,21 +67,19 @@ class Coordinator:
         self.db = open_database(settings)
         self._owns_broker = broker is None
         self.broker = broker or Broker(settings)
-        self._plans: dict[tuple[str, int], Plan] = {}
+        self._plans: dict[tuple[str, int], tuple[Plan, T.Graph]] = {}
 
     # -- entry points ---------------------------------------------------------------------
     async def start(self, spec: PipelineSpec, inputs: dict[str, Any], params: dict[str, Any]) -> RunStatus:
         plan = validate_spec(spec)
         inputs, params = check_run_request(spec, inputs, params)
-        run_id, jobs, ended = await asyncio.to_thread(self._create, plan, inputs, params)
-        await self._dispatch(jobs, [], (run_id, ended))
+        run_id, todo = await asyncio.to_thread(self._create, plan, inputs, params)
+        await self._dispatch(run_id, todo)
         # Not merged with BullMQ: the first steps were queued a moment ago, nothing live to add.
         return await self.status(run_id, live=False)
 
     async def advance(self, run_id: str) -> None:
-        async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
-            jobs, cancels, ended = await asyncio.to_thread(self._transaction, run_id, None)
-        await self._dispatch(jobs, cancels, (run_id, ended))
+        await self._record(run_id, None)
 
     async def on_job_finished(self, data: dict, job_id: str, attempts: int, result: Any,
                               error: BaseException | None, started: datetime | None = None) -> None:
@@ -64,16 +88,19 @@ class Coordinator:
         This is the hot path of every run: one lock, one thread hop, one transaction. A step's
         "active" state is not written when it starts; status reads merge it live from BullMQ.
         """
-        run_id = data["run"]
-        outcome = (data["step"], int(data.get("item", -1)), job_id, attempts, result, error, started)
+        outcome = T.Outcome(step=data["step"], item=int(data.get("item", -1)), job_id=job_id, attempts=attempts,
+                            result=result, error=None if error is None else T.Failure.of(error), started_at=started)
+        await self._record(data["run"], outcome)
+
+    async def _record(self, run_id: str, outcome: T.Outcome | None) -> None:
         async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
-            jobs, cancels, ended = await asyncio.to_thread(self._transaction, run_id, outcome)
-        await self._dispatch(jobs, cancels, (run_id, ended))
+            todo = await asyncio.to_thread(self._transaction, run_id, outcome)
+        await self._dispatch(run_id, todo)
 
     async def cancel(self, run_id: str) -> RunStatus:
         async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
-            cancels = await asyncio.to_thread(self._cancel, run_id)
-        await self._dispatch([], cancels, (run_id, "cancelled"))
+            todo = await asyncio.to_thread(self._cancel, run_id)
+        await self._dispatch(run_id, todo)
         return await self.status(run_id)
 
     async def rerun(self, run_id: str) -> RunStatus:
@@ -93,56 +120,54 @@ class Coordinator:
         second kind has its outcome replayed from BullMQ.
         """
         run, rows = await asyncio.to_thread(self._read, run_id)
-        repaired: dict[str, list[str]] = {"requeued": [], "replayed": []}
-        if run.state != "running":
-            return repaired
-        missing: set[str] = set()
-        for row in rows:
-            if row.state not in ("queued", "active") or not row.job_id or (row.item < 0 and row.items_total is not None):
-                continue  # not waiting on a job (a foreach step waits on its items' rows)
+        seen: dict[str, T.JobSeen] = {}
+        finished = {}
+        for row in T.rows_to_check(view_of(run, rows)):
             try:
                 live = await self.broker.status(row.job_id)
             except NotFound:
-                missing.add(row.job_id)
+                seen[row.job_id] = T.JobSeen.MISSING
                 continue
-            if live.state.finished:
-                await self._replay(run_id, row, live)
-                repaired["replayed"].append(row.job_id)
-        if missing:
+            seen[row.job_id] = T.JobSeen.FINISHED if live.state.finished else T.JobSeen.WAITING
+            finished[row.job_id] = live
+        actions = T.repair_actions(view_of(run, rows), seen)
+        repaired: dict[str, list[str]] = {"requeued": [], "replayed": []}
+        for row in actions.replay:
+            await self._replay(run_id, row, finished[row.job_id])
+            repaired["replayed"].append(row.job_id)
+        if T.JobSeen.MISSING in seen.values():
             async with redis_lock(self.broker.redis, C.run_lock_key(run_id)):
-                jobs = await asyncio.to_thread(self._rebuild, run_id, missing)
-            await self._dispatch([job for job, _ in jobs], [], (run_id, None))
+                jobs = await asyncio.to_thread(self._rebuild, run_id, seen)
+            await self._dispatch(run_id, Dispatch([job for job, _ in jobs], [], None))
             repaired["requeued"] = [job_id for _, job_id in jobs]
         if repaired["requeued"] or repaired["replayed"]:
             log.warning("pipeline run repaired", run=run_id, **repaired)
         return repaired
 
-    async def _replay(self, run_id: str, row: RunStep, live) -> None:
+    async def _replay(self, run_id: str, row: T.StepRow, live) -> None:
         error = None
         if live.state.value != "completed":
             details = live.error
-            error = rebuild(details.type if details else live.state.value,
-                            details.message if details else f"the job was {live.state.value}")
-        data = {"run": run_id, "step": row.step, "item": row.item}
-        await self.on_job_finished(data, row.job_id, live.attempts, live.result, error, live.started_at)
+            error = T.Failure(details.type if details else live.state.value,
+                              details.message if details else f"the job was {live.state.value}")
+        await self._record(run_id, T.Outcome(step=row.step, item=row.item, job_id=row.job_id, attempts=live.attempts,
+                                             result=live.result, error=error, started_at=live.started_at))
 
-    def _rebuild(self, run_id: str, job_ids: set[str]) -> list[tuple[Job, str]]:
-        """The jobs of these still-queued rows, built again exactly as when they were first enqueued."""
+    def _rebuild(self, run_id: str, seen: dict[str, T.JobSeen]) -> list[tuple[Job, str]]:
+        """The jobs of still-queued rows whose job is missing, built again exactly as when first enqueued."""
         with self.db.session() as session:
             run, rows = load_run(session, run_id)
-            plan = self._plan(run)
-            by_step = {r.step: r for r in rows if r.item < 0}
+            view = view_of(run, rows)
+            plan, _ = self._plan(run)
             jobs = []
-            for row in rows:
-                if row.job_id not in job_ids or row.state != "queued":
-                    continue
+            for row in T.repair_actions(view, seen).requeue:
                 step, where = plan.spec.steps[row.step], f"steps.{row.step}"
-                scope = build_scope(run, by_step)
+                scope = build_scope(run, view.parents())
                 if row.item >= 0:
                     items = resolve(step.foreach, scope)
-                    scope = build_scope(run, by_step, item=items[row.item], index=row.item)
+                    scope = build_scope(run, view.parents(), item=items[row.item], index=row.item)
                     where = f"{where}[{row.item}]"
-                job, job_id = self._prepare(run, row, step, scope, row.item, where)
+                job, job_id = prepare_job(self.broker, run, row.step, step, scope, row.item, where)
                 if job_id == row.job_id:  # the same generation: the job the row is waiting for
                     jobs.append((job, job_id))
             return jobs
@@ -154,7 +179,7 @@ class Coordinator:
         return run_status(run, rows)
 
     # -- database side (runs in a thread) --------------------------------------------------
-    def _create(self, plan: Plan, inputs: dict, params: dict) -> tuple[str, list[Job], str | None]:
+    def _create(self, plan: Plan, inputs: dict, params: dict) -> tuple[str, Dispatch]:
         """Record a new run and decide its first steps in the same transaction.
 
         No lock: nobody else can see the run before this commits, and its jobs go out after.
@@ -164,190 +189,74 @@ class Coordinator:
             run.started_at = utcnow()
             session.flush()
             _, rows = load_run(session, run.id)
-            jobs = self._start_ready_steps(session, run, rows)
-            self._finish_if_done(run, rows)
-            return run.id, jobs, run.state if run.state != "running" else None
+            return run.id, self._decide(session, run, rows, None)
 
     def _read(self, run_id: str) -> tuple[PipelineRun, list[RunStep]]:
         with self.db.session() as session:
             return load_run(session, run_id)
 
-    def _plan(self, run: PipelineRun) -> Plan:
+    def _plan(self, run: PipelineRun) -> tuple[Plan, T.Graph]:
         key = (run.id, run.generation)
         if key not in self._plans:
-            self._plans[key] = validate_spec(PipelineSpec.model_validate(run.spec), require_tasks=False)
+            plan = validate_spec(PipelineSpec.model_validate(run.spec), require_tasks=False)
+            graph = T.Graph(order=tuple(plan.order), deps={k: frozenset(v) for k, v in plan.deps.items()},
+                            fail_fast=plan.spec.failure_policy == "fail-fast")
+            self._plans[key] = (plan, graph)
         return self._plans[key]
 
-    def _transaction(self, run_id: str, outcome: tuple | None) -> tuple[list[Job], list[str], str | None]:
+    def _transaction(self, run_id: str, outcome: T.Outcome | None) -> Dispatch:
         """Record an outcome and decide; returns jobs to add, jobs to cancel, and the run's end state."""
         with self.db.session() as session:
             run, rows = load_run(session, run_id, lock=True)
-            was_running = run.state == "running"
-            cancels: list[str] = []
-            if outcome is not None and was_running:
-                cancels = self._record_outcome(session, run, rows, outcome)
-            jobs: list[Job] = []
-            if run.state == "running":
-                jobs = self._start_ready_steps(session, run, rows)
-                self._finish_if_done(run, rows)
-            ended = run.state if was_running and run.state != "running" else None
-            return jobs, cancels, ended
+            return self._decide(session, run, rows, outcome)
 
-    def _record_outcome(self, session, run: PipelineRun, rows: list[RunStep], outcome: tuple) -> list[str]:
-        step, item, job_id, attempts, result, error, started = outcome
-        row = next((r for r in rows if r.step == step and r.item == item), None)
-        if row is None or row.job_id != job_id or row.state in FINAL_STEP_STATES:
-            return []  # a stale generation, or a replay of an outcome already recorded
-        row.started_at = started
-        _finish_row(row, attempts, result, error)
-        parent = row
-        if item >= 0:
-            parent = next(r for r in rows if r.step == step and r.item == -1)
-            children_started = [r.started_at for r in rows if r.step == step and r.item >= 0 and r.started_at]
-            parent.started_at = min(children_started) if children_started else None
-            children = sorted((r for r in rows if r.step == step and r.item >= 0), key=lambda r: r.item)
-            if any(c.state not in FINAL_STEP_STATES for c in children):
-                return []
-            failed = [c for c in children if c.state == "failed"]
-            parent.attempts = sum(c.attempts for c in children)
-            if failed:
-                _finish_row(parent, parent.attempts, None, failed[0].error, already_described=True)
-            else:
-                _finish_row(parent, parent.attempts, [c.result for c in children], None)
-        if parent.state == "failed" and self._plan(run).spec.failure_policy == "fail-fast":
-            return self._fail_run(run, rows, f"step {parent.step} failed: {(parent.error or {}).get('message')}")
-        return []
+    def _decide(self, session, run: PipelineRun, rows: list[RunStep], outcome: T.Outcome | None) -> Dispatch:
+        plan, graph = self._plan(run)
+        before = view_of(run, rows)
+        starter = _Starter(self.broker, run, plan)
+        decision = T.decide(before, graph, utcnow(), starter, outcome)
+        write_view(session, run, rows, before, decision.view)
+        if decision.ended == T.RunState.COMPLETED:
+            run.outputs = self._outputs(run, plan, decision.view)
+        ended = decision.ended.value if decision.ended else None
+        return Dispatch([starter.jobs[j] for j in decision.enqueue], list(decision.cancel), ended)
 
-    def _fail_run(self, run: PipelineRun, rows: list[RunStep], message: str) -> list[str]:
-        run.state, run.finished_at = "failed", utcnow()
-        run.error = {"type": "StepFailed", "message": message}
-        return _cancel_unfinished(rows)
-
-    def _start_ready_steps(self, session, run: PipelineRun, rows: list[RunStep]) -> list[Job]:
-        plan = self._plan(run)
-        by_step = {r.step: r for r in rows if r.item < 0}
-        jobs: list[Job] = []
-        progressed = True
-        while progressed:  # a skipped or empty step can make its dependents ready at once
-            progressed = False
-            for name in plan.order:
-                row = by_step[name]
-                if row.state != "pending":
-                    continue
-                dep_rows = [by_step[d] for d in plan.deps[name]]
-                if any(_blocks(d) for d in dep_rows):
-                    row.state, row.finished_at = "skipped", utcnow()
-                    row.error = {"type": "UpstreamFailed", "message": "a step it depends on did not complete"}
-                    progressed = True
-                    continue
-                if not all(d.state in ("completed", "skipped") for d in dep_rows):
-                    continue
-                jobs.extend(self._start_step(session, run, plan, row, by_step))
-                progressed = progressed or row.state in FINAL_STEP_STATES
-        return jobs
-
-    def _start_step(self, session, run: PipelineRun, plan: Plan, row: RunStep, by_step: dict) -> list[Job]:
-        step = plan.spec.steps[row.step]
-        where = f"steps.{row.step}"
-        scope = build_scope(run, by_step)
-        try:
-            if step.when and not evaluate_condition(step.when, scope):
-                row.state, row.finished_at, row.progress = "skipped", utcnow(), 100.0
-                return []
-            if not step.foreach:
-                job, job_id = self._prepare(run, row, step, scope, -1, where)
-                row.state, row.job_id = "queued", job_id
-                return [job]
-            items = resolve(step.foreach, scope)
-            if not isinstance(items, list):
-                raise BadInput(f"{where}.foreach: {step.foreach} is {type(items).__name__}, not a list")
-            row.items_total, row.state = len(items), "queued"
-            if not items:
-                _finish_row(row, 0, [], None)
-                return []
-            jobs = []
-            for index, item in enumerate(items):
-                child_scope = build_scope(run, by_step, item=item, index=index)
-                job, job_id = self._prepare(run, row, step, child_scope, index, f"{where}[{index}]")
-                session.add(RunStep(run=run.id, step=row.step, item=index, task=row.task, state="queued",
-                                    job_id=job_id, attempts=0, progress=0.0))
-                jobs.append(job)
-            return jobs
-        except (ExpressionError, MediamillError) as exc:
-            _finish_row(row, 0, None, exc)
-            if plan.spec.failure_policy == "fail-fast":
-                self._fail_run(run, list(by_step.values()), f"{where}: {exc}")
-            return []
-
-    def _prepare(self, run: PipelineRun, row: RunStep, step, scope: dict, item: int, where: str) -> tuple[Job, str]:
-        """The step's (or item's) job, and its deterministic id."""
-        params = resolve(step.params, scope)
-        inputs = inputs_from([resolve(as_reference(u), scope) for u in step.use], where)
-        job_id = step_job_id(run.id, row.step, item, run.generation)
-        queue, _, data, options = self.broker.prepare(step.task, params, inputs, job_id=job_id, run=run.id,
-                                                      step=row.step, extra={"item": item})
-        return (queue, step.task, data, options), job_id
-
-    def _finish_if_done(self, run: PipelineRun, rows: list[RunStep]) -> None:
-        steps = [r for r in rows if r.item < 0]
-        if run.state != "running" or any(r.state not in FINAL_STEP_STATES for r in steps):
-            return
-        failed = [r for r in steps if r.state == "failed" or (r.state == "skipped" and r.error)]
-        run.finished_at = utcnow()
-        run.progress = 100.0
-        if failed:
-            run.state = "failed"
-            run.error = {"type": "StepFailed",
-                         "message": "; ".join(f"{r.step}: {(r.error or {}).get('message')}" for r in failed)}
-            return
-        run.state = "completed"
-        scope = build_scope(run, {r.step: r for r in steps})
+    def _outputs(self, run: PipelineRun, plan: Plan, view: T.RunView) -> dict:
+        scope = build_scope(run, view.parents())
         outputs = {}
-        for name, ref in self._plan(run).spec.outputs.items():
+        for name, ref in plan.spec.outputs.items():
             try:
                 outputs[name] = resolve(ref, scope)
             except ExpressionError:
                 outputs[name] = None
-        run.outputs = outputs
+        return outputs
 
-    def _cancel(self, run_id: str) -> list[str]:
+    def _cancel(self, run_id: str) -> Dispatch:
         with self.db.session() as session:
             run, rows = load_run(session, run_id, lock=True)
-            if run.state not in ("queued", "running"):
-                raise Conflict(f"run {run_id} already {run.state}; nothing to cancel", field="run")
-            run.state, run.finished_at = "cancelled", utcnow()
-            run.error = {"type": "Cancelled", "message": "the run was cancelled"}
-            return _cancel_unfinished(rows)
+            before = view_of(run, rows)
+            decision = T.cancel_run(before, run_id, utcnow())
+            write_view(session, run, rows, before, decision.view)
+            return Dispatch([], list(decision.cancel), decision.ended.value)
 
     def _reset_for_rerun(self, run_id: str) -> None:
         with self.db.session() as session:
             run, rows = load_run(session, run_id, lock=True)
-            if run.state not in ("failed", "cancelled"):
-                raise Conflict(f"run {run_id} is {run.state}; only failed or cancelled runs can be rerun", field="run")
-            redo = {r.step for r in rows if r.item < 0 and r.state != "completed"}
-            for row in rows:
-                if row.step not in redo:
-                    continue
-                if row.item >= 0:
-                    session.delete(row)
-                else:
-                    row.state, row.job_id, row.result, row.error = "pending", None, None, None
-                    row.progress, row.items_total, row.started_at, row.finished_at = 0.0, None, None, None
-            run.generation += 1
-            run.state, run.error, run.finished_at, run.outputs = "running", None, None, None
+            before = view_of(run, rows)
+            write_view(session, run, rows, before, T.reset_for_rerun(before, run_id))
+            run.outputs = None
 
     # -- engine side ----------------------------------------------------------------------
-    async def _dispatch(self, jobs: list[Job], cancels: list[str], ended: tuple[str, str | None]) -> None:
-        for queue, task, data, options in jobs:
-            await self.broker.queue(queue).add(task, data, options)
-        for job_id in cancels:
+    async def _dispatch(self, run_id: str, todo: Dispatch) -> None:
+        for job in todo.jobs:
+            await self.broker.queue(job.queue).add(job.task, job.data, job.options)
+        for job_id in todo.cancels:
             try:
                 await self.broker.cancel(job_id)
             except (Conflict, NotFound):
                 pass
-        run_id, state = ended
-        if state is not None:  # listeners (SSE streams, `wait_for_run`) learn at once
-            await self.broker.redis.publish(C.RUNS_CHANNEL, json.dumps({"run": run_id, "state": state}))
+        if todo.ended is not None:  # listeners (SSE streams, `wait_for_run`) learn at once
+            await self.broker.redis.publish(C.RUNS_CHANNEL, json.dumps({"run": run_id, "state": todo.ended}))
 
     async def wait(self, run_id: str, timeout: float | None = None) -> RunStatus:
         """Wait for a run to end, woken by the coordinator's event (a slow poll is the safety net)."""
@@ -384,30 +293,48 @@ class Coordinator:
             await self.broker.close()
 
 
-def _blocks(row: RunStep) -> bool:
-    return row.state in ("failed", "cancelled") or (row.state == "skipped" and row.error is not None)
+class _Starter:
+    """Starts one step for `transitions.decide`: evaluates `when` and `foreach`, builds the jobs.
+
+    The jobs are kept here by id; the decision says which of them go out.
+    """
+
+    def __init__(self, broker: Broker, run: PipelineRun, plan: Plan) -> None:
+        self.broker, self.run, self.plan = broker, run, plan
+        self.jobs: dict[str, Job] = {}
+
+    def __call__(self, view: T.RunView, row: T.StepRow) -> T.Start:
+        step, where = self.plan.spec.steps[row.step], f"steps.{row.step}"
+        parents = view.parents()
+        scope = build_scope(self.run, parents)
+        try:
+            if step.when and not evaluate_condition(step.when, scope):
+                return T.Skip()
+            if not step.foreach:
+                return T.Enqueue(self._job(row.step, step, scope, -1, where))
+            items = resolve(step.foreach, scope)
+            if not isinstance(items, list):
+                raise BadInput(f"{where}.foreach: {step.foreach} is {type(items).__name__}, not a list")
+            return T.FanOut(tuple(
+                self._job(row.step, step, build_scope(self.run, parents, item=item, index=index), index,
+                          f"{where}[{index}]")
+                for index, item in enumerate(items)
+            ))
+        except MediamillError as exc:
+            return T.Unstartable(T.Failure.of(exc), where)
+
+    def _job(self, name: str, step, scope: dict, item: int, where: str) -> str:
+        job, job_id = prepare_job(self.broker, self.run, name, step, scope, item, where)
+        self.jobs[job_id] = job
+        return job_id
 
 
-def _finish_row(row: RunStep, attempts: int, result: Any, error: Any, already_described: bool = False) -> None:
-    row.attempts = attempts
-    row.finished_at = utcnow()
-    row.progress = 100.0
-    if error is None:
-        row.state, row.result, row.error = "completed", result, None
-        return
-    row.state = "failed"
-    if already_described:
-        row.error = error
-    else:
-        row.error = {"type": getattr(error, "kind", None) or type(error).__name__, "message": str(error)}
-
-
-def _cancel_unfinished(rows: list[RunStep]) -> list[str]:
-    jobs = []
-    for row in rows:
-        if row.state in FINAL_STEP_STATES:
-            continue
-        if row.state in ("queued", "active") and row.job_id:
-            jobs.append(row.job_id)
-        row.state, row.finished_at = "cancelled", utcnow()
-    return jobs
+def prepare_job(broker: Broker, run: PipelineRun, name: str, step, scope: dict, item: int,
+                where: str) -> tuple[Job, str]:
+    """The step's (or item's) job, and its deterministic id."""
+    params = resolve(step.params, scope)
+    inputs = inputs_from([resolve(as_reference(u), scope) for u in step.use], where)
+    job_id = step_job_id(run.id, name, item, run.generation)
+    queue, _, data, options = broker.prepare(step.task, params, inputs, job_id=job_id, run=run.id,
+                                             step=name, extra={"item": item})
+    return Job(queue, step.task, data, options), job_id

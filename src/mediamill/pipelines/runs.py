@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from mediamill.db.models.pipelines import FINAL_STEP_STATES, PipelineRun, RunStep
 from mediamill.errors import NotFound
+from mediamill.pipelines.transitions import Failure, RunState, RunView, StepRow, StepState
 from mediamill.pipelines.validate import Plan
 
 
@@ -44,6 +45,52 @@ def load_run(session: Session, run_id: str, *, lock: bool = False) -> tuple[Pipe
         raise NotFound(f"no run {run_id!r}", field="run")
     rows = list(session.scalars(select(RunStep).where(RunStep.run == run_id).order_by(RunStep.id)))
     return run, rows
+
+
+def view_of(run: PipelineRun, rows: list[RunStep]) -> RunView:
+    """The run's rows as the pure transitions see them."""
+    steps = tuple(
+        StepRow(step=r.step, item=r.item, state=StepState(r.state), job_id=r.job_id, attempts=r.attempts or 0,
+                progress=r.progress or 0.0, result=r.result, error=Failure.from_dict(r.error),
+                items_total=r.items_total, started_at=r.started_at, finished_at=r.finished_at)
+        for r in rows
+    )
+    return RunView(state=RunState(run.state), steps=steps, generation=run.generation,
+                   error=Failure.from_dict(run.error), progress=run.progress or 0.0, finished_at=run.finished_at)
+
+
+def _columns(row: StepRow | RunView) -> dict[str, Any]:
+    names = ("state", "progress", "error", "finished_at") + (
+        ("job_id", "attempts", "result", "items_total", "started_at") if isinstance(row, StepRow) else ("generation",))
+    values = {name: getattr(row, name) for name in names}
+    values["state"] = row.state.value
+    values["error"] = row.error.as_dict() if row.error else None
+    return values
+
+
+def write_view(session: Session, run: PipelineRun, rows: list[RunStep], before: RunView, after: RunView) -> None:
+    """Write what changed from `before` to `after` onto the run's rows: update, add, delete.
+
+    Only changed columns are written, so a stored error keeps any detail the view does not model.
+    """
+    by_key = {(r.step, r.item): r for r in rows}
+    old = {r.key: r for r in before.steps}
+    for new in after.steps:
+        prior = old.pop(new.key, None)
+        if prior is None:
+            task = by_key[(new.step, -1)].task
+            session.add(RunStep(run=run.id, step=new.step, item=new.item, task=task, **_columns(new)))
+        elif prior != new:
+            _assign(by_key[new.key], _columns(prior), _columns(new))
+    for key in old:
+        session.delete(by_key[key])
+    _assign(run, _columns(before), _columns(after))
+
+
+def _assign(target: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
+    for name, value in after.items():
+        if before[name] != value:
+            setattr(target, name, value)
 
 
 class StepStatus(BaseModel):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from mediamill.db.models.pipelines import PipelineRun, RunStep
+from mediamill.db.models.pipelines import PipelineRun
 from mediamill.engine.wire import artifact_refs
 from mediamill.errors import BadInput
 from mediamill.storage.artifact import is_artifact_id
 
 
-def build_scope(run: PipelineRun, steps: dict[str, RunStep], item: Any = None, index: int | None = None) -> dict:
+def build_scope(run: PipelineRun, steps: Mapping[str, Any], item: Any = None, index: int | None = None) -> dict:
+    """`steps`: step name -> its row (a RunStep or a transitions.StepRow: `result` and `state` are read)."""
     scope: dict[str, Any] = {
         "params": run.params,
         "inputs": run.inputs,
