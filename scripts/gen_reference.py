@@ -9,6 +9,7 @@ README.md or any docs/**/*.md; only that text is rewritten, the prose around it 
   settings        the Settings fields; limits: the security limits; queues: the queue table
   http-endpoints  every endpoint of the OpenAPI spec the server serves
   errors          the error tree of mediamill/errors.py with HTTP status and retryability
+  cli-commands    every `mediamill` command with its arguments, options and help
 
 Every task gets a block on its family's page (a new family gets a new page). Output is stable:
 sorted, no timestamps.
@@ -29,11 +30,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+import typer
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from mediamill import errors
 from mediamill.api.main import create_app
+from mediamill.cli.app import app as cli_app
 from mediamill.engine.policies import default_policies
 from mediamill.security import Limits
 from mediamill.services.catalog import task_catalog
@@ -307,6 +310,31 @@ def render_errors() -> str:
     return table(["error", "is a", "HTTP", "retried", "meaning"], rows) + "\n"
 
 
+def _cli_rows(group: Any, prefix: list[str]) -> list[list[str]]:
+    rows = []
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):  # a sub-group (`mediamill keys ...`)
+            rows += _cli_rows(command, [*prefix, name])
+            continue
+        context = command.context_class(command, info_name=name)
+        arguments = [p.name.upper() if p.required else f"[{p.name.upper()}]"
+                     for p in command.params if p.param_type_name == "argument"]
+        options = []
+        for param in command.params:
+            if param.param_type_name != "option" or param.name == "as_json":
+                continue
+            flags, help_text = param.get_help_record(context)
+            options.append(f"{code(flags)} {help_text}".strip())
+        usage = " ".join([*prefix, name, *arguments])
+        rows.append([code(usage), first_paragraph(command.help or ""), "<br>".join(options)])
+    return rows
+
+
+def render_cli() -> str:
+    rows = _cli_rows(typer.main.get_command(cli_app), ["mediamill"])
+    return table(["command", "what it does", "options"], rows) + "\n"
+
+
 # -- the files ------------------------------------------------------------------------------------
 def doc_files(root: Path) -> list[Path]:
     files = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
@@ -322,7 +350,7 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
         return lambda: render_task(tasks[arg])
     simple = {"task-catalog": lambda: render_catalog(list(tasks.values()), page),
               "settings": render_settings, "limits": render_limits, "http-endpoints": render_http_endpoints,
-              "errors": render_errors,
+              "errors": render_errors, "cli-commands": render_cli,
               "queues": lambda: render_queues(list(tasks.values()))}
     if kind not in simple:
         raise SystemExit(f"{page}: unknown generated block {name!r}")
