@@ -53,7 +53,8 @@ def _span(seconds: float | None) -> str:
 
 
 def _duration(start: datetime | None, end: datetime | None) -> str:
-    return _span((end - start).total_seconds()) if start and end else "—"
+    # Clamped: BullMQ's and the record's clocks may differ by a few ms.
+    return _span(max(0.0, (end - start).total_seconds())) if start and end else "—"
 
 
 def _size(n: int | None) -> str:

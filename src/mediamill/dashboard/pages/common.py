@@ -14,6 +14,7 @@ from mediamill.storage.artifact import is_artifact_id
 
 Seen = Annotated[Visitor, Depends(visitor)]
 PAGE_SIZE = 50
+AUDIO_NAMES = (".m4a", ".aac", ".mp3", ".wav", ".ogg", ".opus", ".flac")
 
 
 def services_of(request: Request) -> Services:
@@ -52,6 +53,8 @@ def preview_kind(mime: str | None, name: str | None = None) -> str:
     name = (name or "").lower()
     if mime in ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"):
         return "image"
+    if name.endswith(AUDIO_NAMES):  # an .m4a sniffs as video/mp4 (same container)
+        return "audio"
     if mime.startswith("video/"):
         return "video"
     if mime.startswith("audio/"):
