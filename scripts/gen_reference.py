@@ -241,16 +241,24 @@ def _default_text(field: Any) -> str:
     return code(str(value) if isinstance(value, Path) else value)
 
 
-def model_rows(model: type[BaseModel], env_prefix: str, key_prefix: str = "") -> list[list[str]]:
+def model_rows(model: type[BaseModel], env_prefix: str, key_prefix: str = "",
+               own_page: frozenset[str] = frozenset()) -> list[list[str]]:
+    """One row per field; a nested settings group's fields follow it, dotted (`email.smtp_host`)."""
     rows = []
     for name, field in model.model_fields.items():
+        nested = field.annotation
+        is_group = isinstance(nested, type) and issubclass(nested, BaseModel)
+        meaning = field.description or (first_paragraph(nested.__doc__ or "") if is_group else "")
         rows.append([code(key_prefix + name), code(env_prefix + name.upper()), _annotation_text(field.annotation),
-                     _default_text(field), field.description or ""])
+                     _default_text(field), meaning])
+        if is_group and name not in own_page:
+            rows += model_rows(nested, f"{env_prefix}{name.upper()}__", f"{key_prefix}{name}.")
     return rows
 
 
 def render_settings() -> str:
-    return table(["setting", "environment", "type", "default", "meaning"], model_rows(Settings, ENV_PREFIX)) + "\n"
+    rows = model_rows(Settings, ENV_PREFIX, own_page=frozenset({"limits"}))  # limits.md lists the limits
+    return table(["setting", "environment", "type", "default", "meaning"], rows) + "\n"
 
 
 def render_limits() -> str:

@@ -83,19 +83,27 @@ class Settings(BaseSettings):
     workers: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="queues this process serves (comma separated); empty = all"
     )
-    queues: dict[str, QueueOverride] = Field(default_factory=dict)
-    tasks: dict[str, TaskOverride] = Field(default_factory=dict)
-    limits: Limits = Field(default_factory=Limits)
-    shutdown_grace_s: float = Field(DEFAULT_SHUTDOWN_GRACE_S, ge=0)
-    log_level: str = "info"
-    log_format: Literal["auto", "json", "console"] = "auto"
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    queues: dict[str, QueueOverride] = Field(
+        default_factory=dict, description="per-queue policy overrides ([queues.<name>]); a new name declares a queue"
+    )
+    tasks: dict[str, TaskOverride] = Field(
+        default_factory=dict, description='per-task timeout_s and attempts ([tasks."<task>"]) over the queue\'s'
+    )
+    limits: Limits = Field(default_factory=Limits, description="security limits; a job may only tighten them")
+    shutdown_grace_s: float = Field(
+        DEFAULT_SHUTDOWN_GRACE_S, ge=0, description="how long a stopping worker lets active jobs finish"
+    )
+    log_level: str = Field("info", description="debug, info, warning or error")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="auto: JSON when stderr is not a terminal"
+    )
+    api_host: str = Field("127.0.0.1", description="where the API listens (not loopback: an API key must exist)")
+    api_port: int = Field(8000, description="the API's port")
     public_url: str | None = Field(None, description="base URL used in download links")
     webhook_secret: str | None = Field(
         None, description="webhook signing secret shared by all workers; unset = generated into the data dir"
     )
-    pipelines_dir: Path | None = None
+    pipelines_dir: Path | None = Field(None, description="a folder of user pipeline specs (*.yaml, *.yml, *.json)")
     email: EmailSettings = Field(default_factory=EmailSettings)
 
     @field_validator("workers", mode="before")
