@@ -37,7 +37,6 @@ from pydantic_core import PydanticUndefined
 from mediamill import errors
 from mediamill.api.main import create_app
 from mediamill.cli.app import app as cli_app
-from mediamill.engine.policies import default_policies
 from mediamill.security import Limits
 from mediamill.services.catalog import task_catalog
 from mediamill.settings import Settings
@@ -271,7 +270,8 @@ def render_queues(tasks: list[dict]) -> str:
     for task in tasks:
         by_queue.setdefault(task["queue"], []).append(task["name"])
     rows = []
-    for name, policy in sorted(default_policies().items()):
+    # queues={} wins over the environment and mediamill.toml: the defaults, whatever this machine sets
+    for name, policy in sorted(Settings(queues={}).policies().items()):
         rate = (f"{policy.rate_limit.max} jobs / {policy.rate_limit.duration_ms / 1000:g} s"
                 if policy.rate_limit else "-")
         rows.append([code(name), str(policy.concurrency), rate, f"{policy.timeout_s:g} s", str(policy.attempts),
