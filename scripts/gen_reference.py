@@ -353,8 +353,9 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
     kind, _, arg = name.partition(" ")
     if kind == "task":
         if arg not in tasks:
-            raise SystemExit(f"{page}: a generated block names task {arg!r}, which is not registered; "
-                             f"delete the block (and its prose) or restore the task")
+            raise SystemExit(f"{page}: a generated block names task {arg!r}, which is not registered: "
+                             f"delete the block (and its prose), restore the task, or install what its "
+                             f"module imports (`make setup`)")
         return lambda: render_task(tasks[arg])
     simple = {"task-catalog": lambda: render_catalog(list(tasks.values()), page),
               "settings": render_settings, "limits": render_limits, "http-endpoints": render_http_endpoints,
