@@ -9,7 +9,10 @@ PYTHON=${PYTHON:-python3}
 UV_VERSION=0.13.9
 # Chromium's headless-only build renders HTML templates; the fonts make text (emoji included)
 # render the same everywhere.
-DEBIAN_PACKAGES=(chromium-headless-shell fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core)
+# LibreOffice (the GUI-less builds) renders the first page of office documents for their thumbnails:
+# ~235 MB installed, the only faithful renderer of DOCX/XLSX/PPTX/ODF layout.
+DEBIAN_PACKAGES=(chromium-headless-shell fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core
+                 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 

@@ -19,6 +19,10 @@ class Limits(BaseModel):
                                                          "stops a tiny file that declares an absurd frame rate)")
     max_media_duration_s: float = Field(3 * 3600, description="longest audio or video input")
     max_text_chars: int = Field(2_000_000, description="longest text input")
+    max_archive_entries: int = Field(10_000, description="entries of a zip-based document (DOCX, XLSX, ODT...)")
+    max_archive_bytes: int = Field(256 * 1024**2, description="uncompressed bytes a zip-based document may "
+                                                               "hold (a zip bomb declares or inflates to more)")
+    max_model_elements: int = Field(20_000_000, description="vertices or faces of a 3D model")
     fetch_timeout_s: float = Field(30.0, description="total time for fetching one remote input")
     fetch_max_bytes: int = Field(512 * 1024**2, description="largest remote input")
     fetch_max_redirects: int = Field(5)

@@ -11,7 +11,6 @@ CASES = [
     ("empty.jpg", BadInput, "empty"),
     ("truncated.jpg", BadInput, "premature end"),
     ("corrupt.jpg", BadInput, "cannot decode the image"),
-    ("lying.jpg", BadInput, "text/plain"),
     ("strip_1x100000.png", LimitExceeded, "max_dimension"),
     ("bomb.png", LimitExceeded, "max_pixels"),
     ("xxe.svg", BadInput, "DTD or entities"),
@@ -24,7 +23,7 @@ def test_thumbnail_refuses(settings, corpus, name, error, message):
         call_task(settings, "asset.thumbnail", {}, [corpus[name]])
 
 
-@pytest.mark.parametrize(("name", "error", "message"), [c for c in CASES if c[0] not in ("lying.jpg", "strip_1x100000.png")])
+@pytest.mark.parametrize(("name", "error", "message"), [c for c in CASES if c[0] != "strip_1x100000.png"])
 def test_inspect_refuses(settings, corpus, name, error, message):
     with pytest.raises(error, match=message):
         call_task(settings, "asset.inspect", {}, [corpus[name]])

@@ -8,8 +8,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from mediamill.errors import BadInput
+from mediamill.processors.assets.documents import document_facts
 from mediamill.processors.assets.edge import decoding
 from mediamill.processors.assets.kinds import Kind, detect
+from mediamill.processors.assets.text_facts import plain_text_facts
 from mediamill.tasks import TaskContext, task
 
 
@@ -24,7 +26,7 @@ class InspectParams(BaseModel):
 
 @task("asset.inspect", queue="assets", inputs=(1, 1))
 def inspect_asset(ctx: TaskContext, params: InspectParams) -> dict:
-    """Size, sha256, MIME and kind, plus image / video / audio / PDF facts; saved on the input artifact."""
+    """Size, sha256, MIME, kind and file_type, plus image / video / audio / document facts; saved on the input artifact."""
     source = ctx.input(0)
     path = ctx.path(source)
     kind = detect(path)
@@ -37,6 +39,7 @@ def inspect_asset(ctx: TaskContext, params: InspectParams) -> dict:
         facts.update(_probe(ctx, path, kind, params))
         if facts["kind"] == "audio" and facts["mime"].startswith("video/"):  # an .m4a is an MP4 without video
             facts["mime"] = "audio/" + facts["mime"].removeprefix("video/")
+        facts["file_type"] = Kind(facts["kind"], facts["mime"]).file_type
         if params.strip_gps and facts.get("gps"):
             stripped = _strip_gps(ctx, path, source, facts)
     ctx.progress(90, "store")
@@ -74,10 +77,11 @@ def _probe(ctx: TaskContext, path: Path, kind: Kind, params: InspectParams) -> d
         from mediamill.processors.assets.pdf_facts import pdf_facts
 
         return {"document": pdf_facts(path, params.text_kb * 1024, ctx.check)}
+    if kind.kind == "document":
+        return {"document": document_facts(path, kind, ctx.limits, params.text_kb * 1024, ctx.check)}
     if kind.kind == "text":
-        with open(path, "rb") as reader:
-            head = reader.read(params.text_kb * 1024)
-        return {"text": head.decode("utf-8", errors="replace")}
+        facts = plain_text_facts(path, kind.mime, params.text_kb * 1024, ctx.limits, ctx.check)
+        return {"text": facts["text"], "document": facts}
     return {}
 
 

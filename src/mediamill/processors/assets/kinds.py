@@ -1,10 +1,15 @@
-"""What an input is, from its bytes (never from its name): image, svg, video, audio, pdf, text, other."""
+"""What an input is, from its bytes (never from its name): image, svg, video, audio, pdf, document, text, other.
+
+`file_type` maps a kind onto the asset seed's names (IMAGE, VIDEO, AUDIO, DOCUMENT, MODEL_3D, DESIGN, OTHER).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediamill.processors.assets import office
 from mediamill.storage.mime import SNIFF_BYTES, sniff
 
 # ISO-BMFF brands of still images (HEIF/AVIF); puremagic calls every such file video/mp4.
@@ -15,17 +20,33 @@ _IMAGE_BRANDS = {b"avif": "image/avif", b"avis": "image/avif", b"heic": "image/h
 
 @dataclass(frozen=True)
 class Kind:
-    kind: str  # image | svg | video | audio | pdf | text | other | empty
+    kind: str  # image | svg | video | audio | pdf | document | text | model | design | other | empty
     mime: str
+
+    @property
+    def file_type(self) -> str:
+        if self.kind == "text":
+            return "DOCUMENT" if self.mime.startswith("text/") else "OTHER"
+        return _FILE_TYPES.get(self.kind, "OTHER")
 
     @property
     def visual(self) -> bool:
         return self.kind in ("image", "svg", "video", "pdf")
 
 
+_FILE_TYPES = {"image": "IMAGE", "video": "VIDEO", "audio": "AUDIO", "pdf": "DOCUMENT", "document": "DOCUMENT",
+               "model": "MODEL_3D", "design": "DESIGN", "svg": "DESIGN"}
+# Markdown has no magic bytes: these marks at the start of a line make plain text Markdown.
+_MARKDOWN = re.compile(rb"^(#{1,6} \S|```|\* \S|- \S|\d+\. \S|> \S)|\]\([^)\s]+\)", re.M)
+
+
 def detect(path: Path) -> Kind:
     with open(path, "rb") as reader:
         head = reader.read(SNIFF_BYTES)
+    if head.startswith(b"PK\x03\x04"):
+        found = office.sniff(path, head)
+        if found is not None:
+            return Kind("document", found.mime)
     return detect_bytes(head)
 
 
@@ -38,7 +59,11 @@ def detect_bytes(head: bytes) -> Kind:
             compatible = head[16:int.from_bytes(head[:4], "big")]
             mime = "image/avif" if b"avif" in compatible else "image/heic"
         return Kind("image", mime)
+    if head.startswith(b"{\\rtf"):
+        return Kind("document", "application/rtf")
     mime = sniff(head)
+    if mime == "text/plain" and len(_MARKDOWN.findall(head)) >= 2:
+        return Kind("text", "text/markdown")
     if mime == "image/svg+xml" or (_looks_like_xml(head) and b"<svg" in head):
         return Kind("svg", "image/svg+xml")
     if mime.startswith("image/"):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from mediamill.errors import BadInput
+from mediamill.processors.assets import office_render
 from mediamill.processors.assets._vips import vips
 from mediamill.processors.assets.audio_picture import audio_picture, has_real_video
 from mediamill.processors.assets.kinds import Kind
@@ -85,7 +86,10 @@ def fit(path: Path, kind: Kind, box: Box, limits: Limits):
 
         image = pyvips.Image.new_from_array(np.asarray(page), interpretation="srgb")
         return image.thumbnail_image(box.width, **box.options())
+    if kind.kind == "document" or (kind.kind == "text" and kind.mime.startswith("text/")):
+        page = office_render.render_first_page(path, kind, limits)
+        return page.thumbnail_image(box.width, **box.options())
     if kind.kind == "empty":
         raise BadInput("the input is empty (0 bytes)", field="inputs")
-    raise BadInput(f"cannot make a picture of {kind.mime} content (not an image, SVG, video, audio or PDF)",
+    raise BadInput(f"cannot make a picture of {kind.mime} content (not an image, SVG, video, audio, PDF or document)",
                    field="inputs")

@@ -1,4 +1,4 @@
-"""asset.thumbnail: a small picture of an asset (image, animated GIF, SVG, video, audio, PDF)."""
+"""asset.thumbnail: a small picture of an asset (image, animated GIF, SVG, video, audio, PDF, document)."""
 
 from __future__ import annotations
 
@@ -56,4 +56,4 @@ def make_thumbnail(ctx: TaskContext, params: ThumbnailParams) -> dict:
                         metadata={"width": width, "height": height, "kind": "thumbnail", "source_kind": kind.kind},
                         source_artifact=source)
     return {"thumbnail": thumbnail, "width": width, "height": height, "format": params.format,
-            "source_kind": kind.kind}
+            "source_kind": kind.kind, "file_type": kind.file_type}
