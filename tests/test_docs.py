@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import subprocess
@@ -32,9 +33,15 @@ def test_generated_reference_is_current(tmp_path):
     assert done.returncode == 0, done.stderr
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.md"))
     assert Path("docs/reference/tasks/README.md") in generated, generated
-    stale = [str(p) for p in generated
+    stale = [p for p in generated
              if not (ROOT / p).exists() or (ROOT / p).read_text(encoding="utf-8") != (tmp_path / p).read_text("utf-8")]
-    assert not stale, f"stale generated docs {stale}: run `.venv/bin/python scripts/gen_reference.py` and commit"
+    if stale:  # show what changed in the first one, so the failure explains itself
+        first = stale[0]
+        current = (ROOT / first).read_text(encoding="utf-8").splitlines() if (ROOT / first).exists() else []
+        diff = difflib.unified_diff(current, (tmp_path / first).read_text("utf-8").splitlines(),
+                                    f"{first} (committed)", f"{first} (generated)", lineterm="")
+        pytest.fail(f"stale generated docs {[str(p) for p in stale]}: run `.venv/bin/python "
+                    f"scripts/gen_reference.py` and commit\n" + "\n".join(list(diff)[:40]))
 
 
 def test_every_task_has_a_generated_params_table():
