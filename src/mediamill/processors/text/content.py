@@ -26,11 +26,13 @@ TARGET_WORDS: dict[str, dict[str, int]] = {
 
 
 class Brand(BaseModel):
+    """Who the piece speaks for: its name, voice, audience, values, words to avoid, a fixed call to action."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(..., min_length=1, max_length=120)
+    name: str = Field(..., min_length=1, max_length=120, description="the brand's name")
     voice: str = Field("friendly", max_length=300, description="e.g. 'warm, witty, concise'")
-    audience: str = Field("", max_length=300)
-    values: list[str] = Field(default_factory=list, max_length=10)
+    audience: str = Field("", max_length=300, description="who the brand writes for")
+    values: list[str] = Field(default_factory=list, max_length=10, description="what the brand stands for")
     avoid: list[str] = Field(default_factory=list, max_length=50, description="words the brand never uses")
     cta: str | None = Field(None, max_length=300, description="the call to action to use, if fixed")
 
@@ -38,13 +40,13 @@ class Brand(BaseModel):
 class ContentParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     idea: str = Field(..., min_length=1, max_length=5_000, description="the idea: a title, a brief or a summary")
-    brand: Brand
+    brand: Brand = Field(..., description="who the piece speaks for")
     kind: Kind = Field("blog", description="blog | newsletter | social | landing")
     length: Length = Field("medium", description="short | medium | long (target words depend on kind)")
     keywords: list[str] = Field(default_factory=list, max_length=20, description="keywords to cover")
     research: dict | None = Field(None, description="a content.research result (or pass research.json as input)")
-    variant: int = Field(0, ge=0, le=1_000_000)
-    provider: ProviderChoice = "auto"
+    variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
+    provider: ProviderChoice = Field("auto", description="'offline' forces the offline writer even with keys set")
 
 
 @task("content.generate", queue="content", inputs=(0, 1), accepts=("application/json",))

@@ -39,7 +39,7 @@ class ResearchParams(BaseModel):
     audience: str = Field("", max_length=300, description="who the content is for")
     competitors: list[Competitor | str] = Field(default_factory=list, max_length=20,
                                                 description="names, or {name, description} objects")
-    max_keywords: int = Field(15, ge=1, le=50)
+    max_keywords: int = Field(15, ge=1, le=50, description="most keywords returned")
     provider: ProviderChoice = Field("auto", description="'offline' forces the heuristics even with keys set")
 
     @field_validator("competitors")

@@ -26,19 +26,20 @@ MOVES = [
 
 class PromoParams(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    headline: str = Field(min_length=1, max_length=120)
+    headline: str = Field(min_length=1, max_length=120, description="the title card's and end card's headline")
     copy_text: str = Field("", alias="copy", max_length=400, description="one or two sentences under the headline")
     cta: str = Field("Shop now", max_length=40, description="the end card's button")
-    brand: str = Field("", max_length=40)
-    accent: str = Field("#ff6b35", pattern=r"^#[0-9a-fA-F]{6}$")
+    brand: str = Field("", max_length=40, description="brand name shown on the cards")
+    accent: str = Field("#ff6b35", pattern=r"^#[0-9a-fA-F]{6}$", description="accent colour, #rrggbb")
     images: list[int | str] | None = Field(None, max_length=10, description="product images; default: image inputs")
     voiceover: int | str | None = Field(None, description="voice-over audio; default: the first audio input")
     captions: int | str | None = Field(None, description="word JSON or SRT; default: the first such input")
     music: int | str | None = Field("example:music", description="music bed (ducked under the voice) or null")
     duration: float | None = Field(None, ge=15, le=30, description="default: the voice-over + 2 s, within 15–30")
-    preset: Literal["vertical", "square", "landscape"] = "vertical"
-    highlight_words: bool = True
-    filename: str | None = Field(None, max_length=200)
+    preset: Literal["vertical", "square", "landscape"] = Field(
+        "vertical", description="vertical 1080x1920, square 1080x1080, landscape 1920x1080")
+    highlight_words: bool = Field(True, description="the word being spoken takes the highlight colour")
+    filename: str | None = Field(None, max_length=200, description="output file name; default <date>_<hash>.mp4")
 
     @model_validator(mode="before")
     @classmethod

@@ -18,16 +18,17 @@ class TweetReelParams(BaseModel):
     profile_photo: str | None = Field(
         None, description="http(s) URL (fetched safely), 'input:N' or an artifact id; default: the first "
                           "image input, else an initial on a gradient")
-    theme: Literal["light", "dark"] = "dark"
-    verified: bool = False
+    theme: Literal["light", "dark"] = Field("dark", description="dark: black page; light: pale page, white card")
+    verified: bool = Field(False, description="show the verified badge")
     timestamp: str = Field("", max_length=80, description="e.g. '9:41 AM · Nov 26, 2026'")
     duration: float = Field(5.0, ge=1, le=60, description="seconds")
     music: int | str | None = Field("example:music", description="audio input index/id, example:music, or null")
-    music_volume: float = Field(0.8, ge=0, le=2)
+    music_volume: float = Field(0.8, ge=0, le=2, description="linear gain of the music")
     fade: float = Field(0.5, ge=0, le=3, description="music fades in and out; the picture fades out to black")
     motion: bool = Field(True, description="a slow push-in on the card")
-    preset: Literal["vertical", "square", "landscape"] = "vertical"
-    filename: str | None = Field(None, max_length=200)
+    preset: Literal["vertical", "square", "landscape"] = Field(
+        "vertical", description="vertical 1080x1920, square 1080x1080, landscape 1920x1080")
+    filename: str | None = Field(None, max_length=200, description="output file name; default <date>_<hash>.mp4")
 
     @model_validator(mode="before")
     @classmethod
