@@ -63,6 +63,15 @@ class EmailSettings(BaseModel):
     max_inline_attachment_bytes: int = Field(256 * 1024, gt=0, description="inline content in the job itself")
 
 
+class NotificationSettings(BaseModel):
+    """`[notifications]` / MEDIAMILL_NOTIFICATIONS__*: which notification types also send an email."""
+
+    email_types: dict[str, str] = Field(
+        default_factory=dict,
+        description='notification type -> email template, e.g. {"TASK_ASSIGNED": "task-assignment"}')
+    stream_poll_s: float = Field(0.2, gt=0, le=5, description="how often an SSE stream looks for new rows")
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("MEDIAMILL_CONFIG", "mediamill.toml"))
 
@@ -105,6 +114,7 @@ class Settings(BaseSettings):
     )
     pipelines_dir: Path | None = Field(None, description="a folder of user pipeline specs (*.yaml, *.yml, *.json)")
     email: EmailSettings = Field(default_factory=EmailSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @field_validator("workers", mode="before")
     @classmethod

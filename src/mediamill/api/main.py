@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from mediamill import __version__
 from mediamill.api import errors
 from mediamill.api.models import SubmitJob
-from mediamill.api.routes import artifacts, docs, health, jobs, pipelines, queues, tasks
+from mediamill.api.routes import artifacts, docs, health, jobs, notifications, pipelines, queues, tasks
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     app.state.loopback_only = loopback_only
     errors.install(app)
     docs.install(app)  # /docs and /redoc from vendored assets, not a CDN
-    for module in (jobs, artifacts, tasks, queues, health):
+    for module in (jobs, artifacts, tasks, queues, health, notifications):
         app.include_router(module.router)
     app.include_router(pipelines.pipelines)
     app.include_router(pipelines.runs)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.models import JobAccepted, JobList, JobView, SubmitJob
 from mediamill.api.routes import problems
+from mediamill.api.sse import sse_frame, sse_response
 from mediamill.api.uploads import Form, UnsupportedMediaType, media_type, read_json, read_multipart
 from mediamill.errors import BadInput
 from mediamill.services import jobs as job_service
@@ -122,13 +123,6 @@ async def get_job(job_id: str, services: ServicesDep, key: ReadKey) -> dict:
     return await job_service.get_job(services, job_id)
 
 
-def _sse(event: str, data: object) -> bytes:
-    if event == "heartbeat":
-        return b": keep-alive\n\n"
-    payload = json.dumps(data, default=str, separators=(",", ":"))
-    return f"event: {event}\ndata: {payload}\n\n".encode()
-
-
 @router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}},
                                                  "description": "progress, step, then completed/failed/cancelled"},
                                            **problems(401, 403, 404)})
@@ -138,10 +132,9 @@ async def job_events_stream(job_id: str, services: ServicesDep, key: ReadKey) ->
 
     async def stream():
         async for event, data in job_events(services, job_id):
-            yield _sse(event, data)
+            yield sse_frame(event, data)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse_response(stream())
 
 
 @router.post("/{job_id}/retry", response_model=JobView, responses=problems(401, 403, 404, 409))

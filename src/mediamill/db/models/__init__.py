@@ -9,8 +9,9 @@ from mediamill.db.models.artifacts import ArtifactRecord
 from mediamill.db.models.jobs import JobRecord
 from mediamill.db.models.keys import ApiKey
 from mediamill.db.models.messaging import EmailMessage
+from mediamill.db.models.notifications import Notification
 from mediamill.db.models.pipelines import PipelineDefinition, PipelineRun, RunStep
 from mediamill.db.models.webhooks import WebhookDelivery
 
-__all__ = ["ApiKey", "ArtifactRecord", "Base", "EmailMessage", "JobRecord", "PipelineDefinition", "PipelineRun", "RunStep",
+__all__ = ["ApiKey", "ArtifactRecord", "Base", "EmailMessage", "JobRecord", "Notification", "PipelineDefinition", "PipelineRun", "RunStep",
            "WebhookDelivery"]

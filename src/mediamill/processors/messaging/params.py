@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-_SEED_NAMES = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+SEED_NAMES = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
 
 
 class NodeBuffer(BaseModel):
@@ -21,7 +21,7 @@ class NodeBuffer(BaseModel):
 
 
 class Attachment(BaseModel):
-    model_config = _SEED_NAMES
+    model_config = SEED_NAMES
     filename: str | None = Field(None, max_length=255, description="name shown to the recipient")
     content: str | NodeBuffer | None = Field(None, description="small inline content (text, or base64 with encoding)")
     encoding: Literal["utf-8", "base64"] = "utf-8"
@@ -55,7 +55,7 @@ class Attachment(BaseModel):
 
 
 class SendEmailParams(BaseModel):
-    model_config = _SEED_NAMES
+    model_config = SEED_NAMES
     to: list[str] = Field(min_length=1, description="one address or a list")
     subject: str = Field(min_length=1, max_length=998)
     template: str | None = Field(None, max_length=100, description="a packaged or user template; unset = plain email")

@@ -31,11 +31,16 @@ _transports: dict[str, Transport] = {}
 @task("email.send", queue="email", inputs=(0, 0), attempts=4, timeout_s=120)
 async def send_email(ctx: TaskContext, params: SendEmailParams) -> dict:
     """Send one email (template or plain HTML/text, attachments) once, whatever the retries."""
+    return await deliver(ctx, params, idempotency_key=params.idempotency_key or ctx.job.job_id)
+
+
+async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key: str) -> dict:
+    """The body of email.send, also used by notify.create for the notification types that email."""
     settings: Settings = ctx.settings or get_settings()
     config = settings.email
     envelope = Envelope(sender=config.from_address, sender_name=config.from_name, recipients=params.to,
                         subject=params.subject, reply_to=params.reply_to or config.reply_to,
-                        idempotency_key=params.idempotency_key or ctx.job.job_id, template=params.template)
+                        idempotency_key=idempotency_key, template=params.template)
     database = open_database(settings)
     if len(params.to) > config.max_recipients:
         raise BadInput(f"{len(params.to)} recipients; at most {config.max_recipients} per message", field="to")
@@ -61,18 +66,18 @@ async def send_email(ctx: TaskContext, params: SendEmailParams) -> dict:
     domains = [address.rpartition("@")[2] for address in params.to]
     await limiter_for(config.domain_rate_limit, config.domain_rate_window_s).acquire(domains, ctx.check)
     ctx.progress(60, "send")
-    await asyncio.to_thread(_in_session, database, records.started, row.id, raw_size)
+    await asyncio.to_thread(in_session, database, records.started, row.id, raw_size)
     try:
         accepted = await transport.send(message, params.to)
     except BadInput as exc:
-        await asyncio.to_thread(_in_session, database, records.finish, row.id, EmailStatus.failed, error=str(exc))
+        await asyncio.to_thread(in_session, database, records.finish, row.id, EmailStatus.failed, error=str(exc))
         raise
     except Exception as exc:
-        await asyncio.to_thread(_in_session, database, records.finish, row.id, EmailStatus.deferred,
+        await asyncio.to_thread(in_session, database, records.finish, row.id, EmailStatus.deferred,
                                 error=f"{type(exc).__name__}: {exc}")
         raise
     refused = "; ".join(f"{a}: {why}" for a, why in accepted.refused.items()) or None
-    await asyncio.to_thread(_in_session, database, records.finish, row.id, EmailStatus.sent,
+    await asyncio.to_thread(in_session, database, records.finish, row.id, EmailStatus.sent,
                             provider_message_id=accepted.provider_id, error=refused)
     row.status, row.provider_message_id, row.attempts = EmailStatus.sent.value, accepted.provider_id, row.attempts + 1
     ctx.progress(100, "send")
@@ -115,7 +120,8 @@ def _claim(database, envelope: Envelope, transport: str, job_id: str) -> records
         return records.claim(session, draft)
 
 
-def _in_session(database, fn, *args, **kwargs) -> None:
+def in_session(database, fn, *args, **kwargs) -> None:
+    """`fn(session, *args)` in one transaction (called through asyncio.to_thread: SQLAlchemy is blocking)."""
     with database.session() as session:
         fn(session, *args, **kwargs)
 
