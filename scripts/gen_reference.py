@@ -10,6 +10,7 @@ README.md or any docs/**/*.md; only that text is rewritten, the prose around it 
   http-endpoints  every endpoint of the OpenAPI spec the server serves
   errors          the error tree of mediamill/errors.py with HTTP status and retryability
   cli-commands    every `mediamill` command with its arguments, options and help
+  pipeline-catalog the pipelines shipped in the package, their steps in order and what they make
 
 Every task gets a block on its family's page (a new family gets a new page). Output is stable:
 sorted, no timestamps.
@@ -37,6 +38,9 @@ from pydantic_core import PydanticUndefined
 from mediamill import errors
 from mediamill.api.main import create_app
 from mediamill.cli.app import app as cli_app
+from mediamill.pipelines.catalog import BUILTIN_DIR
+from mediamill.pipelines.spec import parse_spec
+from mediamill.pipelines.validate import validate_spec
 from mediamill.security import Limits
 from mediamill.services.catalog import task_catalog
 from mediamill.settings import Settings
@@ -343,6 +347,35 @@ def render_cli() -> str:
     return table(["command", "what it does", "options"], rows) + "\n"
 
 
+def _levels(deps: dict[str, set[str]]) -> list[list[str]]:
+    """Steps grouped by how early they can start: a step comes one level after its last dependency."""
+    level: dict[str, int] = {}
+
+    def depth(step: str) -> int:
+        if step not in level:
+            level[step] = 1 + max((depth(d) for d in deps[step]), default=-1)
+        return level[step]
+
+    groups: dict[int, list[str]] = {}
+    for step in deps:
+        groups.setdefault(depth(step), []).append(step)
+    return [groups[i] for i in sorted(groups)]
+
+
+def render_pipelines() -> str:
+    rows = []
+    for path in sorted([*BUILTIN_DIR.glob("*.yaml"), *BUILTIN_DIR.glob("*.yml"), *BUILTIN_DIR.glob("*.json")]):
+        spec = parse_spec(path)
+        plan = validate_spec(spec, require_tasks=False)
+
+        def shown(step: str, spec: Any = spec) -> str:
+            return code(spec.steps[step].task) + (" (per item)" if spec.steps[step].foreach else "")
+
+        steps = " -> ".join(" ‖ ".join(shown(s) for s in group) for group in _levels(plan.deps))
+        rows.append([code(spec.name), steps, spec.description])
+    return table(["pipeline", "steps (‖ runs side by side)", "what it makes"], rows) + "\n"
+
+
 # -- the files ------------------------------------------------------------------------------------
 def doc_files(root: Path) -> list[Path]:
     files = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
@@ -360,6 +393,7 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
     simple = {"task-catalog": lambda: render_catalog(list(tasks.values()), page),
               "settings": render_settings, "limits": render_limits, "http-endpoints": render_http_endpoints,
               "errors": render_errors, "cli-commands": render_cli,
+              "pipeline-catalog": render_pipelines,
               "queues": lambda: render_queues(list(tasks.values()))}
     if kind not in simple:
         raise SystemExit(f"{page}: unknown generated block {name!r}")
