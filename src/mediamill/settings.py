@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         DEFAULT_SHUTDOWN_GRACE_S, ge=0, description="how long a stopping worker lets active jobs finish"
     )
+    heartbeat_interval_s: float = Field(
+        10.0, gt=0, description="how often a worker announces itself; gone after 3 missed beats"
+    )
+    health_log_interval_s: float = Field(
+        300.0, ge=0, description="how often a worker logs the queue health table; 0 = never"
+    )
+    worker_liveness_file: Path | None = Field(
+        None, description="file a worker touches at every heartbeat (an exec liveness probe checks its age)"
+    )
     log_level: str = Field("info", description="debug, info, warning or error")
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: JSON when stderr is not a terminal"

@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     docs.install(app)  # /docs and /redoc from vendored assets, not a CDN
     for module in (jobs, artifacts, tasks, queues, health, notifications):
         app.include_router(module.router)
+    app.include_router(queues.workers_router)
     app.include_router(pipelines.pipelines)
     app.include_router(pipelines.runs)
     _finish_schema(app)

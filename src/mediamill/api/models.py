@@ -109,6 +109,20 @@ class QueueInfo(BaseModel):
     paused: bool
     concurrency: int
     counts: dict[str, int]
+    workers: int = Field(description="live worker processes serving this queue (heartbeats)")
+    no_workers: bool = Field(description="jobs are waiting and no worker serves the queue")
+    stalled: int = Field(0, description="jobs seen stalled (lock lost, put back) since the counts began")
+    removed: int = Field(0, description="jobs seen removed since the counts began")
+
+
+class WorkerRow(BaseModel):
+    id: str
+    host: str
+    pid: int
+    queues: list[str]
+    started: float = Field(description="epoch seconds")
+    beat: float = Field(description="epoch seconds of the last heartbeat")
+    active: int = Field(description="jobs running at the last heartbeat")
 
 
 class QueueState(BaseModel):

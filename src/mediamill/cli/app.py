@@ -162,11 +162,19 @@ def retry(
 
 # -- queues -------------------------------------------------------------------------------
 @app.command()
-def queues(as_json: JsonOpt = False) -> None:
-    """The health table: waiting, active, completed, failed, delayed, paused per queue."""
+def queues(
+    as_json: JsonOpt = False,
+    watch: Annotated[float | None, typer.Option("--watch", help="refresh every N seconds until Ctrl-C",
+                                                min=0.2)] = None,
+) -> None:
+    """The health table: waiting, active, completed, failed, delayed, paused and workers online per queue;
+    a queue with waiting jobs and no worker is flagged."""
     from mediamill.cli.jobs import queues_command
 
-    _run(queues_command(_settings(), as_json))
+    try:
+        _run(queues_command(_settings(), as_json, watch))
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
+from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mediamill.cli.output import console, emit_json, table
+from mediamill.cli.output import build_table, console, emit_json, table
 from mediamill.client import AsyncClient
+from mediamill.engine.health import TABLE_COLUMNS, HealthSnapshot, health_snapshot
 from mediamill.engine.jobs import JobState, JobStatus
 from mediamill.engine.wire import artifact_refs
 from mediamill.errors import JobFailed
@@ -107,18 +111,36 @@ async def retry_command(settings: Settings, queue: str, job_id: str | None, as_j
             console.print(f"retried {count} failed job(s) of {queue}")
 
 
-QUEUE_COLUMNS = ["waiting", "active", "completed", "failed", "delayed", "paused"]
-
-
-async def queues_command(settings: Settings, as_json: bool) -> None:
+async def queues_command(settings: Settings, as_json: bool, watch: float | None = None) -> None:
+    """The health table once, or refreshed every `watch` seconds until Ctrl-C."""
     async with AsyncClient(settings) as client:
-        counts = await client.broker.counts()
-    if as_json:
-        emit_json(counts)
-        return
-    rows = [[name, *[c.get(col, 0) for col in QUEUE_COLUMNS], "yes" if c.get("is_paused") else ""]
-            for name, c in counts.items()]
-    table("queues", ["queue", *QUEUE_COLUMNS, "is paused"], rows)
+        if watch is None:
+            snapshot = await health_snapshot(client.broker)
+            if as_json:
+                emit_json([row.as_dict() for row in snapshot.queues])
+            else:
+                table(*health_rows(snapshot))
+            return
+        with Live(console=console, auto_refresh=False) as live:
+            while True:
+                snapshot = await health_snapshot(client.broker)
+                if as_json:
+                    emit_json({"at": time.time(), "queues": [row.as_dict() for row in snapshot.queues]})
+                else:
+                    live.update(build_table(*health_rows(snapshot)), refresh=True)
+                await asyncio.sleep(watch)
+
+
+def health_rows(snapshot: HealthSnapshot) -> tuple[str, list[str], list[list[Any]]]:
+    title = f"queues · {len(snapshot.workers)} worker process(es) online"
+    columns = ["queue", *TABLE_COLUMNS, "workers", "stalled", "removed", "state"]
+    rows = []
+    for row in snapshot.queues:
+        state = " ".join(word for word in ("paused" if row.paused else "",
+                                           "NO WORKERS" if row.no_workers else "") if word)
+        rows.append([row.name, *[row.counts.get(col, 0) for col in TABLE_COLUMNS], row.workers, row.stalled,
+                     row.removed, state])
+    return title, columns, rows
 
 
 async def pause_command(settings: Settings, queue: str, paused: bool, as_json: bool) -> None:

@@ -31,13 +31,18 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def build_table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     view = Table(title=title, title_justify="left")
     for index, column in enumerate(columns):
         numbers = bool(rows) and all(isinstance(row[index], int | float) for row in rows)
         view.add_column(column, justify="right" if numbers else "left")
     for row in rows:
         view.add_row(*[str(cell) for cell in row])
+    return view
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    view = build_table(title, columns, rows)
     target = console
     if not console.is_terminal:
         # Piped or logged, rich assumes 80 columns and would cut headers short ("comple…"): nothing

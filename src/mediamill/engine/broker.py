@@ -255,10 +255,6 @@ class Broker:
         lines = logs.get("logs", []) if isinstance(logs, dict) else list(logs or [])
         return [str(line) for line in lines], [str(trace) for trace in (job.stacktrace or [])]
 
-    async def workers(self, queue: str) -> int:
-        """Worker connections Redis knows for this queue (BullMQ names them; CLIENT LIST)."""
-        return await self.queue(queue).get_workers_count()
-
     async def schedulers(self, queue: str) -> list[dict]:
         return list(await self.queue(queue).getJobSchedulers() or [])
 

@@ -14,6 +14,12 @@ RUNS_CHANNEL = f"{KEY_PREFIX}:control:runs"
 CANCELLED_INDEX_KEY = f"{KEY_PREFIX}:control:cancelled-index"
 # Worker heartbeats, for `mediamill queues` (who is serving what).
 WORKERS_KEY = f"{KEY_PREFIX}:control:workers"
+# The one worker process that reads the queues' event streams for stalled/removed jobs holds this lock.
+EVENTS_READER_KEY = f"{KEY_PREFIX}:control:events-reader"
+# Hash queue -> last event-stream id read by that reader (a new holder of the lock goes on from it).
+EVENTS_CURSOR_KEY = f"{KEY_PREFIX}:control:events-cursor"
+# Hash "<queue>:<event>" -> how many stalled/removed events were seen (all processes, since ever).
+EVENT_COUNTS_KEY = f"{KEY_PREFIX}:control:event-counts"
 
 JOB_ID_PREFIX = "job_"
 ARTIFACT_ID_PREFIX = "art_"

@@ -20,6 +20,7 @@ from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
 from mediamill.engine.executor import ProcessPool
 from mediamill.engine.middleware import Middleware, default_middleware, run_hooks
+from mediamill.engine.monitor import WorkerMonitor
 from mediamill.engine.runner import JobRunner
 from mediamill.errors import ConfigError
 from mediamill.logs import get_logger
@@ -78,6 +79,8 @@ class WorkerService:
             worker = BullWorker(name, self.runner.for_queue(name), opts)
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
+        self.monitor = WorkerMonitor(self.settings, self.redis, self.queues, lambda: len(self.runner.active))
+        await self.monitor.start()
         if "cleanup" in self.queues:
             await self._ensure_schedules()
         # Everything alive now (modules, hooks, connections) lives as long as the worker: moving it
@@ -104,6 +107,8 @@ class WorkerService:
         """Stop taking jobs; let active ones finish within the grace period; hand back the rest."""
         grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
         log.info("worker stopping", active=len(self.runner.active), grace_s=grace)
+        # Off the list first: a stopping worker takes no new jobs, so it no longer serves its queues.
+        await self.monitor.stop()
         closing = asyncio.ensure_future(asyncio.gather(*(w.close() for w in self.workers.values())))
         done, _ = await asyncio.wait({closing}, timeout=grace)
         if not done:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from mediamill.engine.health import HealthSnapshot
+from mediamill.engine.health import health_snapshot as engine_health_snapshot
+from mediamill.engine.heartbeats import online_per_queue, read_workers
 from mediamill.services.context import Services
 from mediamill.settings import Settings
 from mediamill.tasks.registry import load_tasks
@@ -22,14 +26,28 @@ def task_catalog() -> list[dict]:
     ]
 
 
+async def health_snapshot(services: Services) -> HealthSnapshot:
+    """Every queue's counts, paused flag, workers online and "no workers" flag, plus the live workers."""
+    return await engine_health_snapshot(services.broker)
+
+
 async def queue_overview(services: Services) -> list[dict]:
-    counts = await services.broker.counts()
-    rows = []
-    for name, row in counts.items():
-        policy = services.settings.policy(name)
-        paused = bool(row.pop("is_paused", 0))
-        rows.append({"name": name, "paused": paused, "counts": row, "concurrency": policy.concurrency})
-    return rows
+    """One row per queue: name, paused, concurrency, counts, workers, no_workers, stalled, removed."""
+    snapshot = await health_snapshot(services)
+    return [row.as_dict() for row in snapshot.queues]
+
+
+async def list_workers(services: Services) -> list[dict]:
+    """Every live worker process: id, host, pid, queues, started and last beat (epoch s), active jobs."""
+    return [asdict(worker) for worker in await read_workers(services.broker.redis)]
+
+
+async def workers_online(services: Services, queue: str | None = None) -> dict[str, int]:
+    """Live worker processes per queue (every known queue, 0 when none), or only `queue`'s entry."""
+    names = [queue] if queue else list(services.settings.policies())
+    if queue:
+        services.settings.policy(queue)  # NotFound naming the known queues
+    return online_per_queue(await read_workers(services.broker.redis), names)
 
 
 async def set_paused(services: Services, queue: str, paused: bool) -> dict:
@@ -56,13 +74,6 @@ async def readiness(services: Services, timeout_s: float = 2.0) -> dict[str, str
         "database": await check(lambda: asyncio.to_thread(services.database.ping)),
         "storage": await check(lambda: asyncio.to_thread(services.store.ping)),
     }
-
-
-async def workers_online(services: Services) -> dict[str, int]:
-    """Worker connections per queue, as Redis knows them (BullMQ names its worker connections)."""
-    names = list(services.settings.policies())
-    counts = await asyncio.gather(*(services.broker.workers(name) for name in names))
-    return dict(zip(names, counts, strict=True))
 
 
 async def list_schedules(services: Services) -> list[dict]:
