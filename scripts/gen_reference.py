@@ -11,6 +11,7 @@ README.md or any docs/**/*.md; only that text is rewritten, the prose around it 
   errors          the error tree of mediamill/errors.py with HTTP status and retryability
   cli-commands    every `mediamill` command with its arguments, options and help
   pipeline-catalog the pipelines shipped in the package, their steps in order and what they make
+  db-tables       the database tables, from the SQLAlchemy models (docstring and columns)
 
 Every task gets a block on its family's page (a new family gets a new page). Output is stable:
 sorted, no timestamps.
@@ -35,9 +36,11 @@ import typer
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+import mediamill.db.models  # noqa: F401 - registers every model on Base's metadata
 from mediamill import errors
 from mediamill.api.main import create_app
 from mediamill.cli.app import app as cli_app
+from mediamill.db.base import Base
 from mediamill.pipelines.catalog import BUILTIN_DIR
 from mediamill.pipelines.spec import parse_spec
 from mediamill.pipelines.validate import validate_spec
@@ -376,6 +379,15 @@ def render_pipelines() -> str:
     return table(["pipeline", "steps (‖ runs side by side)", "what it makes"], rows) + "\n"
 
 
+def render_db_tables() -> str:
+    rows = []
+    for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__tablename__):
+        model = mapper.class_
+        columns = ", ".join(code(c.name) for c in model.__table__.columns)
+        rows.append([code(model.__tablename__), first_paragraph(model.__doc__ or ""), columns])
+    return table(["table", "what", "columns"], rows) + "\n"
+
+
 # -- the files ------------------------------------------------------------------------------------
 def doc_files(root: Path) -> list[Path]:
     files = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
@@ -393,7 +405,7 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
     simple = {"task-catalog": lambda: render_catalog(list(tasks.values()), page),
               "settings": render_settings, "limits": render_limits, "http-endpoints": render_http_endpoints,
               "errors": render_errors, "cli-commands": render_cli,
-              "pipeline-catalog": render_pipelines,
+              "pipeline-catalog": render_pipelines, "db-tables": render_db_tables,
               "queues": lambda: render_queues(list(tasks.values()))}
     if kind not in simple:
         raise SystemExit(f"{page}: unknown generated block {name!r}")

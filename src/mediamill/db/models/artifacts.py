@@ -12,6 +12,8 @@ from mediamill.db.base import Base, PortableJSON, UTCDateTime, utcnow
 
 
 class ArtifactRecord(Base):
+    """One row per stored artifact: MIME type, size, sha256, name, metadata, the job and source it came from, its expiry."""
+
     __tablename__ = "artifacts"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -16,6 +16,8 @@ FINAL_STATES = ("completed", "failed", "cancelled")
 
 
 class JobRecord(Base):
+    """One row per job: task, queue, state, progress, attempts, params, inputs, result, error, times; outlives BullMQ's retention."""
+
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -13,6 +13,8 @@ SCOPES = ("submit", "read", "admin")
 
 
 class ApiKey(Base):
+    """An API key: its name, prefix, a SHA-256 of the token (never the token), scopes, last use, revocation."""
+
     __tablename__ = "api_keys"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -19,6 +19,8 @@ class EmailStatus(StrEnum):
 
 
 class EmailMessage(Base):
+    """Every email `email.send` sent or tried, by idempotency key: recipients, subject, template, transport, outcome."""
+
     __tablename__ = "email_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

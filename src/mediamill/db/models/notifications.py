@@ -11,6 +11,8 @@ from mediamill.db.base import Base, PortableJSON, UTCDateTime, utcnow
 
 
 class Notification(Base):
+    """An in-app notification for one user: type, title, message, data, whether it was read."""
+
     __tablename__ = "notifications"
 
     # An integer id: streams and pages follow it ("everything after id N"), which a random id cannot do.

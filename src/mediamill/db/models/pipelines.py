@@ -16,6 +16,8 @@ FINAL_STEP_STATES = ("completed", "failed", "skipped", "cancelled")
 
 
 class PipelineRun(Base):
+    """A pipeline run: the spec it ran, inputs, params, state, progress, outputs, error."""
+
     __tablename__ = "pipeline_runs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -36,6 +38,8 @@ class PipelineRun(Base):
 
 
 class RunStep(Base):
+    """One step (or fan-out item) of a run: task, state, the BullMQ job id, attempts, result, error."""
+
     __tablename__ = "pipeline_run_steps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -58,6 +62,8 @@ class RunStep(Base):
 
 
 class PipelineDefinition(Base):
+    """A user pipeline registered with `register-pipeline` / `POST /v1/pipelines`."""
+
     __tablename__ = "pipeline_definitions"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -11,6 +11,8 @@ from mediamill.db.base import Base, UTCDateTime, utcnow
 
 
 class WebhookDelivery(Base):
+    """Every webhook delivery attempt: URL, event, attempt number, status code, error, duration."""
+
     __tablename__ = "webhook_deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
