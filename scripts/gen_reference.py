@@ -12,6 +12,7 @@ README.md or any docs/**/*.md; only that text is rewritten, the prose around it 
   cli-commands    every `mediamill` command with its arguments, options and help
   pipeline-catalog the pipelines shipped in the package, their steps in order and what they make
   db-tables       the database tables, from the SQLAlchemy models (docstring and columns)
+  redis-keys      mediamill's own Redis keys and channels, from the constants module and its comments
 
 Every task gets a block on its family's page (a new family gets a new page). Output is stable:
 sorted, no timestamps.
@@ -24,6 +25,8 @@ sorted, no timestamps.
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import json
 import re
 import sys
@@ -388,6 +391,37 @@ def render_db_tables() -> str:
     return table(["table", "what", "columns"], rows) + "\n"
 
 
+def _constants_module() -> Any:
+    """The module that builds every Redis key (the layer work moves it from the engine to the ground)."""
+    for name in ("mediamill.constants", "mediamill.engine.constants"):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+    raise SystemExit("no mediamill constants module found")
+
+
+def render_redis_keys() -> str:
+    module = _constants_module()
+    source = inspect.getsource(module)
+    prefix = module.KEY_PREFIX
+    rows = []
+    # `# comment` lines right above `NAME = f"{KEY_PREFIX}:..."`: the key and what it is for
+    for match in re.finditer(r"((?:^# .*\n)+)^([A-Z_]+) = f\"\{KEY_PREFIX\}:", source, re.M):
+        comment = " ".join(line[2:].strip() for line in match[1].splitlines()).replace("<", "&lt;")
+        rows.append([code(getattr(module, match[2])), comment])
+    # functions that build one key per job or run: their pattern and docstring (or the comment above)
+    for match in re.finditer(r"^def ([a-z_]+)\(([a-z_]+): str\) -> str:\n(?:    \"\"\"(.+?)\"\"\"\n)?"
+                             r"    return f\"(.+?)\"", source, re.M):
+        pattern = match[4].replace("{KEY_PREFIX}", prefix)
+        for name in re.findall(r"\{([A-Z_]+)\}", pattern):
+            pattern = pattern.replace(f"{{{name}}}", getattr(module, name))
+        pattern = pattern.replace(f"{{{match[2]}}}", f"<{match[2].replace('_', ' ')}>")
+        rows.append([code(pattern), match[3] or f"one per {match[2].removesuffix('_id')} (`{match[1]}`)"])
+    rows.sort(key=lambda row: row[0])
+    return table(["key", "what"], rows) + "\n"
+
+
 # -- the files ------------------------------------------------------------------------------------
 def doc_files(root: Path) -> list[Path]:
     files = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
@@ -406,6 +440,7 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
               "settings": render_settings, "limits": render_limits, "http-endpoints": render_http_endpoints,
               "errors": render_errors, "cli-commands": render_cli,
               "pipeline-catalog": render_pipelines, "db-tables": render_db_tables,
+              "redis-keys": render_redis_keys,
               "queues": lambda: render_queues(list(tasks.values()))}
     if kind not in simple:
         raise SystemExit(f"{page}: unknown generated block {name!r}")
