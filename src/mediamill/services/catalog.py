@@ -31,6 +31,11 @@ async def health_snapshot(services: Services) -> HealthSnapshot:
     return await engine_health_snapshot(services.broker)
 
 
+def task_names() -> list[str]:
+    """Registered task names, sorted (cheap: no schema is built, unlike task_catalog())."""
+    return sorted(load_tasks())
+
+
 async def queue_overview(services: Services) -> list[dict]:
     """One row per queue: name, paused, concurrency, counts, workers, no_workers, stalled, removed."""
     snapshot = await health_snapshot(services)

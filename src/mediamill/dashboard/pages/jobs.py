@@ -25,7 +25,7 @@ from mediamill.errors import BadInput
 from mediamill.services import artifacts as artifact_service
 from mediamill.services import history
 from mediamill.services import jobs as job_service
-from mediamill.services.catalog import task_catalog
+from mediamill.services.catalog import task_names
 from mediamill.services.events import job_events
 
 router = APIRouter(route_class=DashboardRoute)
@@ -40,7 +40,7 @@ async def jobs_page(request: Request, found: Seen):
                                          limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     pages = max(1, -(-found_jobs["total"] // PAGE_SIZE))
     return page(request, found, "jobs.html", filter=job_filter, jobs=found_jobs["jobs"], total=found_jobs["total"],
-                page_no=number, pages=pages, states=JOB_STATES, tasks=[t["name"] for t in task_catalog()],
+                page_no=number, pages=pages, states=JOB_STATES, tasks=task_names(),
                 actions=history.BULK_ACTIONS)
 
 

@@ -32,4 +32,5 @@ class ArtifactRecord(Base):
         Index("ix_artifacts_expires_at", "expires_at"),
         Index("ix_artifacts_job", "job"),
         Index("ix_artifacts_sha256", "sha256"),
+        Index("ix_artifacts_created_at", "created_at"),
     )

@@ -44,4 +44,6 @@ class JobRecord(Base):
         Index("ix_jobs_state_created_at", "state", "created_at"),
         Index("ix_jobs_task_created_at", "task", "created_at"),
         Index("ix_jobs_run", "run"),
+        Index("ix_jobs_created_at", "created_at", "id"),  # the jobs page: newest first
+        Index("ix_jobs_finished_at", "finished_at"),  # throughput per minute
     )

@@ -1,0 +1,150 @@
+"""Dashboard benchmark: with 100,000 job records and 1,000 pipeline runs in the database, the jobs page
+and a text search through the real server (uvicorn, HTTP), each beside the same SQL run directly on the
+same database in the same run; and the bytes each page sends. Prints JSON.
+
+    .venv/bin/python bench/dashboard.py [--jobs 100000] [--runs 1000] [--repeat 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlalchemy import func, select
+
+from mediamill.api.main import create_app
+from mediamill.dashboard import mount
+from mediamill.db import open_database
+from mediamill.db.models.jobs import JobRecord
+from mediamill.db.models.pipelines import PipelineRun, RunStep
+from mediamill.db.repositories import jobs as job_records
+from mediamill.engine.connection import release_embedded
+from mediamill.logs import configure_logging
+from mediamill.services.history import JobFilter
+from mediamill.settings import Settings
+
+TASKS = ["asset.thumbnail", "image.enhance", "text.copy", "video.promo", "speech.captions"]
+NEEDLE = "zanzibar"  # in the params of one job in a thousand
+
+
+def seed(settings: Settings, jobs: int, runs: int) -> None:
+    database = open_database(settings)
+    rng = random.Random(7)
+    start = datetime.now(UTC) - timedelta(days=30)
+    with database.session() as session:
+        batch = []
+        for i in range(jobs):
+            created = start + timedelta(seconds=i * 25)
+            state = rng.choices(["completed", "failed", "queued", "cancelled"], [85, 10, 3, 2])[0]
+            params = {"size": rng.randint(64, 2048), "name": f"asset {i}",
+                      "note": NEEDLE if i % 1000 == 500 else f"batch {i // 100}"}
+            batch.append({"id": f"job_{i:012x}", "queue": "images", "task": TASKS[i % len(TASKS)], "state": state,
+                          "attempts": 1, "max_attempts": 3, "params": params, "inputs": [],
+                          "result": {"width": 640, "height": 480} if state == "completed" else None,
+                          "error": {"type": "BadInput", "message": "bad size"} if state == "failed" else None,
+                          "created_at": created, "started_at": created + timedelta(seconds=1),
+                          "finished_at": created + timedelta(seconds=3) if state != "queued" else None})
+            if len(batch) == 5000:
+                job_records.upsert_many(session, batch)
+                batch = []
+        job_records.upsert_many(session, batch)
+        spec = {"name": "bench", "steps": {"a": {"task": "text.copy"}, "b": {"task": "text.copy", "after": ["a"]}}}
+        for r in range(runs):
+            created = start + timedelta(minutes=r * 40)
+            session.add(PipelineRun(id=f"run_{r:08x}", pipeline="bench", spec=spec, inputs={}, params={},
+                                    state="completed", progress=100.0, generation=0, created_at=created,
+                                    started_at=created, finished_at=created + timedelta(seconds=9)))
+            for name in ("a", "b"):
+                session.add(RunStep(run=f"run_{r:08x}", step=name, item=-1, task="text.copy", state="completed",
+                                    attempts=1, progress=100.0))
+
+
+def direct_sql(settings: Settings, job_filter: JobFilter, repeat: int) -> list[float]:
+    """The page's two statements (a page of rows, the total), compiled by the same repository code
+    and run straight on the driver connection."""
+    database = open_database(settings)
+    engine = database.engine
+    kwargs = job_filter.as_kwargs()
+    rows = job_records._matching(select(JobRecord), **kwargs).order_by(
+        JobRecord.created_at.desc(), JobRecord.id.desc()).limit(50).offset(0)
+    total = job_records._matching(select(func.count()).select_from(JobRecord), **kwargs)
+    statements = [str(q.compile(engine, compile_kwargs={"literal_binds": True})) for q in (rows, total)]
+    timings = []
+    with engine.connect() as connection:
+        for _ in range(repeat):
+            began = time.perf_counter()
+            for statement in statements:
+                connection.exec_driver_sql(statement).fetchall()
+            timings.append(time.perf_counter() - began)
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=40)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="mm-bench-dash-")) / "data"
+    settings = Settings(data_dir=data, log_level="warning", log_format="json")
+    configure_logging(settings)
+    began = time.perf_counter()
+    seed(settings, args.jobs, args.runs)
+    seeded_s = time.perf_counter() - began
+    server = uvicorn.Server(uvicorn.Config(mount(create_app(settings)), host="127.0.0.1", port=0,
+                                           log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    report: dict = {"jobs": args.jobs, "runs": args.runs, "repeat": args.repeat, "seed_s": round(seeded_s, 1)}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            for name, query in (("jobs_page", {}), ("search", {"text": NEEDLE})):
+                http.get("/dashboard/jobs", params=query)  # warm
+                timings, size = [], 0
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    answer = http.get("/dashboard/jobs", params=query)
+                    timings.append(time.perf_counter() - started)
+                    answer.raise_for_status()
+                    size = len(answer.content)
+                sql = direct_sql(settings, JobFilter.parse(query), args.repeat)
+                report[name] = {"page_p95_ms": round(p95(timings) * 1000, 2),
+                                "sql_p95_ms": round(p95(sql) * 1000, 2),
+                                "ratio": round(p95(timings) / p95(sql), 2), "bytes": size,
+                                "matches": int(answer.text.split('id="total">')[1].split(" ")[0])}
+            sizes = {}
+            for path in ("/dashboard", "/dashboard/jobs", f"/dashboard/jobs/job_{500:012x}", "/dashboard/runs",
+                         f"/dashboard/runs/run_{0:08x}", "/dashboard/artifacts", "/dashboard/tasks",
+                         "/dashboard/tasks/asset.thumbnail", "/dashboard/schedules", "/dashboard/settings",
+                         "/dashboard/static/dashboard.css", "/dashboard/static/dashboard.js",
+                         "/dashboard/static/htmx.min.js"):
+                answer = http.get(path, headers={"Accept-Encoding": "identity"})
+                sizes[path] = {"status": answer.status_code, "bytes": len(answer.content)}
+            report["bytes_per_page"] = sizes
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        release_embedded(settings)
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
