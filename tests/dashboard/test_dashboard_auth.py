@@ -7,8 +7,8 @@ import re
 
 import httpx
 import pytest
+from dashboard_stack import running_stack
 
-from conftest import running_stack
 from mediamill.services.keys import create_key, revoke_key
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ Measured with 100,000 job records (bench/dashboard.py): without ix_jobs_created_
 jobs page sorts the whole table on every view.
 
 Revision ID: 0301
-Revises: 0201
+Revises: 0202
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0301"
-down_revision = "0201"
+down_revision = "0202"
 branch_labels = None
 depends_on = None
 
