@@ -11,7 +11,7 @@ from mediamill.dashboard.pages.common import Seen, action_form, services_of
 from mediamill.dashboard.render import DashboardRoute, page, redirect
 from mediamill.dashboard.svg import sparkline
 from mediamill.errors import BadInput
-from mediamill.services.catalog import queue_overview, set_paused, workers_online
+from mediamill.services.catalog import queue_overview, set_paused
 from mediamill.services.history import throughput
 
 router = APIRouter(route_class=DashboardRoute)
@@ -21,12 +21,10 @@ router = APIRouter(route_class=DashboardRoute)
 async def overview(request: Request, found: Seen):
     found.require_read()
     services = services_of(request)
-    queues, workers, series = await asyncio.gather(
-        queue_overview(services), workers_online(services), asyncio.to_thread(throughput, services))
-    for queue in queues:
-        queue["workers"] = workers.get(queue["name"], 0)
+    # Rows carry the workers online per queue (worker heartbeats) and `no_workers`: jobs wait, none serve.
+    queues, series = await asyncio.gather(queue_overview(services), asyncio.to_thread(throughput, services))
     return page(request, found, "overview.html", queues=queues, spark=sparkline(series),
-                no_workers=not any(workers.values()), all_paused=all(q["paused"] for q in queues))
+                no_workers=not any(q["workers"] for q in queues), all_paused=all(q["paused"] for q in queues))
 
 
 @router.post("/queues/{name}/{action}")
