@@ -72,6 +72,12 @@ class NotificationSettings(BaseModel):
     stream_poll_s: float = Field(0.2, gt=0, le=5, description="how often an SSE stream looks for new rows")
 
 
+class AnalyticsSettings(BaseModel):
+    """`[analytics]` / MEDIAMILL_ANALYTICS__*."""
+
+    track_downloads: bool = Field(False, description="signed downloads emit ASSET_DOWNLOAD events")
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("MEDIAMILL_CONFIG", "mediamill.toml"))
 
@@ -124,6 +130,7 @@ class Settings(BaseSettings):
     pipelines_dir: Path | None = Field(None, description="a folder of user pipeline specs (*.yaml, *.yml, *.json)")
     email: EmailSettings = Field(default_factory=EmailSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 
     @field_validator("workers", mode="before")
     @classmethod

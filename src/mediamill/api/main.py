@@ -9,7 +9,17 @@ from fastapi import FastAPI
 from mediamill import __version__
 from mediamill.api import errors
 from mediamill.api.models import SubmitJob
-from mediamill.api.routes import artifacts, docs, health, jobs, notifications, pipelines, queues, tasks
+from mediamill.api.routes import (
+    analytics,
+    artifacts,
+    docs,
+    health,
+    jobs,
+    notifications,
+    pipelines,
+    queues,
+    tasks,
+)
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -35,6 +45,8 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     for module in (jobs, artifacts, tasks, queues, health, notifications):
         app.include_router(module.router)
     app.include_router(queues.workers_router)
+    app.include_router(analytics.events)
+    app.include_router(analytics.router)
     app.include_router(pipelines.pipelines)
     app.include_router(pipelines.runs)
     _finish_schema(app)

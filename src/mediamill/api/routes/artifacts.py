@@ -14,6 +14,7 @@ from mediamill.api.models import ArtifactView
 from mediamill.api.routes import problems
 from mediamill.api.uploads import UploadedFile, media_type, read_multipart, read_raw
 from mediamill.errors import BadInput
+from mediamill.services import analytics as analytics_service
 from mediamill.services import artifacts as artifact_service
 
 router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"])
@@ -69,6 +70,8 @@ async def download_artifact(artifact_id: str, request: Request, services: Servic
                             ) -> Response:
     """The bytes, for a signed link (no API key needed). Supports `Range: bytes=...` for seeking."""
     artifact, reader = await asyncio.to_thread(artifact_service.open_download, services, artifact_id, exp, sig)
+    if request.method == "GET":
+        await analytics_service.record_download(services, artifact.id, request.headers.get("range"))
     return download_response(artifact, reader, request.headers.get("range"), request.method)
 
 

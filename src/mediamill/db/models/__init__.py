@@ -5,6 +5,7 @@ the tables registered on Base.metadata.
 """
 
 from mediamill.db.base import Base
+from mediamill.db.models.analytics import AnalyticsDaily, AnalyticsEvent
 from mediamill.db.models.artifacts import ArtifactRecord
 from mediamill.db.models.jobs import JobRecord
 from mediamill.db.models.keys import ApiKey
@@ -13,5 +14,5 @@ from mediamill.db.models.notifications import Notification
 from mediamill.db.models.pipelines import PipelineDefinition, PipelineRun, RunStep
 from mediamill.db.models.webhooks import WebhookDelivery
 
-__all__ = ["ApiKey", "ArtifactRecord", "Base", "EmailMessage", "JobRecord", "Notification", "PipelineDefinition", "PipelineRun", "RunStep",
+__all__ = ["AnalyticsDaily", "AnalyticsEvent", "ApiKey", "ArtifactRecord", "Base", "EmailMessage", "JobRecord", "Notification", "PipelineDefinition", "PipelineRun", "RunStep",
            "WebhookDelivery"]

@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field, field_validator
 from mediamill.db import open_database
 from mediamill.db.models.notifications import Notification
 from mediamill.db.repositories import notifications as records
-from mediamill.processors.messaging.params import SEED_NAMES, SendEmailParams, valid_address
+from mediamill.processors.messaging.params import SendEmailParams, valid_address
 from mediamill.processors.messaging.send import deliver, in_session
 from mediamill.settings import Settings, get_settings
 from mediamill.tasks import TaskContext, task
+from mediamill.tasks.naming import SEED_NAMES
 
 
 class CreateNotificationParams(BaseModel):

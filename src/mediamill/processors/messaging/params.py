@@ -7,10 +7,9 @@ import binascii
 from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-SEED_NAMES = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+from mediamill.tasks.naming import SEED_NAMES
 
 
 class NodeBuffer(BaseModel):

@@ -1,0 +1,1 @@
+"""Analytics: `analytics.track` writes batches of the seed's events and their daily rollups."""

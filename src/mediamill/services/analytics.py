@@ -1,0 +1,70 @@
+"""Analytics use cases: take a batch of events (one job), and read the daily rollups back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from mediamill.db.models.analytics import EventType
+from mediamill.db.repositories import analytics as records
+from mediamill.errors import BadInput
+from mediamill.services.context import Services
+from mediamill.services.jobs import submit_job
+
+
+async def submit_events(services: Services, body: object) -> dict:
+    """`{"events": [...]}` (or one event) -> one analytics.track job; checked here, as the worker would."""
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object: {\"events\": [...]}", field="events")
+    view = await submit_job(services, "analytics.track", body)
+    count = len(body["events"]) if isinstance(body.get("events"), list) else 1
+    return {"job": view["id"], "accepted": count, "links": view["links"]}
+
+
+async def record_download(services: Services, artifact_id: str, range_header: str | None) -> None:
+    """ASSET_DOWNLOAD for a signed download, when `analytics.track_downloads` is on. A range request
+    that does not start at byte 0 is the same download seeking or resuming: not counted again."""
+    if not services.settings.analytics.track_downloads:
+        return
+    if range_header and not range_header.replace(" ", "").startswith("bytes=0-"):
+        return
+    await submit_job(services, "analytics.track", {"type": EventType.ASSET_DOWNLOAD.value, "assetId": artifact_id,
+                                                    "data": {"via": "signed-link"}})
+
+
+def _kind(value: str) -> str:
+    try:
+        return EventType(value).value
+    except ValueError:
+        known = ", ".join(t.value for t in EventType)
+        raise BadInput(f"unknown event type {value!r}; known: {known}", field="type") from None
+
+
+def _since(days: int):
+    return (datetime.now(UTC) - timedelta(days=days - 1)).date()
+
+
+def top_assets(services: Services, *, kind: str, days: int, limit: int) -> dict:
+    with services.database.session() as session:
+        rows = records.top_assets(session, _kind(kind), _since(days), limit)
+    return {"type": kind, "days": days, "data": rows}
+
+
+def over_time(services: Services, *, kind: str, days: int, asset_id: str | None) -> dict:
+    with services.database.session() as session:
+        rows = records.per_day(session, _kind(kind), _since(days), asset_id)
+    return {"type": kind, "days": days, "assetId": asset_id, "data": rows}
+
+
+def searches(services: Services, *, days: int, limit: int) -> dict:
+    """Searches per day (rollups) and the most asked queries (raw events of the period)."""
+    since = _since(days)
+    with services.database.session() as session:
+        per_day = records.per_day(session, EventType.SEARCH.value, since)
+        raw = records.search_events(session, datetime.combine(since, datetime.min.time(), UTC), 50_000)
+    counts: dict[str, int] = {}
+    for event in raw:
+        query = str(event["data"].get("query", "")).strip().lower()
+        if query:
+            counts[query] = counts.get(query, 0) + 1
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return {"days": days, "perDay": per_day, "topQueries": [{"query": q, "count": n} for q, n in top]}
