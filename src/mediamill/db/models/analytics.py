@@ -23,6 +23,8 @@ class EventType(StrEnum):
 
 
 class AnalyticsEvent(Base):
+    """One raw event, as the producer sent it; written a batch (one job) at a time."""
+
     __tablename__ = "analytics_events"
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
