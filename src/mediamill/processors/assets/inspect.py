@@ -8,9 +8,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from mediamill.errors import BadInput
-from mediamill.processors.assets.documents import document_facts
+from mediamill.processors.assets.documents import design_facts, document_facts
 from mediamill.processors.assets.edge import decoding
 from mediamill.processors.assets.kinds import Kind, detect
+from mediamill.processors.assets.models import model_facts
 from mediamill.processors.assets.text_facts import plain_text_facts
 from mediamill.tasks import TaskContext, task
 
@@ -77,6 +78,10 @@ def _probe(ctx: TaskContext, path: Path, kind: Kind, params: InspectParams) -> d
         from mediamill.processors.assets.pdf_facts import pdf_facts
 
         return {"document": pdf_facts(path, params.text_kb * 1024, ctx.check)}
+    if kind.kind == "model":
+        return {"model": model_facts(path, kind.mime, ctx.limits)}
+    if kind.kind == "design":
+        return design_facts(path, kind.mime, ctx.limits, params.text_kb * 1024, ctx.check)
     if kind.kind == "document":
         return {"document": document_facts(path, kind, ctx.limits, params.text_kb * 1024, ctx.check)}
     if kind.kind == "text":

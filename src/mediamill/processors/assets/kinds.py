@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediamill.processors.assets import office
+from mediamill.processors.assets import design, models, office
 from mediamill.storage.mime import SNIFF_BYTES, sniff
 
 # ISO-BMFF brands of still images (HEIF/AVIF); puremagic calls every such file video/mp4.
@@ -47,6 +47,12 @@ def detect(path: Path) -> Kind:
         found = office.sniff(path, head)
         if found is not None:
             return Kind("document", found.mime)
+    drawn = design.sniff(head)
+    if drawn is not None:
+        return Kind("design", drawn)
+    model = models.sniff(head, path.stat().st_size)
+    if model is not None:
+        return Kind("model", model)
     return detect_bytes(head)
 
 

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from mediamill.errors import BadInput
-from mediamill.processors.assets import office_render
+from mediamill.processors.assets import design, models, office_render
 from mediamill.processors.assets._vips import vips
 from mediamill.processors.assets.audio_picture import audio_picture, has_real_video
 from mediamill.processors.assets.kinds import Kind
 from mediamill.processors.assets.limits import check_image_header
+from mediamill.processors.assets.model_render import three_quarter_view
 from mediamill.processors.assets.pillow_fallback import load_with_pillow, needs_pillow
 from mediamill.processors.assets.svg import check_svg
 from mediamill.security import Limits
@@ -82,14 +85,31 @@ def fit(path: Path, kind: Kind, box: Box, limits: Limits):
         from mediamill.processors.assets.pdf_page import render_first_page
 
         page = render_first_page(path, 2 * max(box.width, box.height))
-        import numpy as np
-
         image = pyvips.Image.new_from_array(np.asarray(page), interpretation="srgb")
         return image.thumbnail_image(box.width, **box.options())
     if kind.kind == "document" or (kind.kind == "text" and kind.mime.startswith("text/")):
         page = office_render.render_first_page(path, kind, limits)
         return page.thumbnail_image(box.width, **box.options())
+    if kind.kind == "model":
+        found = models.declared(path, kind.mime, limits)
+        mesh = models.load_mesh(path, found)
+        side = 2 * max(box.width, box.height) if box.crop != "none" else max(box.width, box.height)
+        view = three_quarter_view(np.asarray(mesh.vertices, dtype=float), np.asarray(mesh.faces), side, side)
+        return pyvips.Image.new_from_array(view, interpretation="srgb").thumbnail_image(box.width, **box.options())
+    if kind.kind == "design":
+        return _design_picture(path, kind, box, limits)
     if kind.kind == "empty":
         raise BadInput("the input is empty (0 bytes)", field="inputs")
     raise BadInput(f"cannot make a picture of {kind.mime} content (not an image, SVG, video, audio, PDF or document)",
                    field="inputs")
+
+
+def _design_picture(path: Path, kind: Kind, box: Box, limits: Limits):
+    pyvips = vips()
+    if kind.mime == design.PSD_MIME:
+        flat = design.psd_flattened(path, limits)
+        return pyvips.Image.new_from_array(flat, interpretation="srgb").thumbnail_image(box.width, **box.options())
+    if kind.mime == design.AI_MIME:
+        return fit(path, Kind("pdf", "application/pdf"), box, limits)
+    raise BadInput("EPS is not rendered: it is a PostScript program, and running Ghostscript on untrusted "
+                   "input is not safe; inspect reports its bounding box", field="inputs")
