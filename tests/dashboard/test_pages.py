@@ -199,3 +199,38 @@ def test_job_page_shows_progress_live(stack, page):
     page.wait_for_function("() => Number(document.querySelector('#job-progress').value) > 0", timeout=15000)
     assert page.inner_text("#job-step") == "sleeping"
     page.wait_for_selector("#job-status >> text=completed", timeout=20000)
+
+
+def test_rerun_from_failed_finishes_the_run(stack, page, tmp_path):
+    from mediamill.pipelines.catalog import get_pipeline, register_pipeline
+    from mediamill.services import runs as run_service
+
+    gate = tmp_path / "gate"
+    register_pipeline(stack.settings, {"name": "dash-rerun", "steps": {
+        "first": {"task": "test.echo", "params": {"value": 1}},
+        "gated": {"task": "test.fail", "params": {"unless_file": str(gate)}, "after": ["first"]}}})
+
+    async def start():
+        coordinator = run_service.coordinator(stack.services)
+        status = await coordinator.start(get_pipeline(stack.settings, "dash-rerun"), {}, {})
+        return (await coordinator.wait(status.id, timeout=60)).id
+
+    run_id = stack.call(start())
+    page.goto(stack.url(f"/dashboard/runs/{run_id}"))
+    assert page.get_attribute("svg.dag [data-step=gated]", "data-state") == "failed"
+    gate.write_text("open")
+    page.click("text=Rerun from failed")
+    final = stack.call(run_service.coordinator(stack.services).wait(run_id, timeout=60))
+    assert final.state == "completed"
+    page.goto(stack.url(f"/dashboard/runs/{run_id}"))
+    assert page.get_attribute("svg.dag [data-step=gated]", "data-state") == "completed"
+
+
+def test_cancel_a_running_job_from_its_page(stack, page):
+    from mediamill.services.jobs import submit_job
+
+    job_id = stack.call(submit_job(stack.services, "test.sleep", {"seconds": 30}))["id"]
+    page.goto(stack.url(f"/dashboard/jobs/{job_id}"))
+    page.wait_for_function("() => Number(document.querySelector('#job-progress').value) > 0", timeout=15000)
+    page.click("button:has-text('Cancel')")
+    assert stack.wait_job(job_id, timeout=30)["status"] == "cancelled"
