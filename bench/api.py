@@ -31,16 +31,19 @@ import psutil
 from bullmq import Queue, Worker
 from pydantic import BaseModel, ConfigDict
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 from mediamill.engine.broker import Broker
 from mediamill.engine.connection import redis_url, release_embedded
-from mediamill.engine.middleware import LoggingMiddleware, default_middleware
+from mediamill.engine.middleware import LoggingMiddleware
 from mediamill.logs import configure_logging
+from mediamill.records.middleware import RecordsMiddleware
+from mediamill.serve import worker_middleware
 from mediamill.settings import Settings
 from mediamill.signing import download_link
 from mediamill.storage import open_store
 from mediamill.tasks import TaskContext, task
 from mediamill.testing import running_worker
+from mediamill.webhooks.middleware import WebhookMiddleware
 
 CONCURRENCY = 20
 SERVER = """
@@ -285,15 +288,12 @@ async def drain_raw(settings: Settings, count: int) -> float:
 async def bench_records(settings: Settings, count: int, rounds: int = 3) -> dict:
     settings = Settings(data_dir=settings.data_dir, log_level="warning", log_format="json",
                         queues={"analytics": {"concurrency": 50, "keep_completed_count": 10 * count}})
-    from mediamill.records.middleware import RecordsMiddleware
-    from mediamill.webhooks.middleware import WebhookMiddleware
-
     variants = {
         "raw_bullmq": lambda: drain_raw(settings, count),
         "mediamill_logging_only": lambda: drain_with(settings, count, [LoggingMiddleware()]),
         "mediamill_logging_records_webhooks": lambda: drain_with(
             settings, count, [LoggingMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings)]),
-        "mediamill_default_middleware": lambda: drain_with(settings, count, default_middleware(settings)),
+        "mediamill_default_middleware": lambda: drain_with(settings, count, worker_middleware(settings)),
     }
     for run in variants.values():
         await run()  # warm-up round (Lua scripts, DB migration, imports)

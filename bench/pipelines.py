@@ -21,7 +21,7 @@ from pathlib import Path
 from bullmq import Queue, QueueEvents, Worker
 from pydantic import BaseModel, ConfigDict
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 from mediamill.engine.connection import redis_url, release_embedded
 from mediamill.logs import configure_logging
 from mediamill.pipelines.coordinator import Coordinator

@@ -26,12 +26,11 @@ os.environ.setdefault("MEDIAMILL_CONFIG", "/nonexistent/mediamill.toml")
 
 from bullmq import Queue, Worker  # noqa: E402
 
+from mediamill import constants as C  # noqa: E402
 from mediamill.client import AsyncClient  # noqa: E402
-from mediamill.engine import constants as C  # noqa: E402
 from mediamill.engine.connection import redis_url, release_embedded  # noqa: E402
-from mediamill.engine.middleware import default_middleware  # noqa: E402
-from mediamill.engine.worker import WorkerService  # noqa: E402
 from mediamill.logs import configure_logging  # noqa: E402
+from mediamill.serve import build_worker, worker_middleware  # noqa: E402
 from mediamill.settings import Settings  # noqa: E402
 from mediamill.tasks import TaskContext, load_tasks, task  # noqa: E402
 
@@ -106,7 +105,7 @@ async def mediamill_round(settings: Settings, client: AsyncClient, jobs: int, mi
     enqueue_s = time.perf_counter() - start
 
     async def factory(on_completed):
-        service = WorkerService(settings, [BENCH_QUEUE], middleware=middleware)
+        service = build_worker(settings, [BENCH_QUEUE], middleware=middleware)
         await service.start()
         service.workers[BENCH_QUEUE].on("completed", on_completed)
         return service
@@ -121,7 +120,7 @@ async def mediamill_round(settings: Settings, client: AsyncClient, jobs: int, mi
 
 
 async def latency(settings: Settings, client: AsyncClient, samples: int) -> list[float]:
-    service = WorkerService(settings, [BENCH_QUEUE])
+    service = build_worker(settings, [BENCH_QUEUE])
     await service.start()
     try:
         times = []
@@ -144,7 +143,7 @@ async def main(jobs: int, rounds: int, samples: int) -> dict:
     load_tasks()
     url = redis_url(settings)
     options = settings.policy(BENCH_QUEUE).job_options()
-    hooks = default_middleware(settings)
+    hooks = worker_middleware(settings)
     results: dict[str, list[float]] = {"raw": [], "mediamill": [], "mediamill_no_middleware": []}
     enqueue: list[float] = []
     async with AsyncClient(settings) as client:

@@ -43,6 +43,7 @@ import mediamill.db.models  # noqa: F401 - registers every model on Base's metad
 from mediamill import errors
 from mediamill.api.main import create_app
 from mediamill.cli.app import app as cli_app
+from mediamill.composition import install_tasks
 from mediamill.db.base import Base
 from mediamill.pipelines.catalog import BUILTIN_DIR
 from mediamill.pipelines.spec import parse_spec
@@ -449,6 +450,7 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
 
 def regenerate(root: Path) -> dict[Path, str]:
     """Every generated file's new text, by path relative to root (only files that have blocks)."""
+    install_tasks(Settings())
     tasks = {t["name"]: t for t in task_catalog()}
     texts: dict[Path, str] = {}
     for path in doc_files(root):

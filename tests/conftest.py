@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mediamill.composition import install_tasks
 from mediamill.engine.connection import release_embedded
 from mediamill.settings import Settings
 
@@ -14,6 +15,8 @@ from mediamill.settings import Settings
 for key in [k for k in os.environ if k.startswith("MEDIAMILL_")]:
     del os.environ[key]
 os.environ["MEDIAMILL_CONFIG"] = "/nonexistent/mediamill.toml"
+# What every mediamill entry point does first: tell the task registry where the tasks live.
+install_tasks(Settings())
 
 
 @pytest.fixture

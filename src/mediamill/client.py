@@ -8,6 +8,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mediamill.composition import install_tasks
 from mediamill.engine.broker import Broker
 from mediamill.engine.jobs import JobState, JobStatus
 from mediamill.errors import BadInput, JobFailed
@@ -46,6 +47,7 @@ class AsyncJobHandle:
 class AsyncClient:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        install_tasks(self.settings)
         self.broker = Broker(self.settings)
         self.store = open_store(self.settings)
 

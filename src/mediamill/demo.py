@@ -9,7 +9,17 @@ import socket
 import sys
 from pathlib import Path
 
+from mediamill.api.server import build_server
+from mediamill.cli.jobs import write_outputs
 from mediamill.cli.output import console
+from mediamill.cli.pipelines import _follow, assign_inputs
+from mediamill.client import AsyncClient
+from mediamill.dashboard import mount
+from mediamill.examples import example_path
+from mediamill.logs import configure_logging
+from mediamill.pipelines.catalog import get_pipeline
+from mediamill.pipelines.coordinator import Coordinator
+from mediamill.serve import build_worker
 from mediamill.settings import Settings, get_settings
 
 OUT = Path("out/demo")
@@ -28,23 +38,12 @@ def _port_free(host: str, port: int) -> bool:
 
 
 async def main(settings: Settings) -> int:
-    from mediamill.cli.jobs import write_outputs
-    from mediamill.cli.pipelines import _follow, assign_inputs
-    from mediamill.client import AsyncClient
-    from mediamill.engine.worker import WorkerService
-    from mediamill.examples import example_path
-    from mediamill.pipelines.catalog import get_pipeline
-    from mediamill.pipelines.coordinator import Coordinator
-
     console.print(f"[bold]mediamill demo[/] · data dir {settings.resolved_data_dir}")
-    service = WorkerService(settings)
+    service = build_worker(settings)
     await service.start()
     server = api_task = None
     url = f"http://{settings.api_host}:{settings.api_port}"
     if _port_free(settings.api_host, settings.api_port):
-        from mediamill.api.server import build_server
-        from mediamill.dashboard import mount
-
         server = build_server(settings, extend=mount)
         api_task = asyncio.ensure_future(server.serve())
     coordinator = Coordinator(settings)
@@ -90,8 +89,6 @@ def _print_outputs(status) -> None:
 
 
 if __name__ == "__main__":
-    from mediamill.logs import configure_logging
-
     settings = get_settings().model_copy(update={"log_level": "warning"})
     configure_logging(settings)
     sys.exit(asyncio.run(main(settings)))

@@ -1,15 +1,35 @@
-"""`mediamill up` and `mediamill api`: workers and the HTTP API in one process, stopped together."""
+"""The worker entry point: a worker assembled with its hooks, and `mediamill up` / `mediamill api`
+(workers and the HTTP API in one process, stopped together)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 
+from mediamill.composition import install_tasks
+from mediamill.engine.middleware import LoggingMiddleware, Middleware
 from mediamill.engine.worker import WorkerService
 from mediamill.logs import get_logger
+from mediamill.pipelines.middleware import PipelineMiddleware
+from mediamill.records.middleware import RecordsMiddleware
 from mediamill.settings import Settings
+from mediamill.webhooks.middleware import WebhookMiddleware
 
 log = get_logger("mediamill.serve")
+
+
+def worker_middleware(settings: Settings) -> list[Middleware]:
+    """The standard hooks around every job, in call order: logging, records, webhooks, pipelines."""
+    return [LoggingMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
+            PipelineMiddleware(settings)]
+
+
+def build_worker(settings: Settings, queues: list[str] | None = None,
+                 middleware: list[Middleware] | None = None) -> WorkerService:
+    """A worker for `queues` (default: the settings' or all) with the built-in tasks and hooks."""
+    install_tasks(settings)
+    hooks = worker_middleware(settings) if middleware is None else middleware
+    return WorkerService(settings, queues, hooks)
 
 
 async def serve_all(settings: Settings, queues: list[str] | None, *, api: bool, host: str | None = None,
@@ -18,12 +38,13 @@ async def serve_all(settings: Settings, queues: list[str] | None, *, api: bool, 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    service = WorkerService(settings, queues) if workers else None
+    service = build_worker(settings, queues) if workers else None
     server = None
     if service:
         await service.start()
     api_task = None
     if api:
+        # Imported here: a worker-only process (`mediamill up --no-api`) loads no FastAPI or dashboard.
         from mediamill.api.server import build_server
         from mediamill.dashboard import mount
 

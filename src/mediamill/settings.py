@@ -17,8 +17,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from mediamill.engine.constants import DEFAULT_SHUTDOWN_GRACE_S
-from mediamill.engine.policies import QueueOverride, QueuePolicy, resolve_policies
+from mediamill.constants import DEFAULT_SHUTDOWN_GRACE_S
+from mediamill.errors import NotFound
+from mediamill.policies import QueueOverride, QueuePolicy, resolve_policies
 from mediamill.security import Limits
 
 
@@ -128,11 +129,14 @@ class Settings(BaseSettings):
         None, description="webhook signing secret shared by all workers; unset = generated into the data dir"
     )
     pipelines_dir: Path | None = Field(None, description="a folder of user pipeline specs (*.yaml, *.yml, *.json)")
+    task_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="extra modules or packages with @task functions (comma separated)"
+    )
     email: EmailSettings = Field(default_factory=EmailSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 
-    @field_validator("workers", mode="before")
+    @field_validator("workers", "task_modules", mode="before")
     @classmethod
     def _split_workers(cls, value: object) -> object:
         if isinstance(value, str):
@@ -158,8 +162,6 @@ class Settings(BaseSettings):
         return _policies_for(key)
 
     def policy(self, queue: str) -> QueuePolicy:
-        from mediamill.errors import NotFound
-
         policies = self.policies()
         if queue not in policies:
             raise NotFound(f"unknown queue {queue!r}; known: {', '.join(sorted(policies))}. A new queue is "

@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from mediamill.composition import install_tasks
+from mediamill.engine.wire import to_wire
 from mediamill.engine.worker import WorkerService
+from mediamill.serve import build_worker
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.storage.artifact import Artifact
@@ -24,6 +27,7 @@ def make_context(settings: Settings, task: str, inputs: list[Path | bytes | Arti
                  for item in inputs]
     scratch = scratch or settings.resolved_data_dir / "scratch" / job_id
     scratch.mkdir(parents=True, exist_ok=True)
+    install_tasks(settings)
     spec = get_task(task)
     return TaskContext(job=JobInfo(job_id=job_id, task=task, queue=spec.queue), store=store, scratch=scratch,
                        inputs=artifacts, reporter=ListReporter(), limits=settings.limits,
@@ -33,8 +37,7 @@ def make_context(settings: Settings, task: str, inputs: list[Path | bytes | Arti
 def call_task(settings: Settings, task: str, params: dict | None = None,
               inputs: list[Path | bytes | Artifact] = (), **kw: Any) -> tuple[dict, TaskContext]:
     """Run a processor directly, in this process, as the worker would (params validated, result wired)."""
-    from mediamill.engine.wire import to_wire
-
+    install_tasks(settings)
     spec = get_task(task)
     ctx = make_context(settings, task, inputs, **kw)
     return to_wire(spec.fn(ctx, spec.parse_params(params))), ctx
@@ -43,7 +46,7 @@ def call_task(settings: Settings, task: str, params: dict | None = None,
 @contextlib.asynccontextmanager
 async def running_worker(settings: Settings, queues: list[str] | None = None, **kw: Any) -> AsyncIterator[WorkerService]:
     """An in-process worker serving `queues` until the block ends."""
-    service = WorkerService(settings, queues, **kw)
+    service = build_worker(settings, queues, **kw)
     await service.start()
     try:
         yield service

@@ -96,7 +96,7 @@ def running_stack(data_dir: Path):
     from mediamill.dashboard import mount
     from mediamill.db.session import close_database
     from mediamill.engine.connection import release_embedded
-    from mediamill.engine.worker import WorkerService
+    from mediamill.serve import build_worker
     from mediamill.services.context import Services
 
     settings = _settings(data_dir)
@@ -106,7 +106,7 @@ def running_stack(data_dir: Path):
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="dashboard-stack")
     thread.start()
     stack = Stack(settings=settings, base_url=f"http://127.0.0.1:{port}", loop=loop)
-    worker = WorkerService(settings, ["analytics"])
+    worker = build_worker(settings, ["analytics"])
     stack.call(worker.start())
     server = uvicorn.Server(uvicorn.Config(mount(create_app(settings)), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on", access_log=False))

@@ -11,7 +11,7 @@ const connection = target.startsWith("redis://")
     })()
   : { path: target };
 
-const prefix = "mediamill"; // mediamill's key prefix (engine/constants.py KEY_PREFIX)
+const prefix = "mediamill"; // mediamill's key prefix (src/mediamill/constants.py KEY_PREFIX)
 const queue = new Queue("assets", { connection, prefix });
 const events = new QueueEvents("assets", { connection, prefix });
 try {

@@ -20,6 +20,7 @@ from mediamill.api.routes import (
     queues,
     tasks,
 )
+from mediamill.composition import install_tasks
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -27,6 +28,7 @@ from mediamill.settings import Settings, get_settings
 def create_app(settings: Settings | None = None, *, loopback_only: bool = True) -> FastAPI:
     """`loopback_only`: the server listens on loopback only (then, with no API keys, callers need none)."""
     settings = settings or get_settings()
+    install_tasks(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

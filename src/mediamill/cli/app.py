@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from mediamill.cli.output import console, emit_json, fail, table
+from mediamill.composition import install_tasks
 from mediamill.errors import BadInput, MediamillError
 from mediamill.settings import Settings, get_settings
 
@@ -41,6 +42,7 @@ def _settings() -> Settings:
 
     settings = get_settings()
     configure_logging(settings)
+    install_tasks(settings)
     return settings
 
 
@@ -73,11 +75,11 @@ def parse_assignments(pairs: list[str], option: str) -> dict:
 @app.command()
 def worker(queues: QueuesOpt = None) -> None:
     """Run workers for some or all queues (MEDIAMILL_WORKERS works too) until SIGTERM/Ctrl-C."""
-    from mediamill.engine.worker import WorkerService
+    from mediamill.serve import build_worker
 
     settings = _settings()
     wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
-    _run(WorkerService(settings, wanted).serve_forever())
+    _run(build_worker(settings, wanted).serve_forever())
 
 
 @app.command()

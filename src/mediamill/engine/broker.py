@@ -16,7 +16,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 from mediamill.engine.cancels import clear_cancelled, mark_cancelled
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import JobState, JobStatus, status_from_bull

@@ -16,7 +16,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 from mediamill.logs import get_logger
 
 log = get_logger("mediamill.worker")

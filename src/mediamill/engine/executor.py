@@ -24,6 +24,7 @@ from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.storage.artifact import Artifact
 from mediamill.tasks.context import JobInfo, TaskContext
+from mediamill.tasks.registry import task_sources
 
 # After a cancel, a processor has this long to stop on its own before its process is killed.
 CANCEL_GRACE_S = 5.0
@@ -195,15 +196,16 @@ def exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="mediamill-parent-watch").start()
 
 
-def child_main(conn, cancel_event, settings_data: dict, parent_pid: int) -> None:
-    """Entry point of a pool process: run calls until the pipe closes."""
+def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, sources: tuple[str, ...]) -> None:
+    """Entry point of a pool process: run calls until the pipe closes. `sources`: the parent's task sources."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     exit_with_parent(parent_pid)
     from mediamill.logs import configure_logging
-    from mediamill.tasks.registry import load_tasks
+    from mediamill.tasks.registry import add_task_sources, load_tasks
 
     settings = Settings.model_validate(settings_data)
     configure_logging(settings)
+    add_task_sources(sources)
     load_tasks()
     conn.send(("ready",))
     while True:
@@ -243,7 +245,8 @@ class ChildProcess:
         self.conn, child_conn = context.Pipe()
         self.cancel = context.Event()
         self.process = context.Process(
-            target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid()),
+            target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid(),
+                  task_sources()),
             daemon=True, name="mediamill-task",
         )
         self.process.start()

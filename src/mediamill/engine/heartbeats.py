@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 
 # A record outlives this many missed beats before the worker counts as gone.
 MISSED_BEATS = 3

@@ -1,5 +1,7 @@
 """Hooks around every job (dramatiq style): logging, records, webhooks and pipelines plug in here.
 
+The worker's list of hooks is assembled by its entry point (`mediamill.serve.worker_middleware`).
+
 `before_job` hooks run in order, `after_job` in reverse; a failing hook is logged, never fatal.
 """
 
@@ -108,28 +110,3 @@ async def call_hooks(ordered: tuple[Middleware, ...], method: str, *args: Any) -
 
 async def run_hooks(hooks: list[Middleware], method: str, *args: Any) -> None:
     await call_hooks(hooks_for(hooks, method), method, *args)
-
-
-def default_middleware(settings: Settings) -> list[Middleware]:
-    """The standard hooks; later layers (records, webhooks, pipelines) add theirs via entry points here."""
-    # Imported here, not at the top: these layers sit above the engine and import it.
-    from mediamill.pipelines.middleware import PipelineMiddleware
-    from mediamill.records.middleware import RecordsMiddleware
-    from mediamill.webhooks.middleware import WebhookMiddleware
-
-    hooks: list[Middleware] = [LoggingMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
-                               PipelineMiddleware(settings)]
-    for factory in _extra_factories:
-        hook = factory(settings)
-        if hook is not None:
-            hooks.append(hook)
-    return hooks
-
-
-_extra_factories: list = []
-
-
-def register_middleware(factory) -> None:
-    """Add a hook factory `settings -> Middleware | None` to every worker built after this call."""
-    if factory not in _extra_factories:
-        _extra_factories.append(factory)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bullmq.queue_keys import QueueKeys
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 from mediamill.logs import get_logger
 
 log = get_logger("mediamill.events")

@@ -10,7 +10,7 @@ from typing import Any
 from bullmq import UnrecoverableError
 from bullmq.custom_errors import DelayedError
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.executor import Call, Callbacks, ProcessPool, run_in_thread, run_inline
 from mediamill.engine.inputs import resolve_inputs

@@ -7,25 +7,27 @@ import gc
 import os
 import signal
 import socket
+from collections.abc import Iterable
 
 import redis.asyncio as aioredis
 from bullmq import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from mediamill.engine import constants as C
-from mediamill.engine.broker import connection_retry
+from mediamill import constants as C
+from mediamill.engine.broker import Broker, connection_retry
 from mediamill.engine.bull_worker import BullWorker, worker_connection_url
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
 from mediamill.engine.executor import ProcessPool
-from mediamill.engine.middleware import Middleware, default_middleware, run_hooks
+from mediamill.engine.middleware import Middleware, run_hooks
 from mediamill.engine.monitor import WorkerMonitor
 from mediamill.engine.runner import JobRunner
+from mediamill.engine.schedules import ensure_schedules
 from mediamill.errors import ConfigError
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
-from mediamill.tasks.registry import load_tasks
+from mediamill.tasks.registry import TaskSpec, load_tasks, unavailable_families
 
 log = get_logger("mediamill.worker")
 
@@ -39,19 +41,32 @@ def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:
     return names
 
 
+def warn_unserved_queues(queues: list[str], specs: Iterable[TaskSpec], unavailable: dict[str, str]) -> list[str]:
+    """Say at start which served queues have no task this process can run (a family failed to import)."""
+    served = {spec.queue for spec in specs}
+    idle = [queue for queue in queues if queue not in served]
+    for queue in idle:
+        if unavailable:
+            log.error("queue has no available task: its task families may be among the unavailable ones",
+                      queue=queue, unavailable=unavailable)
+        else:
+            log.warning("queue has no registered task", queue=queue)
+    return idle
+
+
 class WorkerService:
-    def __init__(self, settings: Settings, queues: list[str] | None = None,
-                 middleware: list[Middleware] | None = None) -> None:
+    def __init__(self, settings: Settings, queues: list[str] | None, middleware: list[Middleware]) -> None:
+        """`middleware` comes from the composition root (`mediamill.serve.build_worker`)."""
         self.settings = settings
         self.queues = select_queues(settings, queues)
-        self.hooks = middleware if middleware is not None else default_middleware(settings)
+        self.hooks = middleware
         self.pool = ProcessPool(settings)
         self.workers: dict[str, Worker] = {}
         self.stopping = asyncio.Event()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     async def start(self) -> None:
-        load_tasks()
+        warn_unserved_queues(self.queues, load_tasks().values(), unavailable_families())
         url = redis_url(self.settings)
         self.redis = aioredis.from_url(url, decode_responses=True, retry=connection_retry(),
                                        retry_on_error=[RedisConnectionError, RedisTimeoutError])
@@ -90,9 +105,6 @@ class WorkerService:
 
     async def _ensure_schedules(self) -> None:
         """Whoever serves the cleanup queue makes sure the hourly cleanup is scheduled (idempotent)."""
-        from mediamill.engine.broker import Broker
-        from mediamill.engine.schedules import ensure_schedules
-
         broker = Broker(self.settings)
         try:
             await ensure_schedules(broker)

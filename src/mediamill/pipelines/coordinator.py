@@ -19,10 +19,10 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from mediamill import constants as C
 from mediamill.db.base import utcnow
 from mediamill.db.models.pipelines import PipelineRun, RunStep
 from mediamill.db.session import open_database
-from mediamill.engine import constants as C
 from mediamill.engine.broker import Broker
 from mediamill.engine.locks import redis_lock
 from mediamill.errors import BadInput, Conflict, MediamillError, NotFound, WaitTimedOut

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from mediamill.engine.constants import ARTIFACT_ID_PREFIX
+from mediamill.constants import ARTIFACT_ID_PREFIX
 
 
 def utcnow() -> datetime:

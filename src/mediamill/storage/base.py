@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from mediamill.engine.constants import ARTIFACT_ID_PREFIX
+from mediamill.constants import ARTIFACT_ID_PREFIX
 from mediamill.errors import LimitExceeded
 from mediamill.storage.artifact import Artifact, artifact_id_for_key
 from mediamill.storage.mime import SNIFF_BYTES, sniff

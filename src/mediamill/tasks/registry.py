@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 import pkgutil
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
-from mediamill.engine.constants import QUEUE_NAMES
+from mediamill.constants import QUEUE_NAMES
 from mediamill.errors import BadInput, ConfigError, NotFound
 
 Isolation = Literal["inline", "thread", "process"]
@@ -128,38 +128,81 @@ def _params_from_annotation(fn: Callable[..., Any]) -> type[BaseModel] | None:
 
 
 # -- discovery ----------------------------------------------------------------------------
-# Task modules that live beside the layer they serve rather than under mediamill.processors.
-OUTSIDE_PROCESSORS = ["mediamill.webhooks.deliver"]
-_import_errors: dict[str, str] = {}
-_loaded = False
+# The registry knows no processor: the composition root (mediamill.composition) names the packages
+# and modules whose tasks a process loads, and the first lookup imports them.
+_sources: list[str] = []
+_imported: set[str] = set()
+_unavailable: dict[str, str] = {}
+
+
+def add_task_sources(sources: Iterable[str]) -> None:
+    """Packages (walked) or modules whose `@task` functions the registry loads on first use."""
+    for source in sources:
+        if source not in _sources:
+            _sources.append(source)
+
+
+def task_sources() -> tuple[str, ...]:
+    """What this process loads tasks from (a worker passes it to its child processes)."""
+    return tuple(_sources)
 
 
 def load_tasks() -> dict[str, TaskSpec]:
-    """Import every processor module (and MEDIAMILL_TASK_MODULES); returns the registry."""
-    global _loaded
-    if not _loaded:
-        import mediamill.processors as builtin
+    """Import every task source not imported yet; returns the registry.
 
-        modules = [m.name for m in pkgutil.walk_packages(builtin.__path__, builtin.__name__ + ".")]
-        modules += OUTSIDE_PROCESSORS
-        extra = [m.strip() for m in os.environ.get("MEDIAMILL_TASK_MODULES", "").split(",") if m.strip()]
-        for module in modules + extra:
-            try:
-                importlib.import_module(module)
-            except ImportError as exc:  # a family whose optional library is missing stays unavailable
-                _import_errors[module] = str(exc)
-        _loaded = True
+    A module whose import fails (an optional library missing) is recorded
+    in `unavailable_families()` with its error, and the other families still load.
+    """
+    for source in _sources:
+        if source not in _imported:
+            _imported.add(source)
+            for module in _modules_of(source):
+                _import_family(module)
     return dict(_registry)
 
 
+def _modules_of(source: str) -> list[str]:
+    try:
+        package = importlib.import_module(source)
+    except ImportError as exc:
+        _unavailable[source] = _describe_import_error(exc)
+        return []
+    path = getattr(package, "__path__", None)
+    if path is None:
+        return []
+    return [info.name for info in pkgutil.walk_packages(path, source + ".", onerror=_record_walk_error)]
+
+
+def _record_walk_error(name: str) -> None:
+    # walk_packages imports subpackages to look inside them; this is called when that import fails.
+    error = sys.exc_info()[1]
+    if not isinstance(error, ImportError):
+        raise error
+    _unavailable[name] = _describe_import_error(error)
+
+
+def _import_family(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:  # a family whose optional library is missing stays unavailable, loudly
+        _unavailable[module] = _describe_import_error(exc)
+
+
+def _describe_import_error(exc: ImportError) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 def get_task(name: str) -> TaskSpec:
-    if not _loaded:
-        load_tasks()
     spec = _registry.get(name)  # no copy of the registry: this runs for every job
+    if spec is None and len(_imported) < len(_sources):
+        load_tasks()
+        spec = _registry.get(name)
     if spec is None:
         raise NotFound(f"unknown task {name!r}; see `mediamill tasks` for the list", field="task")
     return spec
 
 
-def import_errors() -> dict[str, str]:
-    return dict(_import_errors)
+def unavailable_families() -> dict[str, str]:
+    """Task modules that failed to import, with the error: `mediamill tasks` and GET /v1/tasks show them."""
+    load_tasks()
+    return dict(_unavailable)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mediamill.engine import constants as C
+from mediamill import constants as C
 
 
 class RateLimit(BaseModel):

@@ -1,4 +1,4 @@
-"""Every Redis key prefix, queue name and engine default, in one place (nothing else builds keys)."""
+"""Every Redis key prefix, id prefix, queue name and engine default, in one place (nothing else builds keys)."""
 
 from __future__ import annotations
 
