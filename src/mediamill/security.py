@@ -13,7 +13,9 @@ class Limits(BaseModel):
     max_upload_bytes: int = Field(2 * 1024**3, description="largest upload or input artifact")
     max_pixels: int = Field(268_402_689, description="largest decoded image (width*height), checked before decoding")
     max_dimension: int = Field(65_500, description="largest image side in pixels")
-    max_aspect_ratio: float = Field(50.0, description="longest side / shortest side of an image")
+    max_aspect_ratio: float = Field(50.0, description="longest side / shortest side of a full-size output "
+                                                      "(generated images, video frames); inspect and "
+                                                      "thumbnails crop or letterbox instead")
     max_frames: int = Field(10_000, description="frames of an animated image (each is decoded into memory)")
     max_video_frames: int = Field(1_000_000, description="frames of a video to transcode (duration x fps: "
                                                          "stops a tiny file that declares an absurd frame rate)")
