@@ -450,7 +450,7 @@ def renderer_for(name: str, page: Path, tasks: dict[str, dict]) -> Callable[[], 
 
 def regenerate(root: Path) -> dict[Path, str]:
     """Every generated file's new text, by path relative to root (only files that have blocks)."""
-    install_tasks(Settings())
+    install_tasks(Settings(task_modules=[]))  # mediamill's own tasks only, whatever this machine configures
     tasks = {t["name"]: t for t in task_catalog()}
     texts: dict[Path, str] = {}
     for path in doc_files(root):
