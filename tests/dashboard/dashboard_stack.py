@@ -89,7 +89,7 @@ def _settings(data_dir: Path) -> Settings:
 
 @contextlib.contextmanager
 def running_stack(data_dir: Path):
-    """Worker (queue analytics) and uvicorn (API + dashboard) on one background loop."""
+    """Worker (queues analytics and cleanup) and uvicorn (API + dashboard) on one background loop."""
     import uvicorn
 
     from mediamill.api.main import create_app
@@ -106,7 +106,7 @@ def running_stack(data_dir: Path):
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="dashboard-stack")
     thread.start()
     stack = Stack(settings=settings, base_url=f"http://127.0.0.1:{port}", loop=loop)
-    worker = build_worker(settings, ["analytics"])
+    worker = build_worker(settings, ["analytics", "cleanup"])  # cleanup: it registers the schedulers
     stack.call(worker.start())
     server = uvicorn.Server(uvicorn.Config(mount(create_app(settings)), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on", access_log=False))

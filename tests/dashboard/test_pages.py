@@ -51,7 +51,7 @@ def test_every_page_renders_with_real_data_and_passes_axe(stack, browser):
         "artifact-video": ["clip.vtt", "video/webm"],
         "tasks": ["test.media", "asset.thumbnail"],
         "task-form": ["Title", "Seconds", "Submit job"],
-        "schedules": ["Schedules"],
+        "schedules": ["storage.cleanup:hourly", "0 * * * *", "pipelines.sweep"],
         "settings": ["data_dir", "webhook_secret"],
     }
     for width, suffix in ((1280, ""), (390, "-phone")):
