@@ -24,10 +24,13 @@ class Claim:
 
 def claim(session: Session, draft: EmailMessage) -> Claim:
     """The row for draft.idempotency_key, created `sending` when new; an existing row is returned
-    as it is (a `sent` or `failed` one is final) and, when deferred or interrupted, claimed again."""
+    as it is (a `sent` or `failed` one is final) and, when deferred or interrupted, claimed again.
+
+    A claim that will be sent counts its attempt (and the message size) in the same commit, before
+    the transport is called, so an attempt that dies mid-send still shows."""
     existing = by_key(session, draft.idempotency_key)
     if existing is None:
-        draft.status, draft.attempts = EmailStatus.sending.value, 0
+        draft.status, draft.attempts = EmailStatus.sending.value, 1
         try:
             with session.begin_nested():
                 session.add(draft)
@@ -39,17 +42,13 @@ def claim(session: Session, draft: EmailMessage) -> Claim:
     previous = EmailStatus(existing.status)
     if previous in (EmailStatus.deferred, EmailStatus.sending):
         existing.status = EmailStatus.sending.value
+        existing.attempts += 1
+        existing.size = draft.size
     return Claim(existing, previous)
 
 
 def by_key(session: Session, key: str) -> EmailMessage | None:
     return session.scalars(select(EmailMessage).where(EmailMessage.idempotency_key == key)).first()
-
-
-def started(session: Session, row_id: int, size: int) -> None:
-    """Counted before the transport is called, so an attempt that dies mid-send still shows."""
-    session.execute(update(EmailMessage).where(EmailMessage.id == row_id)
-                    .values(attempts=EmailMessage.attempts + 1, size=size))
 
 
 def finish(session: Session, row_id: int, status: EmailStatus, *, provider_message_id: str | None = None,

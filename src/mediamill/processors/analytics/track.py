@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from mediamill.db import open_database
 from mediamill.db.models.analytics import EventType
@@ -31,19 +31,10 @@ class Event(BaseModel):
     data: dict = Field(default_factory=dict)
     timestamp: datetime | None = Field(None, description="when it happened (ISO 8601); default: now")
 
-    @field_validator("timestamp")
-    @classmethod
-    def _not_in_the_future(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        value = value if value.tzinfo else value.replace(tzinfo=UTC)
-        if value > datetime.now(UTC) + MAX_FUTURE:
-            raise ValueError(f"{value.isoformat()} is in the future (more than {MAX_FUTURE} ahead)")
-        return value.astimezone(UTC)
-
     def row(self, now: datetime) -> dict:
+        when = now if self.timestamp is None else _utc(self.timestamp)
         return {"type": self.type.value, "asset_id": self.asset_id, "user_id": self.user_id, "data": self.data,
-                "occurred_at": self.timestamp or now, "created_at": now}
+                "occurred_at": when, "created_at": now}
 
 
 class TrackParams(BaseModel):
@@ -60,9 +51,16 @@ class TrackParams(BaseModel):
         return raw
 
     @model_validator(mode="after")
-    def _some(self) -> TrackParams:
+    def _some_and_none_ahead(self) -> TrackParams:
+        # One pass here rather than a validator per event: measured 17 us an event that way, the
+        # larger part of validating a batch of 5,000.
         if not self.events:
             raise ValueError("give an event (type, ...) or a non-empty events list")
+        latest = datetime.now(UTC) + MAX_FUTURE
+        for index, event in enumerate(self.events):
+            if event.timestamp is not None and _utc(event.timestamp) > latest:
+                raise ValueError(f"events.{index}.timestamp: {event.timestamp.isoformat()} is in the future "
+                                 f"(more than {MAX_FUTURE} ahead)")
         return self
 
 
@@ -74,6 +72,10 @@ async def track(ctx: TaskContext, params: TrackParams) -> dict:
     rows = [event.row(now) for event in params.events]
     written = await asyncio.to_thread(_write, open_database(settings), ctx.job.job_id, rows)
     return {"events": len(rows), "written": written}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _write(database, batch: str, rows: list[dict]) -> bool:

@@ -52,7 +52,7 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     raw_size = len(bytes(message))
 
     transport = _transport(settings)
-    claim = await asyncio.to_thread(_claim, database, envelope, transport.name, ctx.job.job_id)
+    claim = await asyncio.to_thread(_claim, database, envelope, transport.name, ctx.job.job_id, raw_size)
     row = claim.message
     if claim.previous is EmailStatus.sent:
         ctx.log("already sent: not sending again", key=envelope.idempotency_key)
@@ -66,7 +66,6 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     domains = [address.rpartition("@")[2] for address in params.to]
     await limiter_for(config.domain_rate_limit, config.domain_rate_window_s).acquire(domains, ctx.check)
     ctx.progress(60, "send")
-    await asyncio.to_thread(in_session, database, records.started, row.id, raw_size)
     try:
         accepted = await transport.send(message, params.to)
     except BadInput as exc:
@@ -79,7 +78,7 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     refused = "; ".join(f"{a}: {why}" for a, why in accepted.refused.items()) or None
     await asyncio.to_thread(in_session, database, records.finish, row.id, EmailStatus.sent,
                             provider_message_id=accepted.provider_id, error=refused)
-    row.status, row.provider_message_id, row.attempts = EmailStatus.sent.value, accepted.provider_id, row.attempts + 1
+    row.status, row.provider_message_id = EmailStatus.sent.value, accepted.provider_id
     ctx.progress(100, "send")
     return {**_result(row, duplicate=False), "refused": sorted(accepted.refused), "size": raw_size}
 
@@ -112,10 +111,11 @@ def _transport(settings: Settings) -> Transport:
     return _transports[key]
 
 
-def _claim(database, envelope: Envelope, transport: str, job_id: str) -> records.Claim:
+def _claim(database, envelope: Envelope, transport: str, job_id: str, size: int) -> records.Claim:
     draft = EmailMessage(idempotency_key=envelope.idempotency_key, job=job_id, recipients=envelope.recipients,
                          sender=envelope.sender, subject=envelope.subject, template=envelope.template,
-                         transport=transport, message_id=message_id_for(envelope.idempotency_key, envelope.sender))
+                         transport=transport, message_id=message_id_for(envelope.idempotency_key, envelope.sender),
+                         size=size)
     with database.session() as session:
         return records.claim(session, draft)
 
