@@ -1,7 +1,13 @@
-"""Benchmark: thumbnails/s and all-four-variants/s through mediamill vs plain pyvips loops, and the
-peak RSS of a worker child making a 12000x12000 JPEG thumbnail. Prints JSON.
+"""Benchmark: thumbnails/s and all-four-variants/s through mediamill vs plain pyvips loops and vs
+Node's sharp, document and 3D thumbnails vs their raw libraries, and the peak RSS of a worker child
+making a 12000x12000 JPEG thumbnail. Prints JSON.
 
-    .venv/bin/python bench/assets.py [--images 40] [--side 4000x3000] [--rounds 3]
+    .venv/bin/python bench/assets.py [--images 40] [--side 4000x3000] [--rounds 3] [--documents 6] [--models 12]
+
+sharp (npm, the same libvips 8.18) runs from bench/node (`cd bench/node && npm ci`), making the
+same 200x200 attention-cropped progressive JPEGs of the same files with two in flight; the row is
+skipped when node or sharp is missing. Documents: raw = `soffice --convert-to png` + a pyvips
+thumbnail in this process (its peak child RSS is reported); 3D: raw = trimesh + the same rasteriser.
 
 mediamill runs a real WorkerService (embedded Redis, process pool, concurrency 2 per queue) and
 jobs are submitted with AsyncClient. Baselines run in the same process, on the same files:
@@ -22,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+SOFFICE_PEAK_RSS_KB: list[int] = []
 VARIANT_BOXES = ((1920, 1080, 85), (800, 600, 85), (640, 480, 80), (200, 200, 80))
 HUGE_SIDE = 12_000
 
@@ -48,6 +55,52 @@ def plain_variants(path: str) -> int:
         image = base if box_w == width else base.thumbnail_image(box_w, height=box_h, size="down")
         total += len(image.jpegsave_buffer(Q=quality, optimize_coding=True, interlace=True, keep="none"))
     return total
+
+
+def plain_document(path: str) -> int:
+    """The raw LibreOffice path: soffice renders page 1 to PNG, pyvips makes the thumbnail."""
+    import subprocess
+
+    import pyvips
+
+    out = Path(path).with_suffix(".out")
+    profile = Path(path).parent / "soffice-profile"  # one warm profile, as each worker process keeps
+    soffice = subprocess.Popen(["soffice", "--headless", "--norestore", "--nolockcheck", "--nodefault",
+                                f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "png", "--outdir",
+                                str(out), path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(soffice.pid, 0)  # this child's own peak RSS, soffice.bin included
+    soffice.returncode = os.waitstatus_to_exitcode(status)
+    SOFFICE_PEAK_RSS_KB.append(usage.ru_maxrss)
+    thumb = pyvips.Image.thumbnail(str(out / (Path(path).stem + ".png")), 200, height=200, crop="attention")
+    return len(thumb.jpegsave_buffer(Q=80, keep="none"))
+
+
+def plain_model(path: str) -> int:
+    """The raw 3D path: trimesh parses, the same numpy rasteriser draws, pyvips encodes."""
+    import io
+
+    import numpy as np
+    import pyvips
+    import trimesh
+
+    from mediamill.processors.assets.model_render import three_quarter_view
+
+    mesh = trimesh.load(io.BytesIO(Path(path).read_bytes()), file_type="glb", force="mesh", process=False)
+    view = three_quarter_view(np.asarray(mesh.vertices, float), np.asarray(mesh.faces), 400, 400)
+    thumb = pyvips.Image.new_from_array(view, interpretation="srgb").thumbnail_image(200, height=200, crop="attention")
+    return len(thumb.jpegsave_buffer(Q=80, keep="none"))
+
+
+def time_sharp(paths: list[str]) -> float | None:
+    """Seconds sharp takes for the same thumbnails, or None without node and sharp."""
+    import shutil
+    import subprocess
+
+    script = Path(__file__).resolve().parent / "node" / "sharp_thumbnails.mjs"
+    if shutil.which("node") is None or not (script.parent / "node_modules" / "sharp").exists():
+        return None
+    done = subprocess.run(["node", str(script), *paths], capture_output=True, text=True, timeout=600, check=True)
+    return json.loads(done.stdout)["seconds"]
 
 
 def _loop(fn_name: str, paths: list[str], warm_up: str, ready=None) -> None:
@@ -109,6 +162,37 @@ def make_huge(path: Path) -> Path:
     return path
 
 
+def make_documents(folder: Path, count: int) -> list[Path]:
+    """DOCX reports of two pages each, written by python-docx."""
+    import docx
+
+    paths = []
+    for index in range(count):
+        document = docx.Document()
+        document.add_heading(f"Report {index}", 0)
+        for paragraph in range(12):
+            document.add_paragraph(f"Paragraph {paragraph} of report {index}: " + "revenue grew again. " * 20)
+        path = folder / f"report-{index:02d}.docx"
+        document.save(path)
+        paths.append(path)
+    return paths
+
+
+def make_models(folder: Path, count: int) -> list[Path]:
+    """GLB scenes of ~20k triangles (an icosphere and a box), each a little different."""
+    import trimesh
+
+    paths = []
+    for index in range(count):
+        sphere = trimesh.creation.icosphere(subdivisions=5, radius=1.0 + index / 50)
+        box = trimesh.creation.box(extents=(2.0, 1.0, 1.0 + index / 20))
+        box.apply_translation((2.2, 0, 0))
+        path = folder / f"model-{index:02d}.glb"
+        path.write_bytes(trimesh.util.concatenate([sphere, box]).export(file_type="glb"))
+        paths.append(path)
+    return paths
+
+
 def peak_rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -116,8 +200,29 @@ def peak_rss_kb(pid: int) -> int:
     return -1
 
 
+async def time_other_kinds(client, inputs: dict[str, list[Path]], rounds: int, samples: dict) -> None:
+    """Document and 3D thumbnails: the raw library loop in this process, then the same as jobs."""
+    plain = {"documents": "plain_document", "models": "plain_model"}
+    for key, paths in inputs.items():
+        if not paths:
+            continue
+        uploads = [await client.upload(path) for path in paths]
+        # Warm both pool children (imports, the LibreOffice profile), as for the images.
+        for handle in [await client.submit("asset.thumbnail", {}, [uploads[i % len(uploads)].id]) for i in range(2)]:
+            await handle.result(600)
+        globals()[plain[key]](str(paths[0]))
+        for _ in range(max(1, rounds - 1)):
+            seconds = await asyncio.to_thread(time_plain, plain[key], [str(p) for p in paths], 1)
+            samples.setdefault(f"{key}_plain_1proc", []).append(round(seconds, 3))
+            start = time.perf_counter()
+            for handle in [await client.submit("asset.thumbnail", {}, [up.id]) for up in uploads]:
+                await handle.result(600)
+            samples.setdefault(f"{key}_mediamill", []).append(round(time.perf_counter() - start, 3))
+
+
 # -- through mediamill ------------------------------------------------------------------------
-async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int) -> dict:
+async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int, documents: list[Path],
+                  models: list[Path]) -> dict:
     """Every measurement, `rounds` times, interleaved (plain 1 proc, plain 2 procs, mediamill) so
     that load from other processes on a shared machine hits all three alike; medians are reported."""
     from mediamill.client import AsyncClient
@@ -151,6 +256,13 @@ async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int) ->
                     for handle in handles:
                         await handle.result(600)
                     samples.setdefault(f"{key}_mediamill", []).append(round(time.perf_counter() - start, 3))
+            for _ in range(rounds):
+                seconds = await asyncio.to_thread(time_sharp, names)
+                if seconds is not None:
+                    samples.setdefault("thumbnails_sharp", []).append(round(seconds, 3))
+            await time_other_kinds(client, {"documents": documents, "models": models}, rounds, samples)
+            if SOFFICE_PEAK_RSS_KB:
+                out["soffice_peak_rss_mb"] = round(max(SOFFICE_PEAK_RSS_KB) / 1024, 1)
         async with running_worker(settings, ["thumbnails"]) as service:
             await (await client.submit("asset.thumbnail", {}, [uploads[0].id])).result(300)
             (pid,) = service.pool.child_pids()
@@ -171,6 +283,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--side", default="4000x3000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--documents", type=int, default=6)
+    parser.add_argument("--models", type=int, default=12)
     args = parser.parse_args()
     width, height = (int(v) for v in args.side.split("x"))
     with tempfile.TemporaryDirectory(prefix="mediamill-bench-") as tmp:
@@ -179,8 +293,10 @@ def main() -> None:
         start = time.perf_counter()
         paths = make_images(root / "in", args.images, width, height)
         huge = make_huge(root / "in" / "huge.jpg")
+        documents = make_documents(root / "in", args.documents)
+        models = make_models(root / "in", args.models)
         generate_s = time.perf_counter() - start
-        result = asyncio.run(run_all(root / "data", paths, huge, args.rounds))
+        result = asyncio.run(run_all(root / "data", paths, huge, args.rounds, documents, models))
     n, samples = args.images, result["samples_s"]
     report = {
         "images": n, "size": [width, height], "cpus": os.cpu_count(), "worker_concurrency": 2,
@@ -196,6 +312,17 @@ def main() -> None:
         rates["ratio_vs_plain_loop"] = round(rates["mediamill"] / rates["plain_loop"], 3)
         rates["ratio_vs_plain_2proc"] = round(rates["mediamill"] / rates["plain_2proc"], 3)
         report[f"{key}_per_s"] = rates
+    if samples.get("thumbnails_sharp"):
+        sharp_rate = n / statistics.median(samples["thumbnails_sharp"])
+        report["thumbnails_per_s"]["sharp_2_in_flight"] = round(sharp_rate, 2)
+        report["thumbnails_per_s"]["ratio_vs_sharp"] = round(report["thumbnails_per_s"]["mediamill"] / sharp_rate, 3)
+    for key, count in (("documents", args.documents), ("models", args.models)):
+        if samples.get(f"{key}_mediamill"):
+            mediamill = count / statistics.median(samples[f"{key}_mediamill"])
+            raw = count / statistics.median(samples[f"{key}_plain_1proc"])
+            report[f"{key}_thumbnails_per_s"] = {"mediamill": round(mediamill, 3), "raw_library": round(raw, 3),
+                                                 "ratio_vs_raw": round(mediamill / raw, 3)}
+    report["soffice_peak_rss_mb"] = result.get("soffice_peak_rss_mb")
     report["mediamill_upload_s"] = result["upload_s"]
     report["huge_thumbnail"] = {
         "side": HUGE_SIDE, "seconds": result["huge_thumbnail_s"], "size": result["huge_thumbnail_size"],
