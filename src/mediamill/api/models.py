@@ -104,6 +104,11 @@ class TaskInfo(BaseModel):
     params_schema: dict[str, Any]
 
 
+class UnavailableTasks(BaseModel):
+    module: str = Field(description="the task module (family) that failed to import")
+    error: str = Field(description="why, e.g. the optional library it needs is not installed")
+
+
 class QueueInfo(BaseModel):
     name: str
     paused: bool

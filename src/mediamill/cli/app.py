@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mediamill.cli.output import console, emit_json, fail, table
+from mediamill.cli.output import console, emit_json, err_console, fail, table
 from mediamill.composition import install_tasks
 from mediamill.errors import BadInput, MediamillError
 from mediamill.settings import Settings, get_settings
@@ -197,16 +197,22 @@ def resume(queue: str, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def tasks(as_json: JsonOpt = False) -> None:
-    """The task catalog: name, queue, isolation and description."""
-    from mediamill.tasks.registry import load_tasks
+    """The task catalog: name, queue, isolation and description; then the families that failed to load."""
+    from mediamill.tasks.registry import load_tasks, unavailable_families
 
+    _settings()
     specs = sorted(load_tasks().values(), key=lambda s: s.name)
+    unavailable = unavailable_families()
     if as_json:
         emit_json([{"name": s.name, "queue": s.queue, "isolation": s.isolation, "description": s.description,
                     "params": s.schema()} for s in specs])
-        return
-    table("tasks", ["task", "queue", "isolation", "description"],
-          [[s.name, s.queue, s.isolation, s.description.splitlines()[0] if s.description else ""] for s in specs])
+    else:
+        table("tasks", ["task", "queue", "isolation", "description"],
+              [[s.name, s.queue, s.isolation, s.description.splitlines()[0] if s.description else ""]
+               for s in specs])
+    # On stderr, so `--json` output stays the catalog; the exit code stays 0 (the rest works).
+    for module, error in sorted(unavailable.items()):
+        err_console.print(f"[bold yellow]unavailable:[/] {module}: {error}", highlight=False, soft_wrap=True)
 
 
 # -- pipelines ----------------------------------------------------------------------------

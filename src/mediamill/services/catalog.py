@@ -12,7 +12,7 @@ from mediamill.engine.health import health_snapshot as engine_health_snapshot
 from mediamill.engine.heartbeats import online_per_queue, read_workers
 from mediamill.services.context import Services
 from mediamill.settings import Settings
-from mediamill.tasks.registry import load_tasks
+from mediamill.tasks.registry import load_tasks, unavailable_families
 
 
 def task_catalog() -> list[dict]:
@@ -24,6 +24,11 @@ def task_catalog() -> list[dict]:
          "params_schema": spec.schema()}
         for spec in sorted(tasks.values(), key=lambda s: s.name)
     ]
+
+
+def unavailable_tasks() -> list[dict]:
+    """Task modules that failed to import (their tasks are missing from the catalog), with the error."""
+    return [{"module": module, "error": error} for module, error in sorted(unavailable_families().items())]
 
 
 async def health_snapshot(services: Services) -> HealthSnapshot:

@@ -144,20 +144,6 @@ def launches() -> int:
     return _state["launches"]
 
 
-def browser_pids() -> list[int]:
-    """Process ids of this process's Chromium (for tests that kill it, and for RSS accounting)."""
-    import psutil
-
-    pids = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "chrom" in (child.name() or "").lower():
-                pids.append(child.pid)
-        except (psutil.Error, OSError):  # Chromium's helpers come and go; one may be gone already
-            continue
-    return pids
-
-
 def _shutdown() -> None:
     for key in ("browser", "playwright"):
         item, _state[key] = _state[key], None
