@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from broken_family import FAMILY
 
 from mediamill.tasks import registry
 
-FAMILY = "mm_broken_family"
 GOOD = '''
 from mediamill.tasks import task
 
@@ -31,7 +29,6 @@ from mediamill.tasks import task
 def lost(ctx, params) -> dict:
     return {}
 '''
-MISSING = "No module named 'mediamill_library_that_is_not_installed'"
 
 
 @pytest.fixture
@@ -49,6 +46,7 @@ def family_dir(tmp_path: Path) -> Path:
 def broken_family(family_dir: Path, monkeypatch):
     """The broken family added to this process's task sources; the registry is restored afterwards."""
     monkeypatch.syspath_prepend(str(family_dir))
+    registry.load_tasks()  # everything else first: what is restored afterwards must be complete
     monkeypatch.setattr(registry, "_registry", dict(registry._registry))
     monkeypatch.setattr(registry, "_sources", [*registry._sources])
     monkeypatch.setattr(registry, "_imported", set(registry._imported))
@@ -57,18 +55,3 @@ def broken_family(family_dir: Path, monkeypatch):
     yield FAMILY
     for name in [m for m in sys.modules if m == FAMILY or m.startswith(FAMILY + ".")]:
         del sys.modules[name]
-
-
-def mediamill_process(args: list[str], family_dir: Path, data_dir: Path, **env: str) -> subprocess.Popen:
-    """`python -m mediamill ARGS` with the broken family as an extra task module."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAMILL_")}
-    environ.update({
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(family_dir), environ.get("PYTHONPATH", "")])),
-        "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml",
-        "MEDIAMILL_DATA_DIR": str(data_dir),
-        "MEDIAMILL_TASK_MODULES": FAMILY,
-        "MEDIAMILL_LOG_FORMAT": "json",
-        **env,
-    })
-    return subprocess.Popen([sys.executable, "-m", "mediamill", *args], env=environ, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)

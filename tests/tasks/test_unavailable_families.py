@@ -8,8 +8,8 @@ import time
 
 import httpx
 import pytest
+from broken_family import FAMILY, MISSING, mediamill_process
 
-from conftest import FAMILY, MISSING, mediamill_process
 from mediamill.api.main import create_app
 from mediamill.db.session import close_database
 from mediamill.errors import NotFound
