@@ -7,6 +7,7 @@ import asyncio
 import signal
 
 from mediamill.composition import install_tasks
+from mediamill.engine.metrics import MetricsMiddleware
 from mediamill.engine.middleware import LoggingMiddleware, Middleware
 from mediamill.engine.worker import WorkerService
 from mediamill.logs import get_logger
@@ -19,8 +20,8 @@ log = get_logger("mediamill.serve")
 
 
 def worker_middleware(settings: Settings) -> list[Middleware]:
-    """The standard hooks around every job, in call order: logging, records, webhooks, pipelines."""
-    return [LoggingMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
+    """The standard hooks around every job, in call order: logging, metrics, records, webhooks, pipelines."""
+    return [LoggingMiddleware(), MetricsMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
             PipelineMiddleware(settings)]
 
 

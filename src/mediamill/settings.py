@@ -115,6 +115,13 @@ class Settings(BaseSettings):
     health_log_interval_s: float = Field(
         300.0, ge=0, description="how often a worker logs the queue health table; 0 = never"
     )
+    metrics_dir: Path | None = Field(
+        None, description="where processes keep their Prometheus values (multi-process); unset = <data_dir>/prometheus"
+    )
+    metrics_host: str = Field("127.0.0.1", description="bind address of `mediamill worker --metrics-port`")
+    metrics_port: int | None = Field(
+        None, description="port of a worker's own /metrics, /healthz and /readyz (unset = none)"
+    )
     worker_liveness_file: Path | None = Field(
         None, description="file a worker touches at every heartbeat (an exec liveness probe checks its age)"
     )
@@ -124,6 +131,12 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="where the API listens (not loopback: an API key must exist)")
     api_port: int = Field(8000, description="the API's port")
+    api_header_timeout_s: float = Field(
+        10.0, gt=0, description="a request's line and headers must arrive within this; else the connection closes"
+    )
+    api_body_timeout_s: float = Field(
+        300.0, gt=0, description="a request's whole body must arrive within this after its headers"
+    )
     public_url: str | None = Field(None, description="base URL used in download links")
     webhook_secret: str | None = Field(
         None, description="webhook signing secret shared by all workers; unset = generated into the data dir"

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from mediamill.errors import MediamillError
 from mediamill.logs import get_logger
@@ -47,6 +48,13 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse({"error": name, "message": message}, status_code=exc.status_code, headers=exc.headers)
 
 
+async def client_disconnect(request: Request, exc: ClientDisconnect) -> JSONResponse:
+    # The client left, or the server cut a slow body: no bug, and nobody is left to read the answer.
+    log.info("client disconnected before its request body ended", path=request.url.path)
+    return JSONResponse({"error": "ClientDisconnect", "message": "the request body did not arrive"},
+                        status_code=400)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, error=str(exc))
     return JSONResponse({"error": "InternalError", "message": "an unexpected error happened; it was logged"},
@@ -57,4 +65,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(MediamillError, mediamill_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(ClientDisconnect, client_disconnect)
     app.add_exception_handler(Exception, unexpected_error)

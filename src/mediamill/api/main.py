@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from mediamill import __version__
 from mediamill.api import errors
+from mediamill.api.metrics import RequestMetrics
 from mediamill.api.models import SubmitJob
 from mediamill.api.routes import (
     analytics,
@@ -20,7 +21,10 @@ from mediamill.api.routes import (
     queues,
     tasks,
 )
+from mediamill.api.routes import metrics as prometheus
 from mediamill.composition import install_tasks
+from mediamill.engine import metrics
+from mediamill.engine.redis_checks import check_redis_if_reachable
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -32,7 +36,9 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        metrics.enable(settings)  # this process's request counts join the workers' in one directory
         app.state.services = await Services.open(settings)
+        await check_redis_if_reachable(app.state.services.broker.redis, where="api")
         try:
             yield
         finally:
@@ -44,8 +50,9 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     app.state.loopback_only = loopback_only
     errors.install(app)
     docs.install(app)  # /docs and /redoc from vendored assets, not a CDN
-    for module in (jobs, artifacts, tasks, queues, health, notifications):
+    for module in (jobs, artifacts, tasks, queues, health, notifications, prometheus):
         app.include_router(module.router)
+    app.add_middleware(RequestMetrics)
     app.include_router(queues.workers_router)
     app.include_router(analytics.events)
     app.include_router(analytics.router)

@@ -9,9 +9,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from mediamill.api.auth import is_loopback
+from mediamill.api.http_protocol import GuardedHttpToolsProtocol
 from mediamill.api.main import create_app
 from mediamill.errors import ConfigError
 from mediamill.settings import Settings
+
+# Multipart framing around an upload of the largest allowed size (boundaries, part headers, fields).
+BODY_OVERHEAD_BYTES = 1024 * 1024
 
 
 def check_bind(settings: Settings, host: str) -> bool:
@@ -39,8 +43,11 @@ def build_server(settings: Settings, host: str | None = None, port: int | None =
     app = create_app(settings, loopback_only=loopback)
     if extend is not None:
         extend(app)
+    protocol = GuardedHttpToolsProtocol.with_limits(
+        settings.api_header_timeout_s, settings.api_body_timeout_s,
+        settings.limits.max_upload_bytes + BODY_OVERHEAD_BYTES)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="on", proxy_headers=False, server_header=False)
+                            lifespan="on", proxy_headers=False, server_header=False, http=protocol)
     return uvicorn.Server(config)
 
 

@@ -73,11 +73,20 @@ def parse_assignments(pairs: list[str], option: str) -> dict:
 
 # -- serving ------------------------------------------------------------------------------
 @app.command()
-def worker(queues: QueuesOpt = None) -> None:
+def worker(
+    queues: QueuesOpt = None,
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", help="serve /metrics, /healthz and /readyz on this port (0 = any free port)")] = None,
+    metrics_host: Annotated[str | None, typer.Option("--metrics-host", help="bind address for --metrics-port")] = None,
+    liveness_file: Annotated[Path | None, typer.Option(
+        "--liveness-file", help="touch this file at every heartbeat (for an exec liveness probe)")] = None,
+) -> None:
     """Run workers for some or all queues (MEDIAMILL_WORKERS works too) until SIGTERM/Ctrl-C."""
     from mediamill.serve import build_worker
 
     settings = _settings()
+    overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host, "worker_liveness_file": liveness_file}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
     _run(build_worker(settings, wanted).serve_forever())
 
@@ -160,6 +169,23 @@ def retry(
     if bool(job_id) == all_failed:
         raise BadInput("give either a JOB_ID or --all-failed", field="job_id")
     _run(retry_command(_settings(), queue, job_id, as_json))
+
+
+@app.command()
+def probe(
+    target: Annotated[str, typer.Argument(help="worker or api")] = "worker",
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the answer")] = 3.0,
+) -> None:
+    """Liveness probe for containers: exit 0 when this pod's worker (its liveness file or its
+    --metrics-port /healthz) or API (/healthz) answers, 1 when not."""
+    from mediamill.probe import probe_api, probe_worker
+
+    settings = _settings()
+    if target not in ("worker", "api"):
+        raise BadInput(f"unknown probe target {target!r}: worker or api", field="target")
+    problem = probe_worker(settings, timeout) if target == "worker" else probe_api(settings, timeout)
+    if problem:
+        fail(problem)
 
 
 # -- queues -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from mediamill.engine import heartbeats
+from mediamill.engine import heartbeats, metrics
 from mediamill.engine.broker import Broker
 from mediamill.engine.health import health_snapshot
 from mediamill.engine.queue_events import QueueEventsReader
@@ -20,17 +20,19 @@ log = get_logger("mediamill.worker")
 class WorkerMonitor:
     """Started by WorkerService after its BullMQ workers exist; stopped before they close."""
 
-    def __init__(self, settings: Settings, redis, queues: list[str], active_count) -> None:
+    def __init__(self, settings: Settings, redis, queues: list[str], active_count, child_pids=list) -> None:
         self.settings = settings
         self.redis = redis
         self.info = heartbeats.WorkerInfo.for_this_process(queues)
         self.active_count = active_count  # () -> jobs running now
+        self.child_pids = child_pids  # () -> pids of the task child processes
         interval = settings.heartbeat_interval_s
         self.events = QueueEventsReader(redis, self.info.id, list(settings.policies()),
                                         lock_ttl_s=heartbeats.ttl_for(interval))
         self.liveness_file: Path | None = settings.worker_liveness_file
-        # Monotonic time of the last completed beat: the HTTP probe reads it from another thread.
-        self.last_beat = time.monotonic()
+        # Monotonic times of the last loop tick (liveness: the event loop runs) and of the last beat
+        # Redis took (readiness: this worker is announced and can take jobs).
+        self.last_tick = self.last_beat = time.monotonic()
         self._tasks: list[asyncio.Task] = []
         self._stopping = asyncio.Event()
         self._broker: Broker | None = None
@@ -42,10 +44,13 @@ class WorkerMonitor:
             self._tasks.append(asyncio.create_task(
                 self._every(self.settings.health_log_interval_s, self._log_health, first_delay=True)))
 
-    def alive(self, max_age_s: float | None = None) -> bool:
-        """Whether the event loop beat recently (a hung loop stops beating)."""
-        limit = max_age_s or heartbeats.ttl_for(self.settings.heartbeat_interval_s)
-        return time.monotonic() - self.last_beat <= limit
+    def alive(self) -> bool:
+        """Whether the event loop ticked recently (a hung loop stops ticking)."""
+        return time.monotonic() - self.last_tick <= heartbeats.ttl_for(self.settings.heartbeat_interval_s)
+
+    def ready(self) -> bool:
+        """Whether Redis took this worker's heartbeat recently."""
+        return time.monotonic() - self.last_beat <= heartbeats.ttl_for(self.settings.heartbeat_interval_s)
 
     async def _every(self, interval_s: float, action, first_delay: bool = False) -> None:
         # Stopped by an event, not by cancelling: redis-py can turn a cancel that lands mid-command
@@ -68,16 +73,24 @@ class WorkerMonitor:
         return True
 
     async def _beat(self) -> None:
-        await heartbeats.beat(self.redis, self.info, self.settings.heartbeat_interval_s, self.active_count())
-        await self.events.poll()
-        self.last_beat = time.monotonic()
+        # The liveness part first: it must not depend on Redis (a Redis outage is no reason to
+        # restart every worker).
+        self.last_tick = time.monotonic()
         if self.liveness_file is not None:
             await asyncio.to_thread(_touch, self.liveness_file)
+        metrics.record_children(self.child_pids())
+        await heartbeats.beat(self.redis, self.info, self.settings.heartbeat_interval_s, self.active_count())
+        self.last_beat = time.monotonic()
+        await self.events.poll()
+
+    def broker(self) -> Broker:
+        """The producer side, for queue counts (the health log event and the worker's /metrics)."""
+        if self._broker is None:
+            self._broker = Broker(self.settings)
+        return self._broker
 
     async def _log_health(self) -> None:
-        if self._broker is None:
-            self._broker = Broker(self.settings)  # the producer side, for the counts
-        snapshot = await health_snapshot(self._broker)
+        snapshot = await health_snapshot(self.broker())
         fields = snapshot.log_fields()
         (log.warning if fields["no_workers"] else log.info)("queue health", **fields)
 

@@ -15,6 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mediamill import constants as C
+from mediamill.engine import metrics
 from mediamill.engine.broker import Broker, connection_retry
 from mediamill.engine.bull_worker import BullWorker, worker_connection_url
 from mediamill.engine.cancels import CancelWatch
@@ -22,8 +23,10 @@ from mediamill.engine.connection import redis_url
 from mediamill.engine.executor import ProcessPool
 from mediamill.engine.middleware import Middleware, run_hooks
 from mediamill.engine.monitor import WorkerMonitor
+from mediamill.engine.redis_checks import check_redis
 from mediamill.engine.runner import JobRunner
 from mediamill.engine.schedules import ensure_schedules
+from mediamill.engine.worker_http import WorkerHTTP
 from mediamill.errors import ConfigError
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
@@ -64,12 +67,15 @@ class WorkerService:
         self.workers: dict[str, Worker] = {}
         self.stopping = asyncio.Event()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.http: WorkerHTTP | None = None
 
     async def start(self) -> None:
         warn_unserved_queues(self.queues, load_tasks().values(), unavailable_families())
+        metrics.enable(self.settings)  # before the first job is counted
         url = redis_url(self.settings)
         self.redis = aioredis.from_url(url, decode_responses=True, retry=connection_retry(),
                                        retry_on_error=[RedisConnectionError, RedisTimeoutError])
+        await check_redis(self.redis, where="worker")
         self.runner = JobRunner(self.settings, self.redis, self.pool, self.hooks)
         # Hooks first: a BullMQ worker takes jobs as soon as it exists, and a hook that is not ready
         # yet (the records writer opening its database) would silently miss them.
@@ -94,8 +100,12 @@ class WorkerService:
             worker = BullWorker(name, self.runner.for_queue(name), opts)
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
-        self.monitor = WorkerMonitor(self.settings, self.redis, self.queues, lambda: len(self.runner.active))
+        self.monitor = WorkerMonitor(self.settings, self.redis, self.queues, lambda: len(self.runner.active),
+                                     self.pool.child_pids)
         await self.monitor.start()
+        if self.settings.metrics_port is not None:
+            self.http = WorkerHTTP(self.settings, self.monitor, self.redis)
+            await self.http.start()
         if "cleanup" in self.queues:
             await self._ensure_schedules()
         # Everything alive now (modules, hooks, connections) lives as long as the worker: moving it
@@ -130,6 +140,8 @@ class WorkerService:
         await self.cancels.stop()
         await run_hooks(self.hooks, "on_worker_stop", self)
         await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
+        if self.http is not None:
+            await self.http.stop()
         await self.redis.aclose()
         log.info("worker stopped")
 
