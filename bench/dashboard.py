@@ -74,7 +74,7 @@ def direct_sql(settings: Settings, job_filter: JobFilter, repeat: int) -> list[f
     and run straight on the driver connection."""
     database = open_database(settings)
     engine = database.engine
-    kwargs = job_filter.as_kwargs()
+    kwargs = {**job_filter.as_kwargs(), "dialect": engine.dialect.name}
     rows = job_records._matching(select(JobRecord), **kwargs).order_by(
         JobRecord.created_at.desc(), JobRecord.id.desc()).limit(50).offset(0)
     total = job_records._matching(select(func.count()).select_from(JobRecord), **kwargs)

@@ -59,3 +59,21 @@ def test_settings_are_masked(tmp_path):
     assert shown["webhook_secret"] == "••••"
     assert shown["redis_url"] == "redis://app:••••@cache:6379/0"
     assert "hunter2" not in str(shown) and "s3cret" not in str(shown)
+
+
+def test_text_search_ignores_case_and_treats_wildcards_literally(tmp_path):
+    from mediamill.db import open_database
+    from mediamill.db.repositories import jobs as job_records
+
+    settings = Settings(data_dir=tmp_path)
+    database = open_database(settings)
+    rows = [{"id": "job_a", "task": "t", "params": {"name": "Trail MUG"}},
+            {"id": "job_b", "task": "t", "params": {"name": "50% off"}},
+            {"id": "job_c", "task": "t", "params": {"name": "500 off"}, "error": {"message": "mug broke"}}]
+    with database.session() as session:
+        job_records.upsert_many(session, rows)
+    with database.session() as session:
+        assert {r.id for r in job_records.search(session, text="mug")} == {"job_a", "job_c"}
+        assert [r.id for r in job_records.search(session, text="50%")] == ["job_b"]
+        assert job_records.count(session, text="mug", job_id="job_c") == 1
+    database.dispose()
