@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+# SETUP_PART=debian installs only the Debian packages, SETUP_PART=python only the .venv (the
+# container build runs each part in its own stage, from this one list); unset = both.
+SETUP_PART=${SETUP_PART:-all}
 UV_VERSION=0.13.9
 # Chromium's headless-only build renders HTML templates; the fonts make text (emoji included)
 # render the same everywhere.
@@ -20,6 +23,7 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
   echo "setup: mediamill needs Python >= 3.11 (found $("$PYTHON" --version 2>&1))" >&2; exit 1; }
 
 missing=()
+[ "$SETUP_PART" = python ] && DEBIAN_PACKAGES=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
@@ -33,6 +37,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+if [ "$SETUP_PART" = debian ]; then
+  say "Debian packages done"
+  exit 0
 fi
 
 stamp=.venv/.mediamill-setup
