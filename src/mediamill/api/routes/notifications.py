@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -18,6 +18,8 @@ from mediamill.services import notifications as service
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 UserQuery = Annotated[str | None, Query(max_length=128, description="the userId")]
+# Row ids are 64-bit integers in both databases: anything larger can name no notification.
+MAX_ID = 2**63 - 1
 
 
 class NotificationView(BaseModel):
@@ -51,7 +53,7 @@ class ReadAll(BaseModel):
 @router.get("", response_model=NotificationList, responses=problems(401, 403, 422))
 async def list_notifications(services: ServicesDep, key: ReadKey, user: UserQuery = None,
                              unread: bool = False, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                             before: Annotated[int | None, Query(ge=1, description="`next` of the page before")] = None,
+                             before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="`next` of the page before")] = None,
                              ) -> dict:
     """A user's notifications, newest first; `count` is how many match in all, `next` pages on."""
     return await asyncio.to_thread(service.list_notifications, services, user, unread=unread, limit=limit,
@@ -62,7 +64,7 @@ async def list_notifications(services: ServicesDep, key: ReadKey, user: UserQuer
                                         "description": "`ready`, then one `notification` event per new one"},
                                   **problems(401, 403, 422)})
 async def notification_stream(services: ServicesDep, key: ReadKey, user: UserQuery = None,
-                              last_event_id: Annotated[int | None, Header(ge=0)] = None) -> StreamingResponse:
+                              last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None) -> StreamingResponse:
     """Server-sent events: each new notification of `user` within `notifications.stream_poll_s`.
     A client that reconnects with Last-Event-ID gets what it missed."""
     events = service.notification_events(services, user, after=last_event_id)
@@ -83,6 +85,6 @@ async def read_all(services: ServicesDep, key: SubmitKey, user: UserQuery = None
 
 
 @router.post("/{notification_id}/read", response_model=NotificationView, responses=problems(401, 403, 404))
-async def read_one(notification_id: int, services: ServicesDep, key: SubmitKey) -> dict:
+async def read_one(notification_id: Annotated[int, Path(ge=1, le=MAX_ID)], services: ServicesDep, key: SubmitKey) -> dict:
     """Mark one notification read (again is fine)."""
     return await asyncio.to_thread(service.read_notification, services, notification_id)
