@@ -2,7 +2,9 @@
 
 Every mediamill process that uses it holds a *lease* (a file named by its pid). The first one starts
 the server; others share it; the last one to leave shuts it down. A server or lease left behind by a
-crash (kill -9) is detected by pid liveness and a PING, and cleaned up by the next process.
+crash (kill -9) is detected by pid liveness and a PING, and cleaned up by the next process. The
+server runs under a guard (redis_guard) that stops it when no lease holder is alive any more, so it
+never outlives its users, even after kill -9 of all of them or with its data dir deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,6 +69,7 @@ class EmbeddedRedis:
         self.pid_file = self.dir / "redis.pid"
         self.socket = self._socket_path()
         self._held = False
+        self._guard: subprocess.Popen | None = None
 
     def _socket_path(self) -> Path:
         path = self.dir / "redis.sock"
@@ -166,10 +170,19 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.dir / "redis.log"),
         ]
-        # Its own session: a Ctrl-C in the terminal must not kill the shared server under others.
-        process = subprocess.Popen(args, start_new_session=True, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pid_file.write_text(str(process.pid))
+        # Started under a guard (its parent) that stops it once no lease holder is alive, and that it
+        # cannot outlive; in a session of its own: a Ctrl-C in the terminal must not kill a shared server.
+        guard = [sys.executable, "-m", "mediamill.engine.redis_guard", "--owner", str(os.getpid()),
+                 "--dir", str(self.dir), "--"]
+        process = subprocess.Popen(guard + args, start_new_session=True, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = process.stdout.readline().strip()
+        process.stdout.close()
+        if not line.isdigit():
+            process.wait(5)
+            raise ConfigError("the embedded redis-server's guard exited at start-up")
+        self._guard = process
+        self.pid_file.write_text(line)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -205,6 +218,14 @@ class EmbeddedRedis:
             _wait_gone(pid, 5)
         self.pid_file.unlink(missing_ok=True)
         self.socket.unlink(missing_ok=True)
+        self._reap_guard()
+
+    def _reap_guard(self) -> None:
+        # The guard exits with the server; wait for it so it does not linger as a zombie child.
+        if self._guard is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._guard.wait(5)
+            self._guard = None
 
     def kill_hard(self) -> None:
         """SIGKILL the server (tests use it to prove the AOF keeps queued jobs)."""
@@ -212,6 +233,7 @@ class EmbeddedRedis:
         if pid is not None:
             os.kill(pid, signal.SIGKILL)
             _wait_gone(pid, 5)
+        self._reap_guard()
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
