@@ -9,8 +9,8 @@ import time
 
 import pytest
 from helpers import until, until_event
+from tasks_for_tests import QUEUE
 
-from conftest import QUEUE
 from mediamill.engine.health import health_snapshot
 from mediamill.engine.heartbeats import read_workers
 
@@ -30,9 +30,9 @@ async def test_workers_online_and_the_no_worker_flag(client, worker_process, tmp
     assert row(before, QUEUE).no_workers and before.flagged == [QUEUE]
 
     # When two worker processes serve the queue
-    first = worker_process(**FAST)
-    second = worker_process(**FAST)
-    await until_event(tmp_path / "e.log", "done")
+    first = worker_process(ready=False, **FAST).wait_ready(180)  # starts are slow on a busy machine
+    second = worker_process(ready=False, **FAST).wait_ready(180)
+    await until_event(tmp_path / "e.log", "done", timeout=180)
     during = await health_snapshot(broker)
     # Then both count as online for that queue only, and the flag is gone
     assert row(during, QUEUE).workers == 2 and not row(during, QUEUE).no_workers
@@ -61,7 +61,7 @@ async def until_async(read, check, timeout):
 
 
 async def test_health_table_is_logged_as_one_event_per_interval(client, worker_process, tmp_path):
-    worker = worker_process(HEALTH_LOG_INTERVAL_S="0.5", **FAST)
+    worker = worker_process(HEALTH_LOG_INTERVAL_S="0.5", ready=False, **FAST).wait_ready(180)
 
     def events():
         lines = [json.loads(line) for line in worker.log_path.read_text().splitlines() if line.startswith("{")]
@@ -81,8 +81,8 @@ async def test_stalled_and_removed_jobs_are_logged_and_counted_once(client, work
                   "QUEUES__ENGINETEST__CONCURRENCY": "1", **FAST}
     log = tmp_path / "events.log"
     # Two readers-to-be: only one of them may log and count each event
-    watcher = worker_process(["enginetest"], **fast_stall)
-    doomed = worker_process(**fast_stall)
+    watcher = worker_process(["enginetest"], ready=False, **fast_stall).wait_ready(180)
+    doomed = worker_process(ready=False, **fast_stall).wait_ready(180)
     # Given one job running on each worker (concurrency 1)
     handles = [await client.submit("enginetest.work", {"log": str(log), "seconds": 4}) for _ in range(2)]
     await until_event(log, "start", count=2)
@@ -90,7 +90,7 @@ async def test_stalled_and_removed_jobs_are_logged_and_counted_once(client, work
     doomed.signal(signal.SIGKILL)
     doomed.wait(10)
     for handle in handles:
-        await handle.result(timeout=90)
+        await handle.result(timeout=180)
 
     # And a delayed job is removed
     removed = await client.submit("enginetest.work", {"log": str(log)}, delay_ms=60_000)

@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from tasks_for_tests import QUEUE
 
-from conftest import QUEUE
 from mediamill.api.main import create_app
 from mediamill.db.session import close_database
 
