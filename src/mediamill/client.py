@@ -11,10 +11,15 @@ from typing import Any, TypeVar
 from mediamill.composition import install_tasks
 from mediamill.engine.broker import Broker
 from mediamill.engine.jobs import JobState, JobStatus
+from mediamill.engine.wire import JobRequest
 from mediamill.errors import BadInput, JobFailed
+from mediamill.services.artifacts import store_upload
+from mediamill.services.context import Services
+from mediamill.services.jobs import submit_job
 from mediamill.settings import Settings, get_settings
 from mediamill.storage import open_store
-from mediamill.storage.artifact import Artifact, is_artifact_id
+from mediamill.storage.artifact import Artifact
+from mediamill.storage.refs import InputRef, parse_input
 
 T = TypeVar("T")
 
@@ -45,11 +50,14 @@ class AsyncJobHandle:
 
 
 class AsyncClient:
+    """Submits through the same service as the HTTP API: the same checks, record and errors."""
+
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         install_tasks(self.settings)
         self.broker = Broker(self.settings)
         self.store = open_store(self.settings)
+        self._services: Services | None = None
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -57,29 +65,45 @@ class AsyncClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def services(self) -> Services:
+        """The services (database, records) opened on first need: watching a job needs only Redis."""
+        if self._services is None:
+            self._services = await Services.open(self.settings, broker=self.broker, store=self.store)
+        return self._services
+
     async def close(self) -> None:
-        await self.broker.close()
+        if self._services is not None:
+            await self._services.close()  # flushes the records written at submit; closes the broker
+        else:
+            await self.broker.close()
 
     async def upload(self, source: Path | str | bytes, name: str | None = None) -> Artifact:
         if isinstance(source, str | Path):
             path = Path(source)
             if not path.is_file():
                 raise BadInput(f"no such file: {path}", field="inputs")
-            name = name or path.name
-        return await asyncio.to_thread(self.store.put, source, name=name,
-                                       max_bytes=self.settings.limits.max_upload_bytes)
+            source, name = path, name or path.name
+        return await asyncio.to_thread(store_upload, await self.services(), source, name)
 
-    async def _as_input(self, item: Any) -> Any:
-        if isinstance(item, Path) or (isinstance(item, str) and not is_artifact_id(item) and "://" not in item):
-            return (await self.upload(item)).id
-        return item
+    async def _as_input(self, item: Any) -> InputRef:
+        """An input reference; a local file (a Path, or a string that is no reference) is uploaded first."""
+        if isinstance(item, Path):
+            return parse_input(await self.upload(item))
+        try:
+            return parse_input(item)
+        except BadInput:
+            if isinstance(item, str):
+                return parse_input(await self.upload(item))
+            raise
 
-    async def submit(self, task: str, params: dict | None = None, inputs: list | None = None,
-                     **options: Any) -> AsyncJobHandle:
-        """Queue a task; local file paths among the inputs are uploaded first."""
+    async def submit(self, task: str, params: dict | None = None, inputs: list | None = None, *,
+                     notify_url: str | None = None, priority: int | None = None) -> AsyncJobHandle:
+        """Queue a task (services.jobs.submit_job); local file paths among the inputs are uploaded first."""
         refs = [await self._as_input(item) for item in (inputs or [])]
-        status = await self.broker.submit(task, params, refs, **options)
-        return AsyncJobHandle(self, status.id, status.queue)
+        request = JobRequest.parse({"task": task, "params": {} if params is None else params, "inputs": refs,
+                                    "notify_url": notify_url, "priority": priority})
+        view = await submit_job(await self.services(), request)
+        return AsyncJobHandle(self, view["id"], view["queue"])
 
     def job(self, job_id: str) -> AsyncJobHandle:
         return AsyncJobHandle(self, job_id)
@@ -156,8 +180,10 @@ class Client:
     def upload(self, source: Path | str | bytes, name: str | None = None) -> Artifact:
         return self._run(self._async.upload(source, name))
 
-    def submit(self, task: str, params: dict | None = None, inputs: list | None = None, **options: Any) -> JobHandle:
-        return JobHandle(self, self._run(self._async.submit(task, params, inputs, **options)))
+    def submit(self, task: str, params: dict | None = None, inputs: list | None = None, *,
+               notify_url: str | None = None, priority: int | None = None) -> JobHandle:
+        handle = self._async.submit(task, params, inputs, notify_url=notify_url, priority=priority)
+        return JobHandle(self, self._run(handle))
 
     def job(self, job_id: str) -> JobHandle:
         return JobHandle(self, self._async.job(job_id))

@@ -20,6 +20,7 @@ from mediamill.logs import configure_logging
 from mediamill.pipelines.catalog import get_pipeline
 from mediamill.pipelines.coordinator import Coordinator
 from mediamill.serve import build_worker
+from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
 OUT = Path("out/demo")
@@ -46,11 +47,12 @@ async def main(settings: Settings) -> int:
     if _port_free(settings.api_host, settings.api_port):
         server = build_server(settings, extend=mount)
         api_task = asyncio.ensure_future(server.serve())
-    coordinator = Coordinator(settings)
+    services = await Services.open(settings)
+    coordinator = Coordinator(settings, broker=services.broker)
     try:
         spec = get_pipeline(settings, "promo-video")
         photo = example_path("product")
-        inputs, params = assign_inputs(settings, spec, [str(photo)], {"product": PRODUCT, "brand": "Trail Co"})
+        inputs, params = assign_inputs(services, spec, [str(photo)], {"product": PRODUCT, "brand": "Trail Co"})
         console.print(f"running [bold]promo-video[/] on {photo.name} (first run loads the voice and ASR models)")
         run = await coordinator.start(spec, inputs, params)
         status = await _follow(coordinator, run.id, timeout=1800, show=True)
@@ -65,6 +67,7 @@ async def main(settings: Settings) -> int:
         return 0
     finally:
         await coordinator.close()
+        await services.close()
         if server is not None:
             server.should_exit = True
             with contextlib.suppress(Exception):

@@ -13,7 +13,8 @@
     ├── JobTimeout            the job ran past its hard timeout (retried by policy)
     ├── WaitTimedOut          a caller waited too long for a job, a run or a lock (also a TimeoutError)
     ├── ProviderError         a third-party service failed (retried by policy, HTTP 502)
-    │   └── ProviderRefused   it refused us for good: wrong key, model or URL (no retry)
+    │   └── ProviderRefused   it refused the request for good (key, model, voice, text): also a
+    │                         BadInput, so the job fails at once (no retry can fix it)
     ├── ToolFailed            an external program (ffmpeg, Chromium) failed after our checks passed
     │   └── EncoderFailed     ffmpeg exited non-zero
     ├── TaskFailure           a processor raised an error that is not mediamill's own (`kind` names it)
@@ -102,9 +103,15 @@ class WaitTimedOut(MediamillError, TimeoutError):
 class ProviderError(MediamillError):
     status_code = 502
 
+    def __init__(self, message: str, *, field: str | None = None, retry_after_s: float | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s  # a provider's Retry-After, when it sent one
 
-class ProviderRefused(ProviderError):
-    retryable = False
+
+class ProviderRefused(BadInput, ProviderError):
+    """HTTP 4xx other than 408/409/425/429 from a provider: its error, and bad input for the job."""
+
+    status_code = 422
 
 
 class ToolFailed(MediamillError):

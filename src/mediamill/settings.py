@@ -1,14 +1,17 @@
-"""The one settings object: MEDIAMILL_* environment variables over an optional mediamill.toml."""
+"""The settings: MEDIAMILL_* environment variables over an optional mediamill.toml (Settings), and the
+provider keys, URLs, models and external programs read when used (RuntimeSettings). No other module
+reads the environment."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -18,7 +21,7 @@ from pydantic_settings import (
 )
 
 from mediamill.constants import DEFAULT_SHUTDOWN_GRACE_S
-from mediamill.errors import NotFound
+from mediamill.errors import ConfigError, NotFound
 from mediamill.policies import QueueOverride, QueuePolicy, resolve_policies
 from mediamill.security import Limits
 
@@ -206,3 +209,85 @@ def _policies_for(overrides_json: str) -> dict[str, QueuePolicy]:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# -- read at use: providers, external programs and models ---------------------------------------
+def _names(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+LLM_PROVIDERS = ("auto", "offline", "openai", "anthropic", "gemini")
+
+
+class RuntimeSettings(BaseSettings):
+    """Provider keys, base URLs and models, and external programs and models.
+
+    Read from the environment when they are used (`runtime_settings()`), not once with Settings:
+    a worker follows its environment (a rotated key, a test pointing a provider at a stub) without
+    a new Settings object. Each is a MEDIAMILL_* variable; the vendors' well-known names are
+    accepted too, so existing set-ups keep working (the first name listed wins).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    openai_api_key: str | None = Field(None, validation_alias=_names("MEDIAMILL_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    # One base URL for every OpenAI use (LLM text, speech, image edits): an OpenAI-compatible server.
+    openai_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
+    openai_image_model: str = Field("gpt-image-1", validation_alias=_names("MEDIAMILL_OPENAI_IMAGE_MODEL"))
+    anthropic_api_key: str | None = Field(
+        None, validation_alias=_names("MEDIAMILL_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY"))
+    anthropic_base_url: str | None = Field(
+        None, validation_alias=_names("MEDIAMILL_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL"))
+    gemini_api_key: str | None = Field(
+        None, validation_alias=_names("MEDIAMILL_GEMINI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"))
+    gemini_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_GEMINI_BASE_URL", "GEMINI_BASE_URL"))
+    google_api_key: str | None = Field(None, validation_alias=_names("MEDIAMILL_GOOGLE_API_KEY", "GOOGLE_API_KEY"))
+    google_tts_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_GOOGLE_TTS_BASE_URL"))
+    elevenlabs_api_key: str | None = Field(
+        None, validation_alias=_names("MEDIAMILL_ELEVENLABS_API_KEY", "ELEVENLABS_API_KEY"))
+    elevenlabs_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_ELEVENLABS_BASE_URL"))
+    llm_provider: str = Field("auto", validation_alias=_names("MEDIAMILL_LLM_PROVIDER"))
+    llm_model: str | None = Field(None, validation_alias=_names("MEDIAMILL_LLM_MODEL"))
+    llm_timeout_s: float = Field(60.0, validation_alias=_names("MEDIAMILL_LLM_TIMEOUT_S"))
+    chromium: str | None = Field(None, validation_alias=_names("MEDIAMILL_CHROMIUM"))
+    whisper_model: str | None = Field(None, validation_alias=_names("MEDIAMILL_WHISPER_MODEL"))
+    piper_voices: str = Field("", validation_alias=_names("MEDIAMILL_PIPER_VOICES"),
+                              description="extra Piper voice directories, separated by the path separator")
+    ssl_cert_file: str | None = Field(None, validation_alias=_names("SSL_CERT_FILE"))
+    ssl_cert_dir: str | None = Field(None, validation_alias=_names("SSL_CERT_DIR"))
+    aws_region: str | None = Field(None, validation_alias=_names("AWS_REGION", "AWS_DEFAULT_REGION"))
+
+    @field_validator("llm_provider", mode="before")
+    @classmethod
+    def _known_provider(cls, value: object) -> object:
+        choice = (str(value or "auto")).strip().lower()
+        if choice not in LLM_PROVIDERS:
+            raise ValueError(f"MEDIAMILL_LLM_PROVIDER={value!r}; expected one of {', '.join(LLM_PROVIDERS)}")
+        return choice
+
+    @field_validator("llm_timeout_s", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        try:
+            seconds = float(value) if value not in (None, "") else 60.0
+        except (TypeError, ValueError):
+            raise ValueError(f"MEDIAMILL_LLM_TIMEOUT_S={value!r} is not a number of seconds") from None
+        if seconds <= 0:
+            raise ValueError("MEDIAMILL_LLM_TIMEOUT_S must be positive")
+        return seconds
+
+    @classmethod
+    def env_names(cls, field: str) -> tuple[str, ...]:
+        """The variables that set a field, in order of precedence (for messages and test fixtures)."""
+        alias = cls.model_fields[field].validation_alias
+        return tuple(str(choice) for choice in alias.choices) if isinstance(alias, AliasChoices) else (field,)
+
+
+def runtime_settings(env: Mapping[str, str] | None = None) -> RuntimeSettings:
+    """Read now from the process environment (or from `env`, a mapping of variable names, for tests
+    and tools); a value that cannot work is a ConfigError naming the variable."""
+    try:
+        return RuntimeSettings() if env is None else RuntimeSettings.model_validate(dict(env))
+    except ValidationError as exc:
+        messages = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        raise ConfigError(messages) from None

@@ -85,6 +85,6 @@ def verify_download(settings: Settings, artifact_id: str, exp: int | None, sig: 
         raise Forbidden(f"this download link expired {ago} s ago; get a fresh link from GET /v1/artifacts/{{id}}",
                         field="exp")
     expected = signature(server_secret(settings), artifact_id, exp)
-    if not hmac.compare_digest(expected, sig.lower()):
+    if not hmac.compare_digest(expected.encode(), sig.lower().encode()):  # bytes: a non-ASCII sig is just wrong
         raise Forbidden("this download link's signature does not match (tampered, or signed by another "
                         "server); get a fresh link from GET /v1/artifacts/{id}", field="sig")

@@ -74,7 +74,7 @@ async def test_health_readiness_and_docs(api):
     assert ready.json() == {"status": "ok", "checks": {"redis": "ok", "database": "ok", "storage": "ok"}}
     assert (await api.get("/docs")).status_code == 200
     spec = (await api.get("/openapi.json")).json()
-    assert "/v1/jobs" in spec["paths"] and "SubmitJob" in spec["components"]["schemas"]
+    assert "/v1/jobs" in spec["paths"] and "JobRequest" in spec["components"]["schemas"]
 
 
 async def test_readiness_reports_a_dead_redis(api):

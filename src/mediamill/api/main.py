@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from mediamill import __version__
 from mediamill.api import errors
 from mediamill.api.metrics import RequestMetrics
-from mediamill.api.models import SubmitJob
 from mediamill.api.routes import (
     analytics,
     artifacts,
@@ -25,6 +24,7 @@ from mediamill.api.routes import metrics as prometheus
 from mediamill.composition import install_tasks
 from mediamill.engine import metrics
 from mediamill.engine.redis_checks import check_redis_if_reachable
+from mediamill.engine.wire import JobRequest
 from mediamill.services.context import Services
 from mediamill.settings import Settings, get_settings
 
@@ -70,10 +70,10 @@ def _finish_schema(app: FastAPI) -> None:
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = build()
-            model = SubmitJob.model_json_schema(ref_template="#/components/schemas/{model}")
+            model = JobRequest.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(model.pop("$defs", {}))
-            components["SubmitJob"] = model
+            components["JobRequest"] = model
             for name in ("HTTPValidationError", "ValidationError"):
                 components.pop(name, None)
             problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

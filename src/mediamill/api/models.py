@@ -1,35 +1,11 @@
-"""Request and response bodies of the HTTP API (they are also its OpenAPI schema)."""
+"""Response bodies of the HTTP API (its OpenAPI schema); a job request is engine.wire.JobRequest."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-
-class InputItem(BaseModel):
-    """One input: a stored artifact or a URL the safe fetcher downloads (public addresses only)."""
-
-    model_config = ConfigDict(extra="forbid")
-    artifact: str | None = Field(None, max_length=64, description="id of a stored artifact (art_...)")
-    url: str | None = Field(None, max_length=2048, description="http(s) URL to fetch")
-    name: str | None = Field(None, max_length=255, description="file name to give a fetched input")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> InputItem:
-        if bool(self.artifact) == bool(self.url):
-            raise ValueError("an input needs exactly one of 'artifact' or 'url'")
-        return self
-
-
-class SubmitJob(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    task: str = Field(min_length=1, max_length=128, description="task name, e.g. file.inspect (GET /v1/tasks)")
-    params: dict[str, Any] = Field(default_factory=dict, description="the task's params (its JSON schema)")
-    inputs: list[InputItem] = Field(default_factory=list, max_length=100)
-    notify_url: str | None = Field(None, max_length=2048, description="POSTed a signed notification when done")
-    priority: int | None = Field(None, ge=1, le=2_097_152, description="1 is the highest priority")
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class JobLinks(BaseModel):

@@ -23,7 +23,7 @@ from mediamill.storage.mime import extension_for
 async def submit_command(settings: Settings, task: str, params: dict, inputs: list[str], *, wait: bool,
                          out: Path | None, timeout: float | None, as_json: bool) -> None:
     async with AsyncClient(settings) as client:
-        handle = await client.submit(task, params, [_as_input(item) for item in inputs])
+        handle = await client.submit(task, params, inputs)  # files among the inputs are uploaded
         if not wait:
             if as_json:
                 emit_json({"id": handle.id, "queue": handle.queue, "state": "waiting"})
@@ -37,11 +37,6 @@ async def submit_command(settings: Settings, task: str, params: dict, inputs: li
         if status.state != JobState.completed:
             reason = status.error.message if status.error else status.state.value
             raise JobFailed(f"job {status.id} {status.state.value}: {reason}")
-
-
-def _as_input(item: str) -> Any:
-    path = Path(item)
-    return path if path.exists() else item
 
 
 async def _wait_with_bar(handle, timeout: float | None, show: bool) -> JobStatus:

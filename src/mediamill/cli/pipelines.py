@@ -12,15 +12,22 @@ from mediamill.cli.output import console, emit_json, table
 from mediamill.errors import BadInput, JobFailed, WaitTimedOut
 from mediamill.pipelines.runs import RunStatus
 from mediamill.pipelines.spec import PipelineSpec
+from mediamill.services.artifacts import store_upload
+from mediamill.services.context import Services
 from mediamill.settings import Settings
 
 FINAL = ("completed", "failed", "cancelled")
 
 
-def assign_inputs(settings: Settings, spec: PipelineSpec, raw_inputs: list[str], sets: dict) -> tuple[dict, dict]:
-    """`--input [name=]value` and `--set k=v` -> (inputs, params) for the spec."""
-    from mediamill.pipelines.service import store_file_input
+def file_input(services: Services, path: Path) -> dict:
+    """A local file stored and recorded like every upload (services.artifacts.store_upload)."""
+    if not path.is_file():
+        raise BadInput(f"no such file: {path}", field="inputs")
+    return store_upload(services, path, path.name).ref()
 
+
+def assign_inputs(services: Services, spec: PipelineSpec, raw_inputs: list[str], sets: dict) -> tuple[dict, dict]:
+    """`--input [name=]value` and `--set k=v` -> (inputs, params) for the spec (sync: files are stored)."""
     inputs: dict[str, Any] = {}
     file_slots = [n for n, d in spec.inputs.items() if d.kind in ("file", "list")]
     for raw in raw_inputs:
@@ -30,7 +37,7 @@ def assign_inputs(settings: Settings, spec: PipelineSpec, raw_inputs: list[str],
             if name is None:
                 raise BadInput(f"--input {raw!r}: {spec.name} has no free file input; use name=value", field="inputs")
         decl = spec.inputs[name]
-        item = store_file_input(settings, Path(value)) if decl.kind in ("file", "list") else value
+        item = file_input(services, Path(value)) if decl.kind in ("file", "list") else value
         if decl.kind == "list":
             inputs.setdefault(name, []).append(item)
         else:
@@ -52,9 +59,10 @@ async def run_command(settings: Settings, name: str, raw_inputs: list[str], sets
     from mediamill.pipelines.coordinator import Coordinator
 
     spec = await asyncio.to_thread(get_pipeline, settings, name)
-    inputs, params = await asyncio.to_thread(assign_inputs, settings, spec, raw_inputs, sets)
-    coordinator = Coordinator(settings)
+    services = await Services.open(settings)
+    coordinator = Coordinator(settings, broker=services.broker)
     try:
+        inputs, params = await asyncio.to_thread(assign_inputs, services, spec, raw_inputs, sets)
         status = await coordinator.start(spec, inputs, params)
         if not wait:
             emit_json({"id": status.id, "state": status.state}) if as_json else console.print(
@@ -72,6 +80,7 @@ async def run_command(settings: Settings, name: str, raw_inputs: list[str], sets
             raise JobFailed(f"run {status.id} {status.state}: {(status.error or {}).get('message')}")
     finally:
         await coordinator.close()
+        await services.close()
 
 
 async def _follow(coordinator, run_id: str, timeout: float | None, show: bool) -> RunStatus:

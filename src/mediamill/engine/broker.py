@@ -5,6 +5,7 @@ One Broker per process and event loop; it owns the Redis connection and the Bull
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -20,8 +21,9 @@ from mediamill import constants as C
 from mediamill.engine.cancels import clear_cancelled, mark_cancelled
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import JobState, JobStatus, status_from_bull
-from mediamill.engine.wire import InputRef, JobData
+from mediamill.engine.wire import JobData, JobRequest, PreparedJob
 from mediamill.errors import BadInput, Conflict, NotFound, WaitTimedOut
+from mediamill.fetch.guard import check_public_url
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.tasks.registry import get_task
@@ -63,64 +65,73 @@ class Broker:
         await self.redis.aclose()
 
     # -- submit --------------------------------------------------------------------------
-    def prepare(self, task: str, params: dict | None = None, inputs: list | None = None, *,
-                job_id: str | None = None, run: str | None = None, step: str | None = None,
-                priority: int | None = None, delay_ms: int | None = None, notify_url: str | None = None,
-                extra: dict | None = None) -> tuple[str, str, dict, dict]:
-        """Validate a submission and build (queue, job id, data, options); nothing is enqueued."""
-        spec = get_task(task)
-        spec.parse_params(params)  # BadInput before anything is enqueued
-        refs = [self._input_ref(item) for item in (inputs or [])]
-        if len(refs) < spec.min_inputs:
-            raise BadInput(f"task {task} needs at least {spec.min_inputs} input(s), got {len(refs)}", field="inputs")
-        if spec.max_inputs is not None and len(refs) > spec.max_inputs:
-            raise BadInput(f"task {task} takes at most {spec.max_inputs} input(s), got {len(refs)}", field="inputs")
-        data = JobData(task=task, params=params or {}, inputs=refs, run=run, step=step, notify_url=notify_url)
+    def prepare(self, request: JobRequest, *, job_id: str | None = None, run: str | None = None,
+                step: str | None = None, delay_ms: int | None = None, extra: dict | None = None) -> PreparedJob:
+        """Check a request and build its job; nothing is enqueued (sync: it may resolve URL hosts).
+
+        The checks every producer gets, whichever edge it came through: the task and its queue exist,
+        the params fit the task's schema, the input count fits, URL inputs and `notify_url` pass the
+        SSRF guard, artifact inputs exist. Each failure is BadInput naming the field.
+        """
+        try:
+            spec = get_task(request.task)
+        except NotFound as exc:  # an unknown task in a request is bad input, not a missing resource
+            raise BadInput(exc.message, field="task") from None
         policy = self.settings.policy(spec.queue)
+        spec.parse_params(request.params)  # the edge's one validation (the worker parses its own)
+        count = len(request.inputs)
+        if count < spec.min_inputs:
+            raise BadInput(f"task {spec.name} needs at least {spec.min_inputs} input(s), got {count}", field="inputs")
+        if spec.max_inputs is not None and count > spec.max_inputs:
+            raise BadInput(f"task {spec.name} takes at most {spec.max_inputs} input(s), got {count}", field="inputs")
+        limits = self.settings.limits
+        if request.notify_url is not None:
+            check_public_url(request.notify_url, limits, "notify_url")
+        for ref in request.inputs:
+            if ref.url:
+                check_public_url(ref.url, limits, "inputs")
+            elif not open_store(self.settings).exists(ref.artifact):
+                raise BadInput(f"input artifact {ref.artifact!r} does not exist", field="inputs")
         options = policy.job_options()
-        attempts = (self.settings.tasks.get(task) and self.settings.tasks[task].attempts) or spec.attempts
+        attempts = (self.settings.tasks.get(spec.name) and self.settings.tasks[spec.name].attempts) or spec.attempts
         if attempts:
             options["attempts"] = attempts
-        if priority:
-            options["priority"] = priority
+        if request.priority:
+            options["priority"] = request.priority
         if delay_ms:
             options["delay"] = delay_ms
         job_id = job_id or new_job_id()
         options["jobId"] = job_id
+        data = JobData(task=spec.name, params=request.params, inputs=request.inputs, run=run, step=step,
+                       notify_url=request.notify_url)
         wire = data.model_dump(exclude_none=True)
         if extra:
             wire.update(extra)
-        return spec.queue, job_id, wire, options
+        return PreparedJob(queue=spec.queue, job_id=job_id, data=wire, options=options)
 
-    def _input_ref(self, item: Any) -> InputRef:
-        from mediamill.storage.artifact import Artifact
+    async def enqueue(self, job: PreparedJob) -> JobStatus:
+        await self.queue(job.queue).add(job.task, job.data, job.options)
+        return JobStatus(id=job.job_id, queue=job.queue, task=job.task, state=JobState.waiting,
+                         params=job.data.get("params") or {}, max_attempts=job.options["attempts"],
+                         run=job.data.get("run"))
 
-        if isinstance(item, Artifact):
-            return InputRef(artifact=item.id)
-        if isinstance(item, str):
-            item = {"url": item} if "://" in item else {"artifact": item}
-        try:
-            ref = InputRef.model_validate(item)
-        except Exception as exc:  # noqa: BLE001 - pydantic's message is the useful part
-            raise BadInput(f"bad input {item!r}: {exc}", field="inputs") from None
-        if ref.artifact and not open_store(self.settings).exists(ref.artifact):
-            raise BadInput(f"input artifact {ref.artifact!r} does not exist", field="inputs")
-        return ref
+    async def submit(self, request: JobRequest, **kw: Any) -> JobStatus:
+        """prepare() then enqueue(), for the engine's own producers (webhook deliveries); producers
+        outside the engine go through services.jobs.submit_job, which also records the job."""
+        if request.notify_url or any(ref.url for ref in request.inputs):  # DNS off the event loop
+            job = await asyncio.to_thread(self.prepare, request, **kw)
+        else:
+            job = self.prepare(request, **kw)
+        return await self.enqueue(job)
 
-    async def submit(self, task: str, params: dict | None = None, inputs: list | None = None, **kw: Any) -> JobStatus:
-        queue, job_id, data, options = self.prepare(task, params, inputs, **kw)
-        await self.queue(queue).add(task, data, options)
-        return JobStatus(id=job_id, queue=queue, task=task, state=JobState.waiting, params=params or {},
-                         max_attempts=options["attempts"], run=kw.get("run"))
-
-    async def submit_bulk(self, items: list[dict]) -> list[str]:
+    async def submit_bulk(self, requests: list[JobRequest | dict]) -> list[str]:
         """Submit many jobs: one round trip per queue (BullMQ addBulk)."""
         per_queue: dict[str, list[dict]] = {}
         ids = []
-        for item in items:
-            queue, job_id, data, options = self.prepare(item["task"], item.get("params"), item.get("inputs"))
-            per_queue.setdefault(queue, []).append({"name": item["task"], "data": data, "opts": options})
-            ids.append(job_id)
+        for request in requests:
+            job = self.prepare(JobRequest.parse(request))
+            per_queue.setdefault(job.queue, []).append({"name": job.task, "data": job.data, "opts": job.options})
+            ids.append(job.job_id)
         for queue, jobs in per_queue.items():
             await self.queue(queue).addBulk(jobs)
         return ids

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from mediamill.engine.wire import InputRef
 from mediamill.errors import BadInput, NotFound
 from mediamill.settings import Settings
 from mediamill.storage.artifact import Artifact
 from mediamill.storage.base import ArtifactStore
+from mediamill.storage.refs import InputRef
 
 
 async def resolve_inputs(refs: list[InputRef], settings: Settings, store: ArtifactStore, job_id: str) -> list[Artifact]:

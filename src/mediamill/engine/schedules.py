@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mediamill.engine.broker import Broker
+from mediamill.engine.wire import JobRequest
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ async def ensure_schedules(broker: Broker, schedules: tuple[Schedule, ...] = SCH
     """Create or update every schedule (idempotent); returns their ids."""
     for schedule in schedules:
         # prepare() validates the params and builds the same job data and options as a submit.
-        queue, _, data, options = broker.prepare(schedule.task, schedule.params)
-        options.pop("jobId")  # the scheduler names each iteration's job itself
-        await broker.queue(queue).upsertJobScheduler(schedule.id, schedule.repeat, schedule.task, data, options)
+        job = broker.prepare(JobRequest(task=schedule.task, params=schedule.params))
+        job.options.pop("jobId")  # the scheduler names each iteration's job itself
+        await broker.queue(job.queue).upsertJobScheduler(schedule.id, schedule.repeat, schedule.task, job.data,
+                                                         job.options)
     return [schedule.id for schedule in schedules]

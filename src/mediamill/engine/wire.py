@@ -1,33 +1,76 @@
-"""The job data on the wire: plain JSON any BullMQ client (Node too) can produce and read."""
+"""The job on the wire: what a producer requests (JobRequest) and the plain JSON any BullMQ client
+(Node too) can produce and read (JobData)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, describe_validation_error, first_invalid_field
 from mediamill.storage.artifact import Artifact, is_artifact_id
+from mediamill.storage.refs import InputRef, parse_input
+
+# Inputs one job may name. A pipeline's fan-in gathers many files into one step; the HTTP body
+# limit bounds what a request can carry anyway.
+MAX_JOB_INPUTS = 1000
 
 
-class InputRef(BaseModel):
-    """One input: an artifact already stored, or a URL the safe fetcher will download."""
+class JobRequest(BaseModel):
+    """What a producer asks for, the same from HTTP, the CLI, the Python client and a pipeline step.
 
-    model_config = ConfigDict(extra="ignore")
-    artifact: str | None = None
-    url: str | None = None
-    name: str | None = None
+    Also the body of POST /v1/jobs (its OpenAPI schema). Inputs may be written as artifact ids or
+    URLs; they are read by `parse_input` into InputRefs.
+    """
 
-    @model_validator(mode="after")
-    def _one_of(self) -> InputRef:
-        if bool(self.artifact) == bool(self.url):
-            raise ValueError("an input needs exactly one of 'artifact' or 'url'")
-        if self.artifact and not is_artifact_id(self.artifact):
-            raise ValueError(f"{self.artifact!r} is not an artifact id (art_...)")
-        return self
+    model_config = ConfigDict(extra="forbid")
+    task: str = Field(min_length=1, max_length=128, description="task name, e.g. file.inspect (GET /v1/tasks)")
+    params: dict[str, Any] = Field(default_factory=dict, description="the task's params (its JSON schema)")
+    inputs: list[InputRef] = Field(default_factory=list, max_length=MAX_JOB_INPUTS)
+    notify_url: str | None = Field(None, max_length=2048, description="POSTed a signed notification when done")
+    priority: int | None = Field(None, ge=1, le=2_097_152, description="1 is the highest priority")
+
+    @field_validator("inputs", mode="before")
+    @classmethod
+    def _read_inputs(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [parse_input(item) for item in value]
+        return value
+
+    @classmethod
+    def parse(cls, raw: Any) -> JobRequest:
+        """A JobRequest from a mapping (or itself); BadInput naming the first bad field."""
+        if isinstance(raw, cls):
+            return raw
+        if not isinstance(raw, dict):
+            raise BadInput(f"a job request must be a JSON object, got {type(raw).__name__}", field="body")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise BadInput(describe_validation_error(exc), field=first_invalid_field(exc)) from None
+
+
+class PreparedJob(NamedTuple):
+    """A checked request turned into what BullMQ is given (Broker.prepare)."""
+
+    queue: str
+    job_id: str
+    data: dict
+    options: dict
+
+    @property
+    def task(self) -> str:
+        return self.data["task"]
+
+    def record(self) -> dict:
+        """The job's row at submit (state queued); the worker's records complete it."""
+        return {"id": self.job_id, "queue": self.queue, "task": self.task, "state": "queued", "attempts": 0,
+                "max_attempts": self.options["attempts"], "params": self.data.get("params") or {},
+                "inputs": self.data.get("inputs") or [], "notify_url": self.data.get("notify_url"),
+                "run": self.data.get("run"), "step": self.data.get("step"), "created_at": datetime.now(UTC)}
 
 
 class JobData(BaseModel):
@@ -48,9 +91,7 @@ class JobData(BaseModel):
         try:
             data = cls.model_validate(raw)
         except ValidationError as exc:
-            from mediamill.tasks.registry import describe_validation_error
-
-            raise BadInput(describe_validation_error(exc)) from None
+            raise BadInput(describe_validation_error(exc), field=first_invalid_field(exc)) from None
         if not data.task:
             data.task = job_name
         return data

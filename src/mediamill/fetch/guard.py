@@ -107,6 +107,24 @@ def check_url(url: str, limits: Limits, *, resolver: Resolver | None = None) -> 
     Guard(limits, resolver).check(url)
 
 
+def check_public_url(url: object, limits: Limits, field: str) -> str:
+    """check_url for a URL a producer hands us (a URL input, a notify_url), before any job exists.
+
+    The same rules the fetcher applies at download time, early, as BadInput naming the field.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise BadInput(f"{field} must be a non-empty http(s) URL", field=field)
+    if len(url) > 2048:
+        raise BadInput(f"{field} is longer than 2048 characters", field=field)
+    try:
+        check_url(url, limits)
+    except BadInput as exc:
+        raise BadInput(f"{field}: {exc.message}", field=field) from None
+    except OSError as exc:  # a DNS hiccup (EAI_AGAIN): worth a retry by the client, not a 500
+        raise BadInput(f"{field}: cannot resolve the host right now ({exc}); try again", field=field) from None
+    return url
+
+
 def _parse_allow_entry(entry: str) -> tuple[str, int | None]:
     """'host', 'host:port', '[v6]', '[v6]:port' or a bare IPv6 address; names compared in IDNA form."""
     entry = entry.strip().lower()

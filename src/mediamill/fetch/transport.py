@@ -8,7 +8,6 @@ name, so the Host header and the TLS SNI / certificate check still use the name.
 from __future__ import annotations
 
 import functools
-import os
 import ssl
 import typing
 
@@ -17,6 +16,7 @@ import httpcore
 import httpx
 
 from mediamill.fetch.guard import Guard
+from mediamill.settings import runtime_settings
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):
@@ -56,7 +56,8 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 
 def ssl_context() -> ssl.SSLContext:
     """httpx's default verifying context (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), built once."""
-    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    config = runtime_settings()
+    return _ssl_context(config.ssl_cert_file, config.ssl_cert_dir)
 
 
 @functools.lru_cache(maxsize=4)

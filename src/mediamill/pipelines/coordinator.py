@@ -22,9 +22,11 @@ from typing import Any, NamedTuple
 from mediamill import constants as C
 from mediamill.db.base import utcnow
 from mediamill.db.models.pipelines import PipelineRun, RunStep
+from mediamill.db.repositories import jobs as job_records
 from mediamill.db.session import open_database
 from mediamill.engine.broker import Broker
 from mediamill.engine.locks import redis_lock
+from mediamill.engine.wire import JobRequest, PreparedJob
 from mediamill.errors import BadInput, Conflict, MediamillError, NotFound, WaitTimedOut
 from mediamill.logs import get_logger
 from mediamill.pipelines import transitions as T
@@ -46,11 +48,7 @@ from mediamill.settings import Settings
 log = get_logger("mediamill.pipelines")
 
 
-class Job(NamedTuple):
-    queue: str
-    task: str
-    data: dict
-    options: dict
+Job = PreparedJob  # queue, job id, data, options (and the task and the record at submit)
 
 
 class Dispatch(NamedTuple):
@@ -188,6 +186,7 @@ class Coordinator:
             run = create_run(session, plan, inputs, params)
             run.started_at = utcnow()
             session.flush()
+            self._plans[(run.id, run.generation)] = _with_graph(plan)  # validated a moment ago by start()
             _, rows = load_run(session, run.id)
             return run.id, self._decide(session, run, rows, None)
 
@@ -198,10 +197,9 @@ class Coordinator:
     def _plan(self, run: PipelineRun) -> tuple[Plan, T.Graph]:
         key = (run.id, run.generation)
         if key not in self._plans:
-            plan = validate_spec(PipelineSpec.model_validate(run.spec), require_tasks=False)
-            graph = T.Graph(order=tuple(plan.order), deps={k: frozenset(v) for k, v in plan.deps.items()},
-                            fail_fast=plan.spec.failure_policy == "fail-fast")
-            self._plans[key] = (plan, graph)
+            # The spec was checked when the run started; only its graph is rebuilt here.
+            spec = PipelineSpec.model_validate(run.spec)
+            self._plans[key] = _with_graph(validate_spec(spec, require_tasks=False, check_params=False))
         return self._plans[key]
 
     def _transaction(self, run_id: str, outcome: T.Outcome | None) -> Dispatch:
@@ -219,7 +217,10 @@ class Coordinator:
         if decision.ended == T.RunState.COMPLETED:
             run.outputs = self._outputs(run, plan, decision.view)
         ended = decision.ended.value if decision.ended else None
-        return Dispatch([starter.jobs[j] for j in decision.enqueue], list(decision.cancel), ended)
+        jobs = [starter.jobs[j] for j in decision.enqueue]
+        if jobs:  # recorded at submit like any job, in the transaction that queues the steps
+            job_records.create_many_if_absent(session, [job.record() for job in jobs])
+        return Dispatch(jobs, list(decision.cancel), ended)
 
     def _outputs(self, run: PipelineRun, plan: Plan, view: T.RunView) -> dict:
         scope = build_scope(run, view.parents())
@@ -293,6 +294,12 @@ class Coordinator:
             await self.broker.close()
 
 
+def _with_graph(plan: Plan) -> tuple[Plan, T.Graph]:
+    graph = T.Graph(order=tuple(plan.order), deps={k: frozenset(v) for k, v in plan.deps.items()},
+                    fail_fast=plan.spec.failure_policy == "fail-fast")
+    return plan, graph
+
+
 class _Starter:
     """Starts one step for `transitions.decide`: evaluates `when` and `foreach`, builds the jobs.
 
@@ -335,6 +342,5 @@ def prepare_job(broker: Broker, run: PipelineRun, name: str, step, scope: dict, 
     params = resolve(step.params, scope)
     inputs = inputs_from([resolve(as_reference(u), scope) for u in step.use], where)
     job_id = step_job_id(run.id, name, item, run.generation)
-    queue, _, data, options = broker.prepare(step.task, params, inputs, job_id=job_id, run=run.id,
-                                             step=name, extra={"item": item})
-    return Job(queue, step.task, data, options), job_id
+    request = JobRequest.parse({"task": step.task, "params": params, "inputs": inputs})
+    return broker.prepare(request, job_id=job_id, run=run.id, step=name, extra={"item": item}), job_id

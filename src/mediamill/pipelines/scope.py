@@ -9,6 +9,7 @@ from mediamill.db.models.pipelines import PipelineRun
 from mediamill.engine.wire import artifact_refs
 from mediamill.errors import BadInput
 from mediamill.storage.artifact import is_artifact_id
+from mediamill.storage.refs import InputRef, parse_input
 
 
 def build_scope(run: PipelineRun, steps: Mapping[str, Any], item: Any = None, index: int | None = None) -> dict:
@@ -23,25 +24,22 @@ def build_scope(run: PipelineRun, steps: Mapping[str, Any], item: Any = None, in
     return scope
 
 
-def inputs_from(values: list[Any], where: str) -> list[dict]:
-    """Resolved `use` values -> job inputs: artifact references, artifact ids or URLs, in order."""
-    inputs: list[dict] = []
+def inputs_from(values: list[Any], where: str) -> list[InputRef]:
+    """Resolved `use` values -> job inputs, in order: artifact references (a whole step result gives
+    every artifact in it), artifact ids or URLs (read by parse_input, the one reader)."""
+    inputs: list[InputRef] = []
     for value in values:
+        if value is None:
+            continue
         if isinstance(value, list):
             inputs.extend(inputs_from(value, where))
         elif isinstance(value, dict) and is_artifact_id(value.get("artifact")):
-            inputs.append({"artifact": value["artifact"]})
-        elif isinstance(value, dict):
+            inputs.append(InputRef(artifact=value["artifact"]))  # a reference: its id is the input
+        elif isinstance(value, dict) and "url" not in value:
             found = artifact_refs(value)
             if not found:
                 raise BadInput(f"{where}.use: the referenced result holds no files", field="use")
-            inputs.extend({"artifact": ref["artifact"]} for ref in found)
-        elif isinstance(value, str) and is_artifact_id(value):
-            inputs.append({"artifact": value})
-        elif isinstance(value, str) and value.startswith(("http://", "https://")):
-            inputs.append({"url": value})
-        elif value is None:
-            continue
+            inputs.extend(InputRef(artifact=ref["artifact"]) for ref in found)
         else:
-            raise BadInput(f"{where}.use: {value!r} is not a file, artifact or URL", field="use")
+            inputs.append(parse_input(value, field=f"{where}.use"))
     return inputs

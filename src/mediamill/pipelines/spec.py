@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, describe_validation_error
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 STEP_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
@@ -81,6 +81,4 @@ def parse_spec(source: str | bytes | dict | Path) -> PipelineSpec:
     try:
         return PipelineSpec.model_validate(data)
     except ValidationError as exc:
-        from mediamill.tasks.registry import describe_validation_error
-
         raise BadInput(describe_validation_error(exc, prefix="spec"), field="spec") from None

@@ -52,7 +52,7 @@ def step_references(step: StepDecl) -> list[str]:
     return references(values)
 
 
-def validate_spec(spec: PipelineSpec, *, require_tasks: bool = True) -> Plan:
+def validate_spec(spec: PipelineSpec, *, require_tasks: bool = True, check_params: bool = True) -> Plan:
     errors: list[str] = []
     plan = Plan(spec=spec)
     for name, step in spec.steps.items():
@@ -69,7 +69,7 @@ def validate_spec(spec: PipelineSpec, *, require_tasks: bool = True) -> Plan:
             _check_condition(where, step.when, errors)
         deps.discard(name)
         plan.deps[name] = deps & set(spec.steps)
-        _check_task(plan, where, step, errors, require_tasks)
+        _check_task(plan, where, step, errors, require_tasks, check_params)
     for output, ref_text in spec.outputs.items():
         refs = references(ref_text)
         if not refs:
@@ -120,13 +120,16 @@ def _check_condition(where: str, condition: str, errors: list[str]) -> None:
             errors.append(f"{where}.when: {exc}")
 
 
-def _check_task(plan: Plan, where: str, step: StepDecl, errors: list[str], require_tasks: bool) -> None:
+def _check_task(plan: Plan, where: str, step: StepDecl, errors: list[str], require_tasks: bool,
+                check_params: bool) -> None:
     try:
         spec = get_task(step.task)
     except NotFound:
         plan.missing_tasks.append(step.task)
         if require_tasks:
             errors.append(f"{where}.task: unknown task {step.task!r}")
+        return
+    if not check_params:
         return
     dynamic = {key for key, value in step.params.items() if references(value)}
     static = {key: value for key, value in step.params.items() if key not in dynamic}

@@ -13,8 +13,9 @@ from mediamill.signing import download_link, verify_download
 from mediamill.storage.artifact import Artifact, is_artifact_id
 
 
-def store_upload(services: Services, source: Path | BinaryIO, name: str | None) -> Artifact:
-    """Store bytes already staged on disk (or a stream), record them, and return the artifact (sync)."""
+def store_upload(services: Services, source: Path | BinaryIO | bytes, name: str | None) -> Artifact:
+    """The one way in for an upload (HTTP, pipeline runs, the Python client): store the bytes (a
+    staged file, a stream or bytes), record the artifact row, return the artifact (sync)."""
     artifact = services.store.put(source, name=name, max_bytes=services.settings.limits.max_upload_bytes)
     with services.database.session() as session:
         artifact_records.record(session, [artifact])

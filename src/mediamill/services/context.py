@@ -22,11 +22,13 @@ class Services:
     records: RecordWriter
 
     @classmethod
-    async def open(cls, settings: Settings) -> Services:
-        """Open everything; the database is migrated to head on first open (in a thread: it may take a moment)."""
+    async def open(cls, settings: Settings, *, broker: Broker | None = None,
+                   store: ArtifactStore | None = None) -> Services:
+        """Open everything (or use the broker and store given); the database is migrated to head on
+        first open (in a thread: it may take a moment)."""
         database = await asyncio.to_thread(open_database, settings)
-        store = await asyncio.to_thread(open_store, settings)
-        broker = await asyncio.to_thread(Broker, settings)
+        store = store or await asyncio.to_thread(open_store, settings)
+        broker = broker or await asyncio.to_thread(Broker, settings)
         records = RecordWriter(database)
         records.start()
         return cls(settings=settings, broker=broker, database=database, store=store, records=records)

@@ -9,10 +9,10 @@ from typing import Any
 from mediamill.db.models.jobs import FINAL_STATES, JobRecord
 from mediamill.db.repositories import jobs as job_records
 from mediamill.engine.jobs import JobState, JobStatus
-from mediamill.errors import BadInput, Conflict, NotFound
+from mediamill.engine.wire import JobRequest
+from mediamill.errors import Conflict, NotFound
 from mediamill.services.context import Services
 from mediamill.services.links import with_download_links
-from mediamill.services.validation import check_public_url
 
 # BullMQ's names for "not picked up yet" all read as "queued" outside the engine.
 _PUBLIC_STATE = {JobState.waiting: "queued", JobState.prioritized: "queued"}
@@ -23,48 +23,18 @@ def public_state(state: JobState | str) -> str:
     return _PUBLIC_STATE.get(state, str(getattr(state, "value", state)))
 
 
-def _url_inputs(inputs: list | None) -> list[str]:
-    urls = []
-    for item in inputs or []:
-        if isinstance(item, dict) and isinstance(item.get("url"), str):
-            urls.append(item["url"])
-        elif isinstance(item, str) and "://" in item:
-            urls.append(item)
-    return urls
+async def submit_job(services: Services, request: JobRequest | dict) -> dict:
+    """The one way in for a job, whichever edge it comes from (HTTP, CLI, Python client).
 
-
-async def submit_job(services: Services, task: str, params: dict | None = None, inputs: list | None = None, *,
-                     notify_url: str | None = None, priority: int | None = None) -> dict:
-    """Validate, enqueue, record (state queued); returns the job's view."""
-    limits = services.settings.limits
-    if notify_url is not None:
-        await asyncio.to_thread(check_public_url, notify_url, limits, "notify_url")
-    for url in _url_inputs(inputs):
-        await asyncio.to_thread(check_public_url, url, limits, "inputs")
-    try:
-        status = await services.broker.submit(task, params, inputs, notify_url=notify_url, priority=priority)
-    except NotFound as exc:
-        if exc.field == "task":  # an unknown task in a request body is bad input, not a missing resource
-            raise BadInput(exc.message, field="task") from None
-        raise
-    row = {"id": status.id, "queue": status.queue, "task": task, "state": "queued", "attempts": 0,
-           "max_attempts": status.max_attempts, "params": params or {}, "inputs": _plain_inputs(inputs),
-           "notify_url": notify_url, "created_at": datetime.now(UTC)}
+    Checks it (Broker.prepare: task, params, inputs, SSRF guard), enqueues it and records it
+    (state queued); returns the job's view. A bad request raises BadInput before anything exists.
+    """
+    request = JobRequest.parse(request)
+    job = await asyncio.to_thread(services.broker.prepare, request)  # a URL check may resolve hosts
+    status = await services.broker.enqueue(job)
     # Batched: the row lands within ~150 ms; a worker that sees the job first creates it instead.
-    services.records.created(row)
+    services.records.created(job.record())
     return _view_from_status(services, status, None)
-
-
-def _plain_inputs(inputs: list | None) -> list:
-    plain = []
-    for item in inputs or []:
-        if isinstance(item, str):
-            plain.append({"url": item} if "://" in item else {"artifact": item})
-        elif hasattr(item, "id"):  # an Artifact
-            plain.append({"artifact": item.id})
-        else:
-            plain.append(item)
-    return plain
 
 
 def _load_record(services: Services, job_id: str) -> JobRecord | None:

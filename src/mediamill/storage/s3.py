@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
 from mediamill.errors import ConfigError, NotFound
+from mediamill.settings import runtime_settings
 from mediamill.storage.artifact import Artifact, is_artifact_id
 from mediamill.storage.base import CHUNK, ArtifactStore
 
@@ -262,7 +263,7 @@ def _make_client(endpoint_url: str | None, region: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    region = region or runtime_settings().aws_region or "us-east-1"
     config = Config(
         signature_version="s3v4",
         retries={"mode": "standard", "max_attempts": 5},

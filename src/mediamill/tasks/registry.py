@@ -14,7 +14,7 @@ from typing import Any, Literal, get_type_hints
 from pydantic import BaseModel, ValidationError
 
 from mediamill.constants import QUEUE_NAMES
-from mediamill.errors import BadInput, ConfigError, NotFound
+from mediamill.errors import BadInput, ConfigError, NotFound, describe_validation_error
 
 Isolation = Literal["inline", "thread", "process"]
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
@@ -57,14 +57,6 @@ class TaskSpec:
 
     def schema(self) -> dict:
         return self.params_model.model_json_schema()
-
-
-def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
-    parts = []
-    for error in exc.errors()[:8]:
-        location = ".".join(str(p) for p in (prefix, *error["loc"]) if p != "")
-        parts.append(f"{location}: {error['msg']}")
-    return "; ".join(parts)
 
 
 _registry: dict[str, TaskSpec] = {}

@@ -9,6 +9,7 @@ from typing import Any
 
 from mediamill.engine.jobs import format_failure, parse_failure
 from mediamill.engine.middleware import Middleware, RunningJob
+from mediamill.engine.wire import JobRequest
 from mediamill.errors import Cancelled
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
@@ -66,7 +67,7 @@ class WebhookMiddleware(Middleware):
         # One delivery per finished attempt: processedOn makes the id stable if this hook runs twice.
         delivery_id = f"whk_{job.info.job_id}_{job.bull_job.processedOn or 0}"
         params = {"url": url, "event": event, "job_id": job.info.job_id, "payload": body}
-        await self.broker.submit(DELIVER_TASK, params, [], job_id=delivery_id)
+        await self.broker.submit(JobRequest(task=DELIVER_TASK, params=params), job_id=delivery_id)
 
     async def _record_attempt(self, job: RunningJob, result: Any, error: BaseException | None) -> None:
         from mediamill.db.models import WebhookDelivery

@@ -76,4 +76,5 @@ async def test_bad_input_fails_at_once_without_retries(client, worker, monkeypat
             # "failed" it sees may come without the reason yet (reported to the lead).
             status = await handle.status()
     assert status.error.type == "BadInput" and "context length exceeded" in status.error.message
+    assert status.error.retryable is False
     assert status.attempts == 1 and len(stub.requests) == 1

@@ -126,7 +126,7 @@ async def test_timeout_is_a_retryable_provider_error():
 async def test_unreachable_server_is_a_retryable_provider_error():
     with StubLLM().serve() as base:
         pass  # the port is closed again
-    with pytest.raises(ProviderError, match="unreachable") as caught:
+    with pytest.raises(ProviderError, match="could not be reached") as caught:
         await ask(ENVS["openai"](base))
     assert caught.value.retryable
 

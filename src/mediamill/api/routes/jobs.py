@@ -8,26 +8,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import ValidationError
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
-from mediamill.api.models import JobAccepted, JobList, JobView, SubmitJob
+from mediamill.api.models import JobAccepted, JobList, JobView
 from mediamill.api.routes import problems
 from mediamill.api.sse import sse_frame, sse_response
 from mediamill.api.uploads import Form, UnsupportedMediaType, media_type, read_json, read_multipart
+from mediamill.engine.wire import JobRequest
 from mediamill.errors import BadInput
 from mediamill.services import jobs as job_service
 from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
 from mediamill.services.events import job_events
-from mediamill.tasks.registry import describe_validation_error
+from mediamill.storage.refs import parse_input
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 MULTIPART_SCHEMA = {
     "type": "object",
     "properties": {
-        "job": {"type": "string", "description": "the whole SubmitJob as JSON (or use the fields below)"},
+        "job": {"type": "string", "description": "the whole JobRequest as JSON (or use the fields below)"},
         "task": {"type": "string"},
         "params": {"type": "string", "description": "JSON object"},
         "inputs": {"type": "string", "description": "JSON array of {artifact}|{url}"},
@@ -36,18 +36,9 @@ MULTIPART_SCHEMA = {
     },
 }
 SUBMIT_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/SubmitJob"}},
+    "application/json": {"schema": {"$ref": "#/components/schemas/JobRequest"}},
     "multipart/form-data": {"schema": MULTIPART_SCHEMA},
 }}}
-
-
-def _parse_submission(raw: object) -> SubmitJob:
-    if not isinstance(raw, dict):
-        raise BadInput(f"the body must be a JSON object, got {type(raw).__name__}", field="body")
-    try:
-        return SubmitJob.model_validate(raw)
-    except ValidationError as exc:
-        raise BadInput(describe_validation_error(exc), field=str(exc.errors()[0]["loc"][0])) from None
 
 
 def _json_field(form: Form, name: str, default: object) -> object:
@@ -59,24 +50,21 @@ def _json_field(form: Form, name: str, default: object) -> object:
         raise BadInput(f"form field {name!r} is not valid JSON: {exc}", field=name) from None
 
 
-def _submission_from_form(form: Form) -> SubmitJob:
+def _submission_from_form(form: Form) -> dict:
     if "job" in form.fields:
-        return _parse_submission(_json_field(form, "job", {}))
+        return _json_field(form, "job", {})
     raw = {"task": form.fields.get("task"), "params": _json_field(form, "params", {}),
            "inputs": _json_field(form, "inputs", [])}
     if form.fields.get("notify_url"):
         raw["notify_url"] = form.fields["notify_url"]
     if raw["task"] is None:
         raise BadInput("form field 'task' (or 'job' with the whole submission as JSON) is required", field="task")
-    return _parse_submission(raw)
+    return raw
 
 
-async def _store_files(services: Services, form: Form) -> list[dict]:
-    refs = []
-    for upload in form.files:
-        artifact = await asyncio.to_thread(store_upload, services, upload.path, upload.filename)
-        refs.append({"artifact": artifact.id})
-    return refs
+async def _store_files(services: Services, form: Form) -> list[str]:
+    return [(await asyncio.to_thread(store_upload, services, upload.path, upload.filename)).id
+            for upload in form.files]
 
 
 @router.post("", status_code=202, response_model=JobAccepted, openapi_extra=SUBMIT_BODY,
@@ -85,21 +73,21 @@ async def submit_job(request: Request, services: ServicesDep, key: SubmitKey) ->
     """Queue a task. JSON `{task, params, inputs, notify_url}`, or multipart with files as inputs."""
     kind = media_type(request)
     if kind == "application/json" or kind.endswith("+json"):
-        submission, uploaded = _parse_submission(await read_json(request)), []
+        job, uploaded = JobRequest.parse(await read_json(request)), []
     elif kind == "multipart/form-data":
         tmp = services.settings.resolved_data_dir / "tmp" / "uploads"
         form = await read_multipart(request, tmp, services.settings.limits.max_upload_bytes)
         try:
-            submission = _submission_from_form(form)
+            job = JobRequest.parse(_submission_from_form(form))  # checked before any file is stored
             uploaded = await _store_files(services, form)
         finally:
             form.cleanup()
     else:
         raise UnsupportedMediaType(f"Content-Type {kind or '(none)'!r} is not accepted here; send "
                                    "application/json or multipart/form-data", field="content-type")
-    inputs = [item.model_dump(exclude_none=True) for item in submission.inputs] + uploaded
-    view = await job_service.submit_job(services, submission.task, submission.params, inputs,
-                                        notify_url=submission.notify_url, priority=submission.priority)
+    if uploaded:
+        job = job.model_copy(update={"inputs": [*job.inputs, *map(parse_input, uploaded)]})
+    view = await job_service.submit_job(services, job)
     body = {"id": view["id"], "status": "queued", "links": view["links"]}
     return JSONResponse(body, status_code=202, headers={"Location": view["links"]["self"]})
 

@@ -15,8 +15,10 @@ from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json, r
 from mediamill.errors import BadInput
 from mediamill.pipelines import service as pipeline_service
 from mediamill.pipelines.catalog import load_catalog, register_pipeline
+from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
 from mediamill.services.links import with_download_links
+from mediamill.storage.artifact import is_artifact_id
 
 pipelines = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
 runs = APIRouter(prefix="/v1/runs", tags=["runs"])
@@ -94,7 +96,7 @@ async def _run_request(request: Request, services: Services) -> tuple[dict, dict
         try:
             inputs, params = _json_object(form.fields, "inputs"), _json_object(form.fields, "params")
             for upload in form.files:
-                ref = (await asyncio.to_thread(services.store.put, upload.path, name=upload.filename)).ref()
+                ref = (await asyncio.to_thread(store_upload, services, upload.path, upload.filename)).ref()
                 inputs.setdefault(upload.field, [])
                 inputs[upload.field] = [*inputs[upload.field], ref] if isinstance(inputs[upload.field], list) else ref
         finally:
@@ -124,7 +126,7 @@ def _json_object(fields: dict[str, str], name: str) -> dict:
 async def start_run(name: str, request: Request, services: ServicesDep, key: SubmitKey) -> JSONResponse:
     """Start a run: JSON `{inputs, params}` (file inputs as `{"artifact": id}`), or multipart with files."""
     inputs, params = await _run_request(request, services)
-    inputs = {k: ({"artifact": v} if isinstance(v, str) and v.startswith("art_") else v) for k, v in inputs.items()}
+    inputs = {k: ({"artifact": v} if is_artifact_id(v) else v) for k, v in inputs.items()}  # text stays text
     for value in inputs.values():  # file inputs: the artifact must exist; its record fills in mime/size
         if isinstance(value, dict) and "artifact" in value and len(value) == 1:
             value.update((await asyncio.to_thread(services.store.stat, value["artifact"])).ref())

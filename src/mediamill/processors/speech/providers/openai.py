@@ -6,7 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mediamill.processors.speech.providers.base import OPENAI, http_client, pcm16_to_float, provider_errors
+from mediamill.processors.speech.providers.base import (
+    OPENAI,
+    http_client,
+    pcm16_to_float,
+    provider_http_errors,
+)
 
 TTS_MODEL = "gpt-4o-mini-tts"
 TTS_DEFAULT_VOICE = "alloy"
@@ -28,7 +33,7 @@ class OpenAISynthesizer:
     def synthesize(self, sentence: str) -> np.ndarray:
         body = {"model": TTS_MODEL, "input": sentence, "voice": self.voice,
                 "response_format": "pcm", "speed": self._speed}
-        with provider_errors("OpenAI"):
+        with provider_http_errors("OpenAI"):
             response = self._client.post(f"{OPENAI.base_url}/audio/speech", json=body,
                                          headers={"Authorization": f"Bearer {self._key}"})
             response.raise_for_status()
@@ -47,7 +52,7 @@ def transcribe_words(audio_path: Path, language: str | None = "en") -> list[dict
     data = {"model": TRANSCRIBE_MODEL, "response_format": "verbose_json", "timestamp_granularities[]": "word"}
     if language:
         data["language"] = language
-    with provider_errors("OpenAI"), http_client() as client, audio_path.open("rb") as audio:
+    with provider_http_errors("OpenAI"), http_client() as client, audio_path.open("rb") as audio:
         response = client.post(f"{OPENAI.base_url}/audio/transcriptions", data=data,
                                files={"file": (audio_path.name, audio, "audio/mpeg")},
                                headers={"Authorization": f"Bearer {key}"})
