@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mediamill.composition import install_tasks
+from mediamill.engine.broker import Broker, new_job_id
 from mediamill.engine.wire import to_wire
 from mediamill.engine.worker import WorkerService
 from mediamill.serve import build_worker
@@ -56,3 +57,12 @@ async def running_worker(settings: Settings, queues: list[str] | None = None, **
 
 def run(coro):
     return asyncio.run(coro)
+
+
+async def enqueue_raw(broker: Broker, task: str, data: dict, *, attempts: int = 3) -> str:
+    """Put job data straight into BullMQ, as a Node producer would: none of the submit checks run,
+    so a test can show what the worker still checks. Returns the job id."""
+    job_id = new_job_id()
+    queue = get_task(task).queue
+    await broker.queue(queue).add(task, {"task": task, **data}, {"jobId": job_id, "attempts": attempts})
+    return job_id

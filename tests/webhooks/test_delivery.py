@@ -15,6 +15,7 @@ from mediamill.db import open_database
 from mediamill.db.repositories import jobs as job_records
 from mediamill.db.repositories import webhooks as delivery_records
 from mediamill.db.testing import on_each_database
+from mediamill.testing import enqueue_raw
 from mediamill.webhooks import verify_signature
 from mediamill.webhooks.secret import webhook_secret
 
@@ -121,9 +122,12 @@ async def test_a_job_that_fails_for_good_is_notified_and_recorded_on_first_sight
 
     with Receiver([204]) as receiver:
         settings = receiver_settings(receiver)
-        # Submitted straight through the client (no API, so no record yet): the refused URL fails it at once.
+        # Written straight into BullMQ (a Node producer: no submit checks, no record yet): the
+        # worker refuses the URL input and fails the job at once.
         async with AsyncClient(settings) as client, worker(["assets", "webhooks"], settings=settings):
-            handle = await client.submit("file.inspect", {}, ["http://10.0.0.1/x.jpg"], notify_url=receiver.url)
+            job_id = await enqueue_raw(client.broker, "file.inspect", {"inputs": [{"url": "http://10.0.0.1/x.jpg"}],
+                                                                       "notify_url": receiver.url})
+            handle = client.job(job_id)
             status = await handle.wait(30)
             await deliveries(settings, handle.id, 1)
     assert status.state == "failed"
@@ -142,7 +146,11 @@ async def test_delivery_to_a_private_address_fails_at_once_and_is_recorded(setti
     source = tmp_path / "a.txt"
     source.write_text("x")
     async with AsyncClient(settings) as client, worker(["assets", "webhooks"]):
-        handle = await client.submit("file.inspect", {}, [source], notify_url="http://127.0.0.1:9/hook")
+        # A raw producer's notify_url (the submit path refuses it up front, see below).
+        artifact = await client.upload(source)
+        job_id = await enqueue_raw(client.broker, "file.inspect", {"inputs": [{"artifact": artifact.id}],
+                                                                   "notify_url": "http://127.0.0.1:9/hook"})
+        handle = client.job(job_id)
         await handle.result(30)
         rows = await deliveries(settings, handle.id, 1)
         await asyncio.sleep(0.5)
@@ -152,15 +160,18 @@ async def test_delivery_to_a_private_address_fails_at_once_and_is_recorded(setti
 
 
 async def test_api_submit_refuses_a_private_notify_url(settings):
+    from mediamill.client import AsyncClient
     from mediamill.errors import BadInput
     from mediamill.services.context import Services
     from mediamill.services.jobs import submit_job
 
     services = await Services.open(settings)
     try:
-        with pytest.raises(BadInput, match="notify_url"):
-            await submit_job(services, "file.inspect", {}, [], notify_url="http://169.254.169.254/")
-        with pytest.raises(BadInput, match="notify_url"):
-            await submit_job(services, "file.inspect", {}, [], notify_url="ftp://example.com/")
+        for url in ("http://169.254.169.254/", "ftp://example.com/"):
+            with pytest.raises(BadInput, match="notify_url"):
+                await submit_job(services, {"task": "file.inspect", "inputs": [], "notify_url": url})
     finally:
         await services.close()
+    async with AsyncClient(settings) as client:  # the client goes through the same service
+        with pytest.raises(BadInput, match="notify_url"):
+            await client.submit("file.inspect", {}, [], notify_url="http://127.0.0.1:9/hook")

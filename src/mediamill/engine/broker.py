@@ -79,14 +79,14 @@ class Broker:
             raise BadInput(exc.message, field="task") from None
         policy = self.settings.policy(spec.queue)
         spec.parse_params(request.params)  # the edge's one validation (the worker parses its own)
+        limits = self.settings.limits
+        if request.notify_url is not None:
+            check_public_url(request.notify_url, limits, "notify_url")
         count = len(request.inputs)
         if count < spec.min_inputs:
             raise BadInput(f"task {spec.name} needs at least {spec.min_inputs} input(s), got {count}", field="inputs")
         if spec.max_inputs is not None and count > spec.max_inputs:
             raise BadInput(f"task {spec.name} takes at most {spec.max_inputs} input(s), got {count}", field="inputs")
-        limits = self.settings.limits
-        if request.notify_url is not None:
-            check_public_url(request.notify_url, limits, "notify_url")
         for ref in request.inputs:
             if ref.url:
                 check_public_url(ref.url, limits, "inputs")
