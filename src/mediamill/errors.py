@@ -13,8 +13,7 @@
     ├── JobTimeout            the job ran past its hard timeout (retried by policy)
     ├── WaitTimedOut          a caller waited too long for a job, a run or a lock (also a TimeoutError)
     ├── ProviderError         a third-party service failed (retried by policy, HTTP 502)
-    │   └── ProviderRefused   it refused the request for good (key, model, voice, text): also a
-    │                         BadInput, so the job fails at once (no retry can fix it)
+    │   └── ProviderRefused   it refused us for good: wrong key, model, voice or URL (no retry)
     ├── ToolFailed            an external program (ffmpeg, Chromium) failed after our checks passed
     │   └── EncoderFailed     ffmpeg exited non-zero
     ├── TaskFailure           a processor raised an error that is not mediamill's own (`kind` names it)
@@ -108,10 +107,8 @@ class ProviderError(MediamillError):
         self.retry_after_s = retry_after_s  # a provider's Retry-After, when it sent one
 
 
-class ProviderRefused(BadInput, ProviderError):
-    """HTTP 4xx other than 408/409/425/429 from a provider: its error, and bad input for the job."""
-
-    status_code = 422
+class ProviderRefused(ProviderError):
+    retryable = False
 
 
 class ToolFailed(MediamillError):
@@ -173,3 +170,34 @@ def rebuild(name: str, message: str, *, field: str | None = None, trace: str = "
     if isinstance(error, TaskFailure):
         error.trace = trace
     return error
+
+
+# -- pydantic validation errors as one message -----------------------------------------------
+# The one translation of a pydantic error list into a message that names each field; the API's
+# request errors, params, job data, pipeline specs and timelines all use it.
+def validation_location(loc: tuple | list, prefix: str = "", hide: frozenset[str] = frozenset()) -> str:
+    """("clips", 2, "duration") -> "clips[2].duration" under an optional prefix; `hide` drops noise parts."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif str(part) not in hide:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def describe_validation_error(exc: object, prefix: str = "", *, hide: frozenset[str] = frozenset(),
+                              limit: int = 8) -> str:
+    """`params.size: Input should be ...; params.bogus: Extra inputs are not permitted` (first `limit`)."""
+    errors = exc.errors() if hasattr(exc, "errors") else list(exc)  # a ValidationError or its errors()
+    parts = []
+    for error in errors[:limit]:
+        location = validation_location(error.get("loc", ()), prefix, hide) or prefix or "value"
+        parts.append(f"{location}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}")
+    return "; ".join(parts) or "invalid value"
+
+
+def first_invalid_field(exc: object, prefix: str = "", hide: frozenset[str] = frozenset()) -> str | None:
+    """The location of the first error, for an error's `field`."""
+    errors = exc.errors() if hasattr(exc, "errors") else list(exc)
+    return validation_location(errors[0].get("loc", ()), prefix, hide) or prefix or None if errors else None

@@ -3,7 +3,7 @@ speech, image edits), with the one table of what is worth a retry:
 
     timeout, connection error                   -> ProviderError    (retried by the queue's policy)
     408, 409, 425, 429 (Retry-After kept), 5xx  -> ProviderError    (retried)
-    401, 403, 404 (key, model, voice or URL)    -> ProviderRefused  (not retried; also a BadInput)
+    401, 403, 404 (key, model, voice or URL)    -> ProviderRefused  (not retried)
     any other 4xx (the request itself: 400...)  -> BadInput         (a retry cannot help)
 """
 

@@ -7,7 +7,7 @@ import pytest
 from fake_speech_apis import KEY, FakeSpeechAPIs, RunningServer
 from speech_media import SAMPLE_TEXT
 
-from mediamill.errors import BadInput, ProviderError
+from mediamill.errors import BadInput, ProviderError, ProviderRefused
 from mediamill.processors.speech.quality import word_error_rate
 from mediamill.testing import call_task
 
@@ -86,10 +86,12 @@ def test_provider_errors_are_translated(speech_settings, cloud, provider, marker
 
 @pytest.mark.parametrize("provider, message", [
     ("openai", "Incorrect API key"), ("google", "API key not valid"), ("elevenlabs", "Invalid API key")])
-def test_a_wrong_key_is_bad_input(speech_settings, cloud, provider, message):
+def test_a_wrong_key_is_refused_without_retry(speech_settings, cloud, provider, message):
+    # The same table as the LLM and image adapters (providers/http.py): 401/403 is ProviderRefused.
     cloud(provider, key="wrong")
-    with pytest.raises(BadInput, match=message):
+    with pytest.raises(ProviderRefused, match=message) as caught:
         call_task(speech_settings, "speech.voiceover", {"text": "Hello.", "provider": provider})
+    assert caught.value.retryable is False
 
 
 def test_an_unreachable_provider_is_a_retryable_error(speech_settings, cloud, monkeypatch):
