@@ -21,6 +21,9 @@ EVENTS_CURSOR_KEY = f"{KEY_PREFIX}:control:events-cursor"
 # Hash "<queue>:<event>" -> how many stalled/removed events were seen (all processes, since ever).
 EVENT_COUNTS_KEY = f"{KEY_PREFIX}:control:event-counts"
 
+# The states a job or a pipeline run does not leave (a job's `JobState.finished`, a run's end).
+FINAL_STATES = ("completed", "failed", "cancelled")
+
 JOB_ID_PREFIX = "job_"
 ARTIFACT_ID_PREFIX = "art_"
 

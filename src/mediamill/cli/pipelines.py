@@ -9,14 +9,13 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mediamill.cli.output import console, emit_json, table
+from mediamill.constants import FINAL_STATES
 from mediamill.errors import BadInput, JobFailed, WaitTimedOut
 from mediamill.pipelines.runs import RunStatus
 from mediamill.pipelines.spec import PipelineSpec
 from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
 from mediamill.settings import Settings
-
-FINAL = ("completed", "failed", "cancelled")
 
 
 def file_input(services: Services, path: Path) -> dict:
@@ -99,7 +98,7 @@ async def _follow(coordinator, run_id: str, timeout: float | None, show: bool) -
                 if step.name not in bars:
                     bars[step.name] = progress.add_task(label, total=100, state=step.state)
                 progress.update(bars[step.name], completed=step.progress, description=label, state=step.state)
-            if status.state in FINAL:
+            if status.state in FINAL_STATES:
                 return status
             if deadline is not None and loop.time() > deadline:
                 raise WaitTimedOut(f"run {run_id} did not finish within {timeout} s")

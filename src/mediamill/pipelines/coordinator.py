@@ -268,7 +268,7 @@ class Coordinator:
         try:
             while True:
                 status = await self.status(run_id, live=False)
-                if status.state in ("completed", "failed", "cancelled"):
+                if status.state in C.FINAL_STATES:
                     return status
                 if deadline is not None and loop.time() > deadline:
                     raise WaitTimedOut(f"run {run_id} did not finish within {timeout} s")

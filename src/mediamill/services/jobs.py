@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from mediamill.db.models.jobs import FINAL_STATES, JobRecord
+from mediamill.constants import FINAL_STATES
+from mediamill.db.models.jobs import JobRecord
 from mediamill.db.repositories import jobs as job_records
 from mediamill.engine.jobs import JobState, JobStatus
 from mediamill.engine.wire import JobRequest

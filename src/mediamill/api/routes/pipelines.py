@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from mediamill.api.deps import AdminKey, ReadKey, ServicesDep, SubmitKey
 from mediamill.api.routes import problems
+from mediamill.api.sse import sse_frame, sse_response
 from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json, read_multipart
+from mediamill.constants import FINAL_STATES
 from mediamill.errors import BadInput
 from mediamill.pipelines import service as pipeline_service
 from mediamill.pipelines.catalog import load_catalog, register_pipeline
@@ -165,14 +167,13 @@ async def run_events(run_id: str, services: ServicesDep, key: ReadKey) -> Stream
                 payload = {"id": run_id, "state": status.state, "progress": status.progress,
                            "current_steps": status.current_steps,
                            "steps": [{"name": s.name, "state": s.state, "progress": s.progress} for s in status.steps]}
-                yield f"event: progress\ndata: {json.dumps(payload)}\n\n".encode()
-            if status.state in ("completed", "failed", "cancelled"):
-                yield f"event: {status.state}\ndata: {json.dumps(_run_view(services, status), default=str)}\n\n".encode()
+                yield sse_frame("progress", payload)
+            if status.state in FINAL_STATES:
+                yield sse_frame(status.state, _run_view(services, status))
                 return
             await asyncio.sleep(0.25)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse_response(stream())
 
 
 @runs.post("/{run_id}/cancel", responses=problems(401, 403, 404, 409))

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter
 from starlette.requests import Request
 
+from mediamill.constants import FINAL_STATES
 from mediamill.dashboard.pages.common import (
     PAGE_SIZE,
     Seen,
@@ -46,7 +47,7 @@ async def run_page(run_id: str, request: Request, found: Seen):
     for node in graph["nodes"]:
         node.data = steps.get(node.name)
     return page(request, found, "run.html", run=status, graph=graph,
-                outputs=artifact_refs(status.outputs), final=status.state in ("completed", "failed", "cancelled"))
+                outputs=artifact_refs(status.outputs), final=status.state in FINAL_STATES)
 
 
 @router.post("/runs/{run_id}/{action}")

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mediamill import constants as C
 from mediamill.db.base import Base, PortableJSON, UTCDateTime, utcnow
 
 # The public state vocabulary (what the API shows); "queued" is BullMQ's waiting/prioritized.
 JOB_STATES = ("queued", "delayed", "waiting-children", "active", "completed", "failed", "cancelled", "unknown")
-FINAL_STATES = ("completed", "failed", "cancelled")
+FINAL_STATES = C.FINAL_STATES  # re-exported: the records' name for it
 
 
 class JobRecord(Base):
