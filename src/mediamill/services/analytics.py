@@ -15,7 +15,7 @@ async def submit_events(services: Services, body: object) -> dict:
     """`{"events": [...]}` (or one event) -> one analytics.track job; checked here, as the worker would."""
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object: {\"events\": [...]}", field="events")
-    view = await submit_job(services, "analytics.track", body)
+    view = await submit_job(services, {"task": "analytics.track", "params": body})
     count = len(body["events"]) if isinstance(body.get("events"), list) else 1
     return {"job": view["id"], "accepted": count, "links": view["links"]}
 
@@ -27,8 +27,8 @@ async def record_download(services: Services, artifact_id: str, range_header: st
         return
     if range_header and not range_header.replace(" ", "").startswith("bytes=0-"):
         return
-    await submit_job(services, "analytics.track", {"type": EventType.ASSET_DOWNLOAD.value, "assetId": artifact_id,
-                                                    "data": {"via": "signed-link"}})
+    event = {"type": EventType.ASSET_DOWNLOAD.value, "assetId": artifact_id, "data": {"via": "signed-link"}}
+    await submit_job(services, {"task": "analytics.track", "params": event})
 
 
 def _kind(value: str) -> str:
