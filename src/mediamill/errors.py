@@ -176,14 +176,9 @@ def rebuild(name: str, message: str, *, field: str | None = None, trace: str = "
 # The one translation of a pydantic error list into a message that names each field; the API's
 # request errors, params, job data, pipeline specs and timelines all use it.
 def validation_location(loc: tuple | list, prefix: str = "", hide: frozenset[str] = frozenset()) -> str:
-    """("clips", 2, "duration") -> "clips[2].duration" under an optional prefix; `hide` drops noise parts."""
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif str(part) not in hide:
-            path += f".{part}" if path else str(part)
-    return path
+    """("events", 1, "type") -> "events.1.type" under an optional prefix; `hide` drops noise parts."""
+    parts = [str(part) for part in loc if str(part) not in hide]
+    return ".".join(part for part in (prefix, *parts) if part)
 
 
 def describe_validation_error(exc: object, prefix: str = "", *, hide: frozenset[str] = frozenset(),
