@@ -9,7 +9,8 @@ import pytest
 from tasks_for_tests import QUEUE
 
 from mediamill import errors
-from mediamill.engine.executor import Call, Callbacks, ProcessPool
+from mediamill.engine.call import Call, Callbacks
+from mediamill.engine.pool import ProcessPool
 from mediamill.tasks.context import JobInfo
 
 

@@ -1,34 +1,33 @@
-"""The processor BullMQ calls for every job: parse, check, resolve inputs, execute, report, translate errors."""
+"""The processor BullMQ calls for every job: parse it, run the attempt hooks around the processor, report.
+
+What happens around the processor (time budget, middleware, cancel-before-start, retry
+classification, shutdown cut-off, the error BullMQ sees, scratch cleanup) is an ordered stack of
+hooks in `attempts`; this module keeps the per-worker state and the one path through them.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from typing import Any
 
 from bullmq import UnrecoverableError
-from bullmq.custom_errors import DelayedError
 
 from mediamill import constants as C
+from mediamill.engine.attempts import ActiveJob, Attempt, AttemptHook, HookPlan, standard_hooks
+from mediamill.engine.call import Call, Callbacks
 from mediamill.engine.cancels import CancelWatch
-from mediamill.engine.executor import Call, Callbacks, ProcessPool, run_in_thread, run_inline
+from mediamill.engine.executor import execute
 from mediamill.engine.inputs import resolve_inputs
 from mediamill.engine.jobs import format_failure
-from mediamill.engine.middleware import Middleware, RunningJob, call_hooks, hooks_for, run_hooks
+from mediamill.engine.middleware import Middleware, RunningJob, hooks_for, run_hooks
+from mediamill.engine.pool import ProcessPool
 from mediamill.engine.wire import JobData
-from mediamill.errors import Cancelled, MediamillError, RetryableFailure
+from mediamill.errors import MediamillError
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.tasks.context import JobInfo
 from mediamill.tasks.registry import get_task
-
-
-class ActiveJob:
-    def __init__(self, running: RunningJob) -> None:
-        self.running = running
-        self.cancel = asyncio.Event()
-        self.cutoff = False
 
 
 class _ProgressWriter:
@@ -73,6 +72,8 @@ class JobRunner:
         # Which hooks override each per-job method, worked out once (rebuilt if the list changes).
         self._planned_for: tuple[Middleware, ...] = ()
         self._plans: dict[str, tuple[Middleware, ...]] = {}
+        self.attempt_hooks: list[AttemptHook] = standard_hooks(self)
+        self._attempt_plan = HookPlan.of(self.attempt_hooks)
 
     def planned_hooks(self, method: str) -> tuple[Middleware, ...]:
         current = tuple(self.hooks)
@@ -102,63 +103,52 @@ class JobRunner:
 
         return process
 
-    async def process(self, queue: str, bull_job: Any, token: str) -> Any:  # noqa: C901 - the one long path
+    async def process(self, queue: str, bull_job: Any, token: str) -> Any:
+        attempt = self._attempt(queue, bull_job, token)
+        plan = self._attempt_plan
+        try:
+            for hook in plan.before:
+                await hook.before(attempt)
+            result = await self._run(attempt)
+        except BaseException as exc:
+            error: BaseException = exc
+            for hook in plan.failed:
+                error = await hook.failed(attempt, error)
+            raise error from exc
+        else:
+            for hook in plan.succeeded:
+                await hook.succeeded(attempt, result)
+            return result
+        finally:
+            self.active.pop(bull_job.id, None)
+            for hook in plan.cleanup:
+                await hook.cleanup(attempt)
+
+    def _attempt(self, queue: str, bull_job: Any, token: str) -> Attempt:
         attempt = int(bull_job.attemptsMade or 0) + 1
-        max_attempts = int(bull_job.opts.get("attempts") or 1)
         try:
             data = JobData.parse(bull_job.data, bull_job.name)
             spec = get_task(data.task)
         except MediamillError as exc:
             raise UnrecoverableError(format_failure(exc)) from exc
-        timeout = self.timeout_for(queue, spec)
-        info = JobInfo(job_id=bull_job.id, task=spec.name, queue=queue, attempt=attempt,
-                       run=data.run, step=data.step, timeout_s=timeout)
+        info = JobInfo(job_id=bull_job.id, task=spec.name, queue=queue, attempt=attempt, run=data.run, step=data.step)
         running = RunningJob(bull_job=bull_job, data=data, info=info, settings=self.settings,
-                             max_attempts=max_attempts)
+                             max_attempts=int(bull_job.opts.get("attempts") or 1))
         active = self.active[bull_job.id] = ActiveJob(running)
-        progress = _ProgressWriter(bull_job, running, self.hooks)
-        scratch = self.scratch_root / f"{bull_job.id}-{attempt}-{time.monotonic_ns()}"
-        await call_hooks(self.planned_hooks("before_job"), "before_job", running)
-        try:
-            if await self.is_cancelled(bull_job.id):
-                raise Cancelled("the job was cancelled before it started")
-            inputs = await resolve_inputs(data.inputs, self.settings, self.store, bull_job.id)
-            call = Call(job=info, params=data.params, inputs=[a.model_dump(mode="json") for a in inputs],
-                        scratch=str(scratch), ttl_hours=self.settings.storage_ttl_hours,
-                        limits=self.limits, timeout_s=timeout)
-            callbacks = Callbacks(progress, lambda message, fields: self._log(bull_job, message, fields))
-            if spec.isolation == "inline":
-                result = await run_inline(call, self.settings, callbacks, active.cancel, store=self.store)
-            elif spec.isolation == "thread":
-                result = await run_in_thread(call, self.settings, callbacks, active.cancel)
-            else:
-                result = await self.pool.run(queue, call, callbacks, active.cancel)
-        except BaseException as exc:
-            await progress.drain()
-            if active.cutoff:
-                # Cut off by shutdown: back to the queue without spending an attempt.
-                await bull_job.moveToDelayed(int(time.time() * 1000), token)
-                raise DelayedError() from exc
-            retryable = exc.retryable if isinstance(exc, MediamillError) else not isinstance(exc, asyncio.CancelledError)
-            running.final = not retryable or attempt >= max_attempts
-            await call_hooks(self.planned_hooks("after_job"), "after_job", running, None, exc)
-            failure = RetryableFailure(format_failure(exc)) if retryable else UnrecoverableError(format_failure(exc))
-            trace = getattr(exc, "child_trace", None) or getattr(exc, "trace", None)
-            if trace:
-                # BullMQ keeps the worker-side traceback in job.stacktrace; the note adds the task
-                # process's own, where the error really happened.
-                failure.add_note(f"Traceback in the task process:\n{trace.rstrip()}")
-                await bull_job.log(trace)
-            raise failure from exc
-        else:
-            await progress.drain()
-            running.final = True
-            await call_hooks(self.planned_hooks("after_job"), "after_job", running, result, None)
-            return result
-        finally:
-            self.active.pop(bull_job.id, None)
-            if scratch.exists():
-                shutil.rmtree(scratch, ignore_errors=True)
+        return Attempt(queue=queue, bull_job=bull_job, token=token, data=data, spec=spec, running=running,
+                       active=active, progress=_ProgressWriter(bull_job, running, self.hooks),
+                       scratch=self.scratch_root / f"{bull_job.id}-{attempt}-{time.monotonic_ns()}")
+
+    async def _run(self, attempt: Attempt) -> Any:
+        """The processor itself: inputs resolved, the call built once, run in the task's isolation mode."""
+        bull_job = attempt.bull_job
+        inputs = await resolve_inputs(attempt.data.inputs, self.settings, self.store, bull_job.id)
+        call = Call(job=attempt.running.info, params=attempt.data.params,
+                    inputs=[a.model_dump(mode="json") for a in inputs], scratch=str(attempt.scratch),
+                    ttl_hours=self.settings.storage_ttl_hours, limits=self.limits, timeout_s=attempt.timeout_s)
+        callbacks = Callbacks(attempt.progress, lambda message, fields: self._log(bull_job, message, fields))
+        return await execute(attempt.spec.isolation, attempt.queue, call, settings=self.settings, pool=self.pool,
+                             callbacks=callbacks, cancel=attempt.active.cancel, store=self.store)
 
     def _log(self, bull_job: Any, message: str, fields: dict) -> None:
         line = message + ("" if not fields else " " + " ".join(f"{k}={v}" for k, v in fields.items()))

@@ -20,9 +20,9 @@ from mediamill.engine.broker import Broker, connection_retry
 from mediamill.engine.bull_worker import BullWorker, worker_connection_url
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
-from mediamill.engine.executor import ProcessPool
 from mediamill.engine.middleware import Middleware, run_hooks
 from mediamill.engine.monitor import WorkerMonitor
+from mediamill.engine.pool import ProcessPool
 from mediamill.engine.redis_checks import check_redis
 from mediamill.engine.runner import JobRunner
 from mediamill.engine.schedules import ensure_schedules

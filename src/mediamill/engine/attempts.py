@@ -1,0 +1,196 @@
+"""The ordered hooks around one attempt of one job: each does one thing the runner used to do inline.
+
+The stack is an onion, like middleware: `before` runs top-down before the processor, `succeeded`
+and `failed` bottom-up after it, and `cleanup` bottom-up always. `failed` gets the error and
+returns the one to pass on (the translation for BullMQ is the outermost), or raises to end the
+chain (a job the shutdown cut off goes back to its queue).
+
+    ScratchCleanup       the attempt's scratch directory goes, whatever happened
+    BullTranslation      an error becomes BullMQ's: retried (RetryableFailure) or not (UnrecoverableError)
+    Timeout              the task's time budget, from settings, the task, or the queue's policy
+    JobMiddleware        the worker's middleware (before_job / after_job)
+    RetryClassification  whether this attempt was the job's last
+    ShutdownCutoff       a job the worker's shutdown cut off returns to its queue, attempt unspent
+    CancelBeforeStart    a job cancelled while it waited never starts
+    ProgressDrain        the last progress write lands before anything reports the end
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bullmq import UnrecoverableError
+from bullmq.custom_errors import DelayedError
+
+from mediamill.engine.jobs import format_failure
+from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
+from mediamill.engine.wire import JobData
+from mediamill.errors import Cancelled, MediamillError, RetryableFailure
+from mediamill.tasks.registry import TaskSpec
+
+
+class JobRunner(Protocol):
+    """What the hooks ask of the runner that owns them (engine.runner.JobRunner)."""
+
+    def timeout_for(self, queue: str, spec: TaskSpec) -> float: ...
+
+    def planned_hooks(self, method: str) -> tuple[Middleware, ...]: ...
+
+    async def is_cancelled(self, job_id: str) -> bool: ...
+
+
+class ActiveJob:
+    """A job this worker is running: its cancel signal, and whether shutdown cut it off."""
+
+    def __init__(self, running: RunningJob) -> None:
+        self.running = running
+        self.cancel = asyncio.Event()
+        self.cutoff = False
+
+
+@dataclass
+class Attempt:
+    """One attempt of one job, as the hooks see and fill it."""
+
+    queue: str
+    bull_job: Any
+    token: str
+    data: JobData
+    spec: TaskSpec
+    running: RunningJob
+    active: ActiveJob
+    progress: Any  # the runner's progress writer (drain())
+    scratch: Path
+    timeout_s: float = 0.0
+    retryable: bool = True
+
+
+class AttemptHook:
+    async def before(self, attempt: Attempt) -> None:
+        """Before the processor runs; raising stops the attempt (the error goes through `failed`)."""
+
+    async def succeeded(self, attempt: Attempt, result: Any) -> None:
+        """After the processor returned."""
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        """After the processor (or a `before`) raised; returns the error to pass on."""
+        return error
+
+    async def cleanup(self, attempt: Attempt) -> None:
+        """Always, last."""
+
+
+class ScratchCleanup(AttemptHook):
+    async def cleanup(self, attempt: Attempt) -> None:
+        if attempt.scratch.exists():
+            shutil.rmtree(attempt.scratch, ignore_errors=True)
+
+
+class BullTranslation(AttemptHook):
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        text = format_failure(error)
+        failure = RetryableFailure(text) if attempt.retryable else UnrecoverableError(text)
+        trace = getattr(error, "child_trace", None) or getattr(error, "trace", None)
+        if trace:
+            # BullMQ keeps the worker-side traceback in job.stacktrace; the note adds the task
+            # process's own, where the error really happened.
+            failure.add_note(f"Traceback in the task process:\n{trace.rstrip()}")
+            await attempt.bull_job.log(trace)
+        return failure
+
+
+class Timeout(AttemptHook):
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+
+    async def before(self, attempt: Attempt) -> None:
+        attempt.timeout_s = self.runner.timeout_for(attempt.queue, attempt.spec)
+        attempt.running.info = dataclasses.replace(attempt.running.info, timeout_s=attempt.timeout_s)
+
+
+class JobMiddleware(AttemptHook):
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+
+    async def before(self, attempt: Attempt) -> None:
+        await call_hooks(self.runner.planned_hooks("before_job"), "before_job", attempt.running)
+
+    async def succeeded(self, attempt: Attempt, result: Any) -> None:
+        await call_hooks(self.runner.planned_hooks("after_job"), "after_job", attempt.running, result, None)
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        await call_hooks(self.runner.planned_hooks("after_job"), "after_job", attempt.running, None, error)
+        return error
+
+
+class RetryClassification(AttemptHook):
+    async def succeeded(self, attempt: Attempt, result: Any) -> None:
+        attempt.running.final = True
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        # The class decides; a foreign error is worth another try, a cancelled coroutine is not.
+        if isinstance(error, MediamillError):
+            attempt.retryable = error.retryable
+        else:
+            attempt.retryable = not isinstance(error, asyncio.CancelledError)
+        attempt.running.final = not attempt.retryable or attempt.running.info.attempt >= attempt.running.max_attempts
+        return error
+
+
+class ShutdownCutoff(AttemptHook):
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        if attempt.active.cutoff:
+            # Cut off by shutdown: back to the queue without spending an attempt.
+            await attempt.bull_job.moveToDelayed(int(time.time() * 1000), attempt.token)
+            raise DelayedError() from error
+        return error
+
+
+class CancelBeforeStart(AttemptHook):
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+
+    async def before(self, attempt: Attempt) -> None:
+        if await self.runner.is_cancelled(attempt.bull_job.id):
+            raise Cancelled("the job was cancelled before it started")
+
+
+class ProgressDrain(AttemptHook):
+    async def succeeded(self, attempt: Attempt, result: Any) -> None:
+        await attempt.progress.drain()
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        await attempt.progress.drain()
+        return error
+
+
+def standard_hooks(runner: JobRunner) -> list[AttemptHook]:
+    """The stack in its order (outermost first); the order is the behaviour, see the module doc."""
+    return [ScratchCleanup(), BullTranslation(), Timeout(runner), JobMiddleware(runner), RetryClassification(),
+            ShutdownCutoff(), CancelBeforeStart(runner), ProgressDrain()]
+
+
+@dataclass(frozen=True)
+class HookPlan:
+    """Per phase, only the hooks that override it, already in call order (a no-op job is mostly overhead)."""
+
+    before: tuple[AttemptHook, ...]
+    succeeded: tuple[AttemptHook, ...]
+    failed: tuple[AttemptHook, ...]
+    cleanup: tuple[AttemptHook, ...]
+
+    @classmethod
+    def of(cls, hooks: list[AttemptHook]) -> HookPlan:
+        def overriding(method: str, order: list[AttemptHook]) -> tuple[AttemptHook, ...]:
+            base = getattr(AttemptHook, method)
+            return tuple(h for h in order if getattr(type(h), method) is not base)
+
+        inward, outward = list(hooks), list(reversed(hooks))
+        return cls(overriding("before", inward), overriding("succeeded", outward), overriding("failed", outward),
+                   overriding("cleanup", outward))

@@ -1,0 +1,95 @@
+"""One processor call in picklable form, and the TaskContext built from it (the same in every mode).
+
+Kept light on purpose: a task process imports this before its first job (see `child`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediamill.engine.wire import to_wire
+from mediamill.errors import Cancelled, JobTimeout
+from mediamill.security import Limits
+from mediamill.settings import Settings
+from mediamill.storage import open_store
+from mediamill.storage.artifact import Artifact
+from mediamill.tasks.context import JobInfo, Reporter, TaskContext
+from mediamill.tasks.registry import TaskSpec, get_task
+
+# After a cancel, a processor has this long to stop on its own before its process is killed.
+CANCEL_GRACE_S = 5.0
+# The hard timeout fires this long after the cooperative deadline, so ctx.check() usually wins.
+HARD_TIMEOUT_SLACK_S = 2.0
+
+
+@dataclass
+class Call:
+    """Everything a processor run needs, in picklable form."""
+
+    job: JobInfo
+    params: dict
+    inputs: list[dict]
+    scratch: str
+    ttl_hours: float | None
+    limits: dict
+    timeout_s: float
+    # Filled in by the executor: the deadline on this process's monotonic clock.
+    deadline: float | None = field(default=None)
+
+
+class Callbacks:
+    """Where a running processor's progress and log lines go, on the event loop."""
+
+    def __init__(self, on_progress, on_log) -> None:
+        self.on_progress, self.on_log = on_progress, on_log
+
+
+def prepare(call: Call, settings: Settings, reporter: Reporter, cancel_event,
+            store=None) -> tuple[TaskSpec, Any, TaskContext]:
+    """The task, its parsed params and the context its processor gets: built here and nowhere else."""
+    spec = get_task(call.job.task)
+    params = spec.parse_params(call.params)
+    ctx = TaskContext(
+        job=call.job,
+        store=store or open_store(settings),
+        scratch=Path(call.scratch),
+        inputs=[Artifact.model_validate(raw) for raw in call.inputs],
+        reporter=reporter,
+        limits=Limits.model_validate(call.limits),
+        ttl_hours=call.ttl_hours,
+        cancel_event=cancel_event,
+        deadline=time.monotonic() + call.timeout_s,
+        settings=settings,
+    )
+    return spec, params, ctx
+
+
+def run_call(call: Call, settings: Settings, reporter: Reporter, cancel_event) -> Any:
+    """A synchronous processor run to its wire result (in a thread, or in a task process)."""
+    spec, params, ctx = prepare(call, settings, reporter, cancel_event)
+    return to_wire(spec.fn(ctx, params))
+
+
+async def race(work: asyncio.Future, cancel: asyncio.Event, timeout: float, on_cancel) -> Any:
+    """The work's result, unless the job is cancelled (Cancelled) or runs past `timeout` (JobTimeout).
+
+    Either way `on_cancel` tells the work to stop; after a cancel it gets CANCEL_GRACE_S to do so.
+    """
+    cancel_wait = asyncio.ensure_future(cancel.wait())
+    try:
+        done, _ = await asyncio.wait({work, cancel_wait}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            return work.result()
+        on_cancel()
+        if cancel_wait in done:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(work), CANCEL_GRACE_S)
+            raise Cancelled("the job was cancelled")
+        raise JobTimeout(f"the job ran past its timeout of {timeout:.0f} s")
+    finally:
+        cancel_wait.cancel()

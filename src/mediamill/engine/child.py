@@ -1,0 +1,204 @@
+"""The task process and its protocol with the worker: one long-lived child runs calls sent down a pipe.
+
+Worker -> child: a `Call`. Child -> worker: ("ready",) once its imports are done, then per call any
+number of ("progress", percent, step) and ("log", message, fields), and one ("done", result) or
+("error", description). An error travels as plain data (class name, message, field, traceback)
+and is raised again in the worker as the same class of mediamill's tree (`errors.rebuild`).
+
+A spawned child imports this module before anything else: keep its imports light (issue: a warm,
+fast child); the processors are loaded once, in `child_main`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from typing import Any
+
+from mediamill.engine.call import HARD_TIMEOUT_SLACK_S, Call, Callbacks, race, run_call
+from mediamill.errors import Cancelled, MediamillError, WorkerCrashed, rebuild
+from mediamill.settings import Settings
+from mediamill.tasks.registry import task_sources
+
+# How often a child process checks that its worker is still alive.
+PARENT_POLL_S = 0.2
+# A new child imports mediamill and every processor module before it can take a job; that time
+# must not count against the job's timeout (on a loaded machine it takes seconds).
+CHILD_START_TIMEOUT_S = 120.0
+# An idle child asked to exit (its pipe closed) is killed if it is still there after this long.
+CHILD_EXIT_GRACE_S = 3.0
+
+
+class PipeReporter:
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def progress(self, percent: float, step: str | None) -> None:
+        self.conn.send(("progress", percent, step))
+
+    def log(self, message: str, fields: dict) -> None:
+        self.conn.send(("log", message, fields))
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """End this process as soon as its worker is gone.
+
+    A worker killed with SIGKILL cannot stop its children; an orphan would keep running its job
+    while stalled-job detection hands that job to another worker (running it twice). The pipe
+    only reports EOF when the child next reads, which a busy processor does not do.
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        os._exit(70)
+
+    threading.Thread(target=watch, daemon=True, name="mediamill-parent-watch").start()
+
+
+def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, sources: tuple[str, ...]) -> None:
+    """Entry point of a pool process: run calls until the pipe closes. `sources`: the parent's task sources."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    exit_with_parent(parent_pid)
+    # Here, not at the top: the child's own start-up, after the parent watch is in place.
+    from mediamill.logs import configure_logging
+    from mediamill.tasks.registry import add_task_sources, load_tasks
+
+    settings = Settings.model_validate(settings_data)
+    configure_logging(settings)
+    add_task_sources(sources)
+    load_tasks()
+    conn.send(("ready",))
+    while True:
+        try:
+            call = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            result = run_call(call, settings, PipeReporter(conn), cancel_event)
+            conn.send(("done", result))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            conn.send(("error", describe_error(exc)))
+
+
+def describe_error(exc: BaseException) -> dict:
+    """An error as plain data for the pipe; retryable needs no place: it belongs to the class."""
+    ours = isinstance(exc, MediamillError)
+    return {
+        # A TaskFailure travels under the name of the foreign type it stands for.
+        "kind": getattr(exc, "kind", None) or type(exc).__name__,
+        "message": exc.message if ours else (str(exc) or type(exc).__name__),
+        "trace": "".join(traceback.format_exception(exc)),
+        "field": getattr(exc, "field", None),
+    }
+
+
+def rebuild_error(info: dict) -> MediamillError:
+    """The child's error as the parent raises it: mediamill's own classes survive the trip."""
+    error = rebuild(info["kind"], info["message"], field=info.get("field"), trace=info["trace"])
+    error.child_trace = info["trace"]
+    return error
+
+
+class ChildProcess:
+    def __init__(self, settings: Settings) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_conn = context.Pipe()
+        self.cancel = context.Event()
+        self.process = context.Process(
+            target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid(),
+                                     task_sources()),
+            daemon=True, name="mediamill-task",
+        )
+        self.process.start()
+        child_conn.close()
+        self.ready = False
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    def ask_to_exit(self) -> None:
+        """Close the pipe: an idle child's loop ends and it exits normally (see `stop`)."""
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+    def stop(self, grace_s: float = CHILD_EXIT_GRACE_S) -> None:
+        """End an idle child cleanly, killing it only if it does not go within `grace_s`.
+
+        A killed child runs no finalizers: semaphores its libraries made stay registered with
+        multiprocessing's resource tracker, which then warns about leaks when the worker exits.
+        """
+        self.ask_to_exit()
+        self.process.join(timeout=grace_s)
+        self.kill()
+
+    async def run(self, call: Call, callbacks: Callbacks, cancel: asyncio.Event) -> Any:
+        loop = asyncio.get_running_loop()
+        messages: asyncio.Queue = asyncio.Queue()
+        fd = self.conn.fileno()
+
+        def readable() -> None:
+            try:
+                while self.conn.poll():
+                    messages.put_nowait(self.conn.recv())
+            except (EOFError, OSError):
+                loop.remove_reader(fd)
+                messages.put_nowait(("crashed",))
+
+        loop.add_reader(fd, readable)
+        try:
+            if not self.ready:
+                await self._started(messages, cancel)
+            self.cancel.clear()
+            self.conn.send(call)
+            return await race(
+                asyncio.ensure_future(self._collect(messages, callbacks)), cancel,
+                call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=self.cancel.set,
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                loop.remove_reader(fd)
+
+    async def _started(self, messages: asyncio.Queue, cancel: asyncio.Event) -> None:
+        """Wait for a new child's "ready" (its imports done) before its first job's clock starts."""
+        first = asyncio.ensure_future(messages.get())
+        cancel_wait = asyncio.ensure_future(cancel.wait())
+        try:
+            done, _ = await asyncio.wait({first, cancel_wait}, timeout=CHILD_START_TIMEOUT_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            first.cancel()
+            cancel_wait.cancel()
+        if first in done and first.result()[0] == "ready":
+            self.ready = True
+        elif cancel_wait in done:
+            raise Cancelled("the job was cancelled")
+        else:
+            raise WorkerCrashed(f"the task process did not start (exit code {self.process.exitcode})")
+
+    async def _collect(self, messages: asyncio.Queue, callbacks: Callbacks) -> Any:
+        while True:
+            message = await messages.get()
+            kind = message[0]
+            if kind == "progress":
+                callbacks.on_progress(message[1], message[2])
+            elif kind == "log":
+                callbacks.on_log(message[1], message[2])
+            elif kind == "done":
+                return message[1]
+            elif kind == "error":
+                raise rebuild_error(message[1])
+            else:
+                raise WorkerCrashed(f"the task process died (exit code {self.process.exitcode})")
