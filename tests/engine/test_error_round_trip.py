@@ -12,6 +12,7 @@ from mediamill import errors
 from mediamill.engine.call import Call, Callbacks
 from mediamill.engine.pool import ProcessPool
 from mediamill.tasks.context import JobInfo
+from mediamill.tasks.registry import add_task_sources
 
 
 def tree() -> list[type[errors.MediamillError]]:
@@ -29,6 +30,7 @@ def test_retryable_is_never_set_on_an_instance():
 
 @pytest.fixture
 async def pool(settings):
+    add_task_sources(["tasks_for_tests"])  # what the task processes load (the worker's entry point does this)
     pool = ProcessPool(settings)
     yield pool
     await asyncio.to_thread(pool.close)
