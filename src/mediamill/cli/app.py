@@ -205,20 +205,46 @@ def queues(
         pass
 
 
+AllOpt = Annotated[bool, typer.Option("--all", help="every queue")]
+
+
+def _queue_names(queue: str | None, every: bool) -> list[str] | None:
+    if every == (queue is not None):
+        raise BadInput("name one queue or pass --all", field="queue")
+    return None if every else [queue]
+
+
 @app.command()
-def pause(queue: str, as_json: JsonOpt = False) -> None:
-    """Pause a queue: workers finish active jobs and take no new ones."""
+def pause(queue: Annotated[str | None, typer.Argument()] = None, every: AllOpt = False,
+          as_json: JsonOpt = False) -> None:
+    """Pause a queue (or --all): workers finish active jobs and take no new ones."""
     from mediamill.cli.jobs import pause_command
 
-    _run(pause_command(_settings(), queue, True, as_json))
+    _run(pause_command(_settings(), _queue_names(queue, every), True, as_json))
 
 
 @app.command()
-def resume(queue: str, as_json: JsonOpt = False) -> None:
-    """Resume a paused queue."""
+def resume(queue: Annotated[str | None, typer.Argument()] = None, every: AllOpt = False,
+           as_json: JsonOpt = False) -> None:
+    """Resume a paused queue (or --all)."""
     from mediamill.cli.jobs import pause_command
 
-    _run(pause_command(_settings(), queue, False, as_json))
+    _run(pause_command(_settings(), _queue_names(queue, every), False, as_json))
+
+
+@app.command()
+def drain(
+    queues: QueuesOpt = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="give up after N seconds (exit 1)",
+                                                  min=0)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Before a deploy: pause the queues and return when no job is active on them any more.
+    The queues stay paused: `mediamill resume --all` after the deploy."""
+    from mediamill.cli.jobs import drain_command
+
+    wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    _run(drain_command(_settings(), wanted, timeout, as_json))
 
 
 @app.command()

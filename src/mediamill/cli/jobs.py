@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,14 @@ from typing import Any
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mediamill.cli.output import build_table, console, emit_json, table
+from mediamill.cli.output import build_table, console, emit_json, err_console, table
 from mediamill.client import AsyncClient
 from mediamill.engine.health import TABLE_COLUMNS, HealthSnapshot, health_snapshot
 from mediamill.engine.jobs import JobState, JobStatus
 from mediamill.engine.wire import artifact_refs
 from mediamill.errors import JobFailed
+from mediamill.services.catalog import drain, set_paused_many
+from mediamill.services.context import Services
 from mediamill.settings import Settings
 from mediamill.storage.mime import extension_for
 
@@ -138,13 +141,34 @@ def health_rows(snapshot: HealthSnapshot) -> tuple[str, list[str], list[list[Any
     return title, columns, rows
 
 
-async def pause_command(settings: Settings, queue: str, paused: bool, as_json: bool) -> None:
-    async with AsyncClient(settings) as client:
-        if paused:
-            await client.broker.pause(queue)
-        else:
-            await client.broker.resume(queue)
+async def pause_command(settings: Settings, queues: list[str] | None, paused: bool, as_json: bool) -> None:
+    async with _services(settings) as services:
+        rows = await set_paused_many(services, paused, queues)
     if as_json:
-        emit_json({"queue": queue, "paused": paused})
+        emit_json([{"queue": row["name"], "paused": row["paused"]} for row in rows])
     else:
-        console.print(f"{queue} {'paused' if paused else 'resumed'}")
+        for row in rows:
+            console.print(f"{row['name']} {'paused' if paused else 'resumed'}")
+
+
+async def drain_command(settings: Settings, queues: list[str] | None, timeout: float | None, as_json: bool) -> None:
+    def report(active: dict[str, int]) -> None:
+        busy = {name: count for name, count in active.items() if count}
+        if busy and not as_json:
+            err_console.print("waiting for " + ", ".join(f"{n}: {c} active" for n, c in busy.items()))
+
+    async with _services(settings) as services:
+        rows = await drain(services, queues, timeout_s=timeout, poll_s=0.5, on_poll=report)
+    if as_json:
+        emit_json([{"queue": row["name"], "paused": True, "active": 0} for row in rows])
+    else:
+        console.print(f"drained: {', '.join(row['name'] for row in rows)} paused, no active job")
+
+
+@contextlib.asynccontextmanager
+async def _services(settings: Settings):
+    services = await Services.open(settings)
+    try:
+        yield services
+    finally:
+        await services.close()

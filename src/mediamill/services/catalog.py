@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from mediamill.engine.health import HealthSnapshot
 from mediamill.engine.health import health_snapshot as engine_health_snapshot
 from mediamill.engine.heartbeats import online_per_queue, read_workers
+from mediamill.errors import WaitTimedOut
 from mediamill.services.context import Services
 from mediamill.settings import Settings
 from mediamill.tasks.registry import load_tasks, unavailable_families
@@ -67,6 +69,33 @@ async def set_paused(services: Services, queue: str, paused: bool) -> dict:
     else:
         await services.broker.resume(queue)
     return {"name": queue, "paused": paused}
+
+
+async def set_paused_many(services: Services, paused: bool, queues: list[str] | None = None) -> list[dict]:
+    """Pause or resume several queues (every known queue when `queues` is None)."""
+    names = list(services.settings.policies()) if queues is None else queues
+    for name in names:
+        services.settings.policy(name)  # check every name before changing any queue
+    return [await set_paused(services, name, paused) for name in names]
+
+
+async def drain(services: Services, queues: list[str] | None = None, *, timeout_s: float | None = None,
+                poll_s: float = 0.5, on_poll=None) -> list[dict]:
+    """Before a deploy: pause the queues (workers take nothing new) and return once none has an active
+    job. The queues stay paused; resume them after the deploy. WaitTimedOut if jobs still run at timeout_s."""
+    rows = await set_paused_many(services, True, queues)
+    names = [row["name"] for row in rows]
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while True:
+        active = {name: (await services.broker.queue(name).getJobCounts("active"))["active"] for name in names}
+        if on_poll is not None:
+            on_poll(active)
+        if not any(active.values()):
+            return [{"name": name, "paused": True, "active": 0} for name in names]
+        if deadline is not None and time.monotonic() >= deadline:
+            busy = ", ".join(f"{name}: {count}" for name, count in active.items() if count)
+            raise WaitTimedOut(f"drain: jobs still active after {timeout_s:g} s ({busy})")
+        await asyncio.sleep(poll_s)
 
 
 async def readiness(services: Services, timeout_s: float = 2.0) -> dict[str, str]:

@@ -11,7 +11,7 @@ from mediamill.dashboard.pages.common import Seen, action_form, services_of
 from mediamill.dashboard.render import DashboardRoute, page, redirect
 from mediamill.dashboard.svg import sparkline
 from mediamill.errors import BadInput
-from mediamill.services.catalog import queue_overview, set_paused
+from mediamill.services.catalog import queue_overview, set_paused_many
 from mediamill.services.history import throughput
 
 router = APIRouter(route_class=DashboardRoute)
@@ -32,9 +32,7 @@ async def pause_or_resume(name: str, action: str, request: Request, found: Seen)
     await action_form(request, found)
     services = services_of(request)
     paused = _paused(action)
-    names = list(services.settings.policies()) if name == "*" else [name]
-    for queue in names:
-        await set_paused(services, queue, paused)
+    await set_paused_many(services, paused, None if name == "*" else [name])
     return redirect(request, found, "/dashboard")
 
 
