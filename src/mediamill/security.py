@@ -1,7 +1,7 @@
 """Every security limit in one place: sizes, pixels, durations, fetch rules, render timeouts.
 
 Defaults live here and are overridable in settings (`[limits]` in mediamill.toml or
-MEDIAMILL_LIMITS__<FIELD>). A job may only tighten them: `Limits.tightened(...)` ignores loosening.
+MEDIAMILL_LIMITS__<FIELD>); a job cannot loosen them.
 """
 
 from __future__ import annotations
@@ -34,12 +34,3 @@ class Limits(BaseModel):
         description="hosts (or host:port) allowed even when they resolve to private addresses",
     )
     render_timeout_s: float = Field(60.0, description="one HTML render in Chromium")
-
-    def tightened(self, **wanted: float | int) -> Limits:
-        """A copy where each wanted numeric limit applies only if it is stricter than ours."""
-        changes = {}
-        for name, value in wanted.items():
-            current = getattr(self, name)
-            if isinstance(current, int | float) and value is not None and value < current:
-                changes[name] = value
-        return self.model_copy(update=changes)

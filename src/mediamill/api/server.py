@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from mediamill.api.auth import is_loopback
 from mediamill.api.http_protocol import GuardedHttpToolsProtocol
 from mediamill.api.main import create_app
+from mediamill.db import open_database
 from mediamill.errors import ConfigError
+from mediamill.services.keys import keys_exist
 from mediamill.settings import Settings
 
 # Multipart framing around an upload of the largest allowed size (boundaries, part headers, fields).
@@ -20,9 +22,6 @@ BODY_OVERHEAD_BYTES = 1024 * 1024
 
 def check_bind(settings: Settings, host: str) -> bool:
     """True when `host` is loopback. Refuses (ConfigError) a wider bind while no API key exists."""
-    from mediamill.db import open_database
-    from mediamill.services.keys import keys_exist
-
     if is_loopback(host):
         return True
     if not keys_exist(open_database(settings)):

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from mediamill.db.session import drop_cached
+
 # The CI machine's PostgreSQL (trust auth); MEDIAMILL_TEST_POSTGRES_URL points elsewhere.
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -41,8 +43,6 @@ def throwaway_postgres() -> Iterator[str]:
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        from mediamill.db.session import drop_cached
-
         drop_cached(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -70,7 +70,6 @@ def on_each_database(request, settings):
     the settings on that backend, the test skipped with the reason where it is unreachable."""
     import pytest
 
-    from mediamill.db.session import drop_cached
 
     try:
         with settings_on(settings, request.param) as chosen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from mediamill.errors import BadInput, NotFound
+from mediamill.fetcher import fetch_to_store
 from mediamill.settings import Settings
 from mediamill.storage.artifact import Artifact
 from mediamill.storage.base import ArtifactStore
@@ -20,8 +21,6 @@ async def resolve_inputs(refs: list[InputRef], settings: Settings, store: Artifa
             except NotFound:
                 raise BadInput(f"input #{index + 1}: artifact {ref.artifact!r} does not exist", field="inputs") from None
         else:
-            from mediamill.fetcher import fetch_to_store
-
             artifacts.append(await fetch_to_store(ref.url, settings, store, name=ref.name,
                                                   key=f"fetch/{job_id}/{index}"))
     return artifacts

@@ -14,6 +14,7 @@ def example_path(name: str) -> Path:
         raise KeyError(name)
     path = HERE / EXAMPLES[name]
     if not path.is_file():
+        # numpy, for the rare copy that ships without its generated files.
         from mediamill.examples import generate
 
         (generate.product_photo if name == "product" else generate.music_bed)(path)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediamill.db.base import utcnow
+from mediamill.db.models.pipelines import PipelineDefinition
+from mediamill.db.session import open_database
 from mediamill.errors import BadInput, NotFound
 from mediamill.pipelines.spec import PipelineSpec, parse_spec
 from mediamill.pipelines.validate import validate_spec
@@ -72,9 +75,6 @@ def load_catalog(settings: Settings) -> dict[str, CatalogEntry]:
 
 
 def _registered(settings: Settings) -> list[PipelineSpec]:
-    from mediamill.db.models.pipelines import PipelineDefinition
-    from mediamill.db.session import open_database
-
     with open_database(settings).session() as session:
         return [PipelineSpec.model_validate(row.spec) for row in session.query(PipelineDefinition).all()]
 
@@ -93,10 +93,6 @@ def get_pipeline(settings: Settings, name: str) -> PipelineSpec:
 
 def register_pipeline(settings: Settings, source: str | dict) -> PipelineSpec:
     """Validate a spec (every task must exist) and store it; re-registering a name replaces it."""
-    from mediamill.db.base import utcnow
-    from mediamill.db.models.pipelines import PipelineDefinition
-    from mediamill.db.session import open_database
-
     spec = parse_spec(source)
     validate_spec(spec)
     text = source if isinstance(source, str) else None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediamill.engine.middleware import Middleware, RunningJob
+from mediamill.pipelines.coordinator import Coordinator
 
 
 class PipelineMiddleware(Middleware):
@@ -16,8 +17,6 @@ class PipelineMiddleware(Middleware):
     @property
     def coordinator(self):
         if self._coordinator is None:
-            from mediamill.pipelines.coordinator import Coordinator
-
             self._coordinator = Coordinator(self.settings)
         return self._coordinator
 

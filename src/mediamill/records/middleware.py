@@ -10,6 +10,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+from mediamill.db import open_database
 from mediamill.engine.jobs import _ts, format_failure, parse_failure
 from mediamill.engine.middleware import Middleware, RunningJob
 from mediamill.engine.wire import artifact_refs
@@ -48,8 +49,6 @@ class RecordsMiddleware(Middleware):
         self.writer: RecordWriter | None = None
 
     async def on_worker_start(self, worker: Any) -> None:
-        from mediamill.db import open_database
-
         # Opening migrates the schema to head (once per process); a thread keeps the loop free.
         database = await asyncio.to_thread(open_database, self.settings)
         self.writer = RecordWriter(database)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from mediamill.db.repositories import artifacts as artifact_records
+from mediamill.db.repositories import jobs as job_records
 from mediamill.db.session import Database
 from mediamill.logs import get_logger
 from mediamill.storage.artifact import Artifact
@@ -94,9 +96,6 @@ class RecordWriter:
 
     def flush(self) -> int:
         """Write everything pending in one transaction; returns the number of job rows written."""
-        from mediamill.db.repositories import artifacts as artifact_records
-        from mediamill.db.repositories import jobs as job_records
-
         with self._lock:
             rows, self._jobs = list(self._jobs.values()), {}
             created, self._created = self._created, []
@@ -122,9 +121,6 @@ class RecordWriter:
     def _write_one_by_one(self, rows: list[dict], made: list[Artifact], created: list[dict]) -> int:
         """After repeated failures: write rows singly and drop those that fail, so one bad row cannot
         hold back every other record (a database that is down fails them all, and they are kept)."""
-        from mediamill.db.repositories import artifacts as artifact_records
-        from mediamill.db.repositories import jobs as job_records
-
         written, kept = 0, []
         items = [(job_records.create_many_if_absent, [r]) for r in created]
         items += [(job_records.upsert_many, [r]) for r in rows] + [(artifact_records.record, [a]) for a in made]

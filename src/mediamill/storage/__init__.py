@@ -26,9 +26,9 @@ def _open_store(url: str | None, data_dir: str, endpoint: str | None) -> Artifac
     if url.startswith("file://"):
         return LocalStore(Path(url.removeprefix("file://")))
     if url.startswith("s3://"):
-        try:
+        try:  # boto3 takes ~0.5 s to import: only S3 users pay for it
             from mediamill.storage.s3 import S3Store
-        except ImportError as exc:  # the S3 backend lands with the records/API work
+        except ImportError as exc:
             raise ConfigError(f"S3 storage is not available: {exc}") from exc
         return S3Store.from_url(url, endpoint_url=endpoint, tmp_root=Path(data_dir) / "tmp")
     raise ConfigError(f"MEDIAMILL_STORAGE_URL must start with file:// or s3://, got {url!r}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mediamill.constants import ARTIFACT_ID_PREFIX
-from mediamill.errors import LimitExceeded
+from mediamill.errors import LimitExceeded, NotFound
 from mediamill.storage.artifact import Artifact, artifact_id_for_key
 from mediamill.storage.mime import SNIFF_BYTES, sniff
 
@@ -141,8 +141,6 @@ class ArtifactStore(ABC):
     def _write_meta(self, artifact: Artifact) -> None: ...
 
     def exists(self, artifact_id: str) -> bool:
-        from mediamill.errors import NotFound
-
         try:
             self.stat(artifact_id)
         except NotFound:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from mediamill.errors import Cancelled, JobTimeout
+from mediamill.errors import BadInput, Cancelled, JobTimeout
 from mediamill.security import Limits
 from mediamill.storage.artifact import Artifact, utcnow
 from mediamill.storage.base import ArtifactStore, Source
@@ -129,8 +129,6 @@ class TaskContext:
         return self.store.open(artifact.id if isinstance(artifact, Artifact) else artifact)
 
     def input(self, index: int = 0) -> Artifact:
-        from mediamill.errors import BadInput
-
         if index >= len(self.inputs):
             raise BadInput(f"task {self.job.task} needs input #{index + 1}, got {len(self.inputs)}", field="inputs")
         return self.inputs[index]

@@ -46,6 +46,8 @@ def body_bytes(payload: dict) -> bytes:
 @task("webhook.deliver", queue="webhooks", inputs=(0, 0), attempts=6, timeout_s=30)
 async def deliver(ctx: TaskContext, params: DeliverParams) -> dict:
     """POST a signed job notification to its notify_url (retried with backoff until it is taken)."""
+    # Imported here: every process-pool child imports this module to fill its registry, and the
+    # pinned-address fetch stack takes 1.7-3 s to import there (-X importtime) for a task run inline.
     import httpx
 
     from mediamill.fetch.guard import Guard

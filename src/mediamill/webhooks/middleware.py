@@ -7,6 +7,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mediamill.db import open_database
+from mediamill.db.models import WebhookDelivery
+from mediamill.db.repositories import webhooks
+from mediamill.engine.broker import Broker
 from mediamill.engine.jobs import format_failure, parse_failure
 from mediamill.engine.middleware import Middleware, RunningJob
 from mediamill.engine.wire import JobRequest
@@ -41,9 +45,6 @@ class WebhookMiddleware(Middleware):
         self.database = None
 
     async def on_worker_start(self, worker: Any) -> None:
-        from mediamill.db import open_database
-        from mediamill.engine.broker import Broker
-
         self.broker = Broker(self.settings)
         self.database = await asyncio.to_thread(open_database, self.settings)
 
@@ -70,9 +71,6 @@ class WebhookMiddleware(Middleware):
         await self.broker.submit(JobRequest(task=DELIVER_TASK, params=params), job_id=delivery_id)
 
     async def _record_attempt(self, job: RunningJob, result: Any, error: BaseException | None) -> None:
-        from mediamill.db.models import WebhookDelivery
-        from mediamill.db.repositories import webhooks
-
         params = job.data.params
         finished = datetime.now(UTC)
         row = WebhookDelivery(
