@@ -8,9 +8,13 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mediamill.cli.jobs import write_outputs
 from mediamill.cli.output import console, emit_json, table
+from mediamill.client import AsyncClient
 from mediamill.constants import FINAL_STATES
 from mediamill.errors import BadInput, JobFailed, WaitTimedOut
+from mediamill.pipelines.catalog import get_pipeline
+from mediamill.pipelines.coordinator import Coordinator
 from mediamill.pipelines.runs import RunStatus
 from mediamill.pipelines.spec import PipelineSpec
 from mediamill.services.artifacts import store_upload
@@ -54,9 +58,6 @@ def assign_inputs(services: Services, spec: PipelineSpec, raw_inputs: list[str],
 
 async def run_command(settings: Settings, name: str, raw_inputs: list[str], sets: dict, *, out: Path | None,
                       wait: bool, as_json: bool, timeout: float | None) -> None:
-    from mediamill.pipelines.catalog import get_pipeline
-    from mediamill.pipelines.coordinator import Coordinator
-
     spec = await asyncio.to_thread(get_pipeline, settings, name)
     services = await Services.open(settings)
     coordinator = Coordinator(settings, broker=services.broker)
@@ -69,9 +70,6 @@ async def run_command(settings: Settings, name: str, raw_inputs: list[str], sets
             return
         status = await _follow(coordinator, status.id, timeout, show=not as_json)
         if status.state == "completed" and out is not None:
-            from mediamill.cli.jobs import write_outputs
-            from mediamill.client import AsyncClient
-
             async with AsyncClient(settings) as client:
                 write_outputs(client, status.outputs, out)
         _render(status, as_json)
@@ -120,8 +118,6 @@ def _render(status: RunStatus, as_json: bool) -> None:
 
 
 async def run_status_command(settings: Settings, run_id: str, as_json: bool) -> None:
-    from mediamill.pipelines.coordinator import Coordinator
-
     coordinator = Coordinator(settings)
     try:
         status = await coordinator.status(run_id)
@@ -137,8 +133,6 @@ async def run_status_command(settings: Settings, run_id: str, as_json: bool) -> 
 
 
 async def control_command(settings: Settings, run_id: str, action: str, as_json: bool) -> None:
-    from mediamill.pipelines.coordinator import Coordinator
-
     coordinator = Coordinator(settings)
     try:
         status = await (coordinator.cancel(run_id) if action == "cancel" else coordinator.rerun(run_id))

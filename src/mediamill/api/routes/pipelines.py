@@ -14,9 +14,10 @@ from mediamill.api.routes import problems
 from mediamill.api.sse import sse_frame, sse_response
 from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json, read_multipart
 from mediamill.constants import FINAL_STATES
-from mediamill.errors import BadInput
+from mediamill.errors import BadInput, NotFound
 from mediamill.pipelines import service as pipeline_service
 from mediamill.pipelines.catalog import load_catalog, register_pipeline
+from mediamill.pipelines.coordinator import Coordinator
 from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
 from mediamill.services.links import with_download_links
@@ -38,8 +39,6 @@ RUN_BODY = {"requestBody": {"required": True, "content": {
 
 
 def _coordinator(services: Services):
-    from mediamill.pipelines.coordinator import Coordinator
-
     return Coordinator(services.settings, broker=services.broker)
 
 
@@ -62,8 +61,6 @@ async def list_pipelines(services: ServicesDep, key: ReadKey) -> list[dict]:
 async def get_pipeline(name: str, services: ServicesDep, key: ReadKey) -> dict:
     catalog = await asyncio.to_thread(load_catalog, services.settings)
     if name not in catalog:
-        from mediamill.errors import NotFound
-
         raise NotFound(f"unknown pipeline {name!r}", field="name")
     return catalog[name].describe()
 
