@@ -177,7 +177,7 @@ def rebuild(name: str, message: str, *, field: str | None = None, trace: str = "
 # request errors, params, job data, pipeline specs and timelines all use it.
 def validation_location(loc: tuple | list, prefix: str = "", hide: frozenset[str] = frozenset()) -> str:
     """("events", 1, "type") -> "events.1.type" under an optional prefix; `hide` drops noise parts."""
-    parts = [str(part) for part in loc if str(part) not in hide]
+    parts = [str(part) for part in loc if str(part) not in hide] or [str(part) for part in loc]
     return ".".join(part for part in (prefix, *parts) if part)
 
 

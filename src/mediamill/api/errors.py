@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from mediamill.errors import MediamillError
+from mediamill.errors import MediamillError, describe_validation_error, first_invalid_field
 from mediamill.logs import get_logger
 
 log = get_logger("mediamill.api")
@@ -16,10 +16,8 @@ _HTTP_NAMES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "N
                405: "MethodNotAllowed", 406: "NotAcceptable", 413: "LimitExceeded", 415: "UnsupportedMediaType"}
 
 
-def _location(loc: tuple) -> str:
-    # ("body", "params", "size") -> "params.size"; the "body"/"query" prefix says little to a user.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
+# ("body", "params", "size") -> "params.size": the "body"/"query" prefix says little to a user.
+_REQUEST_PARTS = frozenset({"body", "query", "path", "header"})
 
 
 async def mediamill_error(request: Request, exc: MediamillError) -> JSONResponse:
@@ -32,9 +30,9 @@ async def mediamill_error(request: Request, exc: MediamillError) -> JSONResponse
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
-    parts = [f"{_location(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in errors[:8]]
-    body = {"error": "ValidationError", "message": "; ".join(parts) or "invalid request",
-            "field": _location(tuple(errors[0].get("loc", ()))) if errors else None}
+    body = {"error": "ValidationError",
+            "message": describe_validation_error(errors, hide=_REQUEST_PARTS) if errors else "invalid request",
+            "field": first_invalid_field(errors, hide=_REQUEST_PARTS)}
     return JSONResponse(body, status_code=422)
 
 
