@@ -31,8 +31,13 @@ ARTIFACT_ID_PREFIX = "art_"
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_MS = 2_000  # exponential: 2 s, 4 s, 8 s (the asset seed's schedule)
 DEFAULT_TIMEOUT_S = 600
-DEFAULT_LOCK_DURATION_MS = 30_000
-DEFAULT_STALLED_INTERVAL_MS = 30_000
+# A killed worker's job is taken back within ~lock + interval (<= 10 s): the lock is renewed every
+# lock/2 from the worker's event loop, which CPU-bound work (in child processes) never blocks.
+DEFAULT_LOCK_DURATION_MS = 6_000
+DEFAULT_STALLED_INTERVAL_MS = 4_000
+# How often a job may be taken back from a dead worker (BullMQ's maxStalledCount) before it fails as
+# a job that kills its workers. A budget of its own: worker deaths never spend the job's attempts.
+DEFAULT_MAX_STALLS = 8
 KEEP_COMPLETED = {"age": 24 * 3600, "count": 1_000}
 KEEP_FAILED = {"age": 7 * 24 * 3600, "count": 5_000}
 # Seconds a stopping worker lets active jobs finish before handing them back to the queue.

@@ -21,6 +21,7 @@ class QueuePolicy(BaseModel):
     timeout_s: float = Field(C.DEFAULT_TIMEOUT_S, gt=0)
     lock_duration_ms: int = Field(C.DEFAULT_LOCK_DURATION_MS, ge=1_000)
     stalled_interval_ms: int = Field(C.DEFAULT_STALLED_INTERVAL_MS, ge=1_000)
+    max_stalls: int = Field(C.DEFAULT_MAX_STALLS, ge=1)
     keep_completed_age_s: int = C.KEEP_COMPLETED["age"]
     keep_completed_count: int = C.KEEP_COMPLETED["count"]
     keep_failed_age_s: int = C.KEEP_FAILED["age"]
@@ -46,6 +47,7 @@ class QueueOverride(BaseModel):
     timeout_s: float | None = Field(None, gt=0)
     lock_duration_ms: int | None = Field(None, ge=1_000)
     stalled_interval_ms: int | None = Field(None, ge=1_000)
+    max_stalls: int | None = Field(None, ge=1)
     keep_completed_age_s: int | None = None
     keep_completed_count: int | None = None
     keep_failed_age_s: int | None = None

@@ -57,9 +57,18 @@ def format_failure(error: BaseException) -> str:
     return f"{kind}: {error}"
 
 
+# BullMQ's own words when a job was taken back from dead workers more than maxStalledCount times.
+BULL_STALLED_TOO_OFTEN = "job stalled more than allowable limit"
+WORKER_KILLER_MESSAGE = ("the job was running each time its worker process died, more often than the queue's "
+                         "max_stalls allows: it looks like it kills its worker (segfault, os._exit, out of "
+                         "memory); not retried")
+
+
 def parse_failure(reason: str | None) -> JobError | None:
     if not reason:
         return None
+    if reason == BULL_STALLED_TOO_OFTEN:
+        return JobError(type="WorkerCrashed", message=WORKER_KILLER_MESSAGE, retryable=False)
     kind, sep, message = reason.partition(": ")
     if not sep or not kind.isidentifier():
         return JobError(type="Error", message=reason)

@@ -91,7 +91,7 @@ class WorkerService:
                 "concurrency": policy.concurrency,
                 "lockDuration": policy.lock_duration_ms,
                 "stalledInterval": policy.stalled_interval_ms,
-                "maxStalledCount": 1,
+                "maxStalledCount": policy.max_stalls,
                 "name": self.name,
             }
             if policy.rate_limit:
