@@ -29,6 +29,7 @@ class Workers:
         self.settings, self.logs, self.count = settings, logs, count
         self.procs: list[tuple[subprocess.Popen, Path]] = []
         self.started = 0
+        self.extra_env: dict[str, str] = {}
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAMILL_")}
@@ -41,6 +42,7 @@ class Workers:
             "MEDIAMILL_LOG_FORMAT": "json",
             f"MEDIAMILL_QUEUES__{QUEUE.upper()}__CONCURRENCY": "1",
         })
+        env.update(self.extra_env)
         return env
 
     def spawn(self) -> None:

@@ -97,6 +97,13 @@ async def noop(ctx: TaskContext, params) -> dict:
     return {"ok": True}
 
 
+@task("enginetest.kill_worker", queue=QUEUE, isolation="thread")
+def kill_worker(ctx: TaskContext, params: Params) -> dict:
+    """A poison job: ends the worker process that runs it (a thread task, so the worker itself dies)."""
+    note(params, ctx, "start")
+    os._exit(70)
+
+
 @task("enginetest.runaway_thread", queue=QUEUE, isolation="thread")
 def runaway_thread(ctx: TaskContext, params: Params) -> dict:
     """Ignores ctx.check() in a thread, which nothing can kill."""
