@@ -13,6 +13,7 @@ from tasks_for_tests import QUEUE
 
 from mediamill.engine.health import health_snapshot
 from mediamill.engine.heartbeats import read_workers
+from mediamill.engine.wire import JobRequest
 
 FAST = {"HEARTBEAT_INTERVAL_S": "0.5"}
 
@@ -93,8 +94,10 @@ async def test_stalled_and_removed_jobs_are_logged_and_counted_once(client, work
         await handle.result(timeout=180)
 
     # And a delayed job is removed
-    removed = await client.submit("enginetest.work", {"log": str(log)}, delay_ms=60_000)
-    job, _ = await client.broker.get_job(removed.id)
+    delayed = client.broker.prepare(JobRequest.parse({"task": "enginetest.work", "params": {"log": str(log)}}),
+                                    delay_ms=60_000)
+    await client.broker.enqueue(delayed)
+    job, _ = await client.broker.get_job(delayed.job_id)
     await job.remove()
 
     async def counts():
