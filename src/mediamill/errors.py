@@ -55,6 +55,10 @@ class LimitExceeded(BadInput):
     status_code = 413
 
 
+class MemoryLimitExceeded(LimitExceeded):
+    """A task process grew past its memory ceiling and was killed; the same input would do it again."""
+
+
 class ExpressionError(BadInput):
     pass
 

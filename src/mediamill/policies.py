@@ -22,6 +22,8 @@ class QueuePolicy(BaseModel):
     lock_duration_ms: int = Field(C.DEFAULT_LOCK_DURATION_MS, ge=1_000)
     stalled_interval_ms: int = Field(C.DEFAULT_STALLED_INTERVAL_MS, ge=1_000)
     max_stalls: int = Field(C.DEFAULT_MAX_STALLS, ge=1)
+    # Resident memory ceiling of a process-isolated task on this queue (None: no ceiling).
+    memory_limit_mb: int | None = Field(None, ge=16)
     keep_completed_age_s: int = C.KEEP_COMPLETED["age"]
     keep_completed_count: int = C.KEEP_COMPLETED["count"]
     keep_failed_age_s: int = C.KEEP_FAILED["age"]
@@ -48,6 +50,7 @@ class QueueOverride(BaseModel):
     lock_duration_ms: int | None = Field(None, ge=1_000)
     stalled_interval_ms: int | None = Field(None, ge=1_000)
     max_stalls: int | None = Field(None, ge=1)
+    memory_limit_mb: int | None = Field(None, ge=16)
     keep_completed_age_s: int | None = None
     keep_completed_count: int | None = None
     keep_failed_age_s: int | None = None

@@ -104,6 +104,18 @@ def kill_worker(ctx: TaskContext, params: Params) -> dict:
     os._exit(70)
 
 
+@task("enginetest.hog", queue=QUEUE, memory_limit_mb=200)
+def hog(ctx: TaskContext, params: Params) -> dict:
+    """Allocates (and touches) memory until it is stopped: 50 MB a step, up to ~1.5 GB."""
+    note(params, ctx, "start")
+    blocks = []
+    for _ in range(30):
+        blocks.append(bytearray(50 * 2**20))
+        time.sleep(0.05)
+    note(params, ctx, "done")
+    return {"mb": 50 * len(blocks)}
+
+
 @task("enginetest.runaway_thread", queue=QUEUE, isolation="thread")
 def runaway_thread(ctx: TaskContext, params: Params) -> dict:
     """Ignores ctx.check() in a thread, which nothing can kill."""

@@ -40,6 +40,8 @@ class Call:
     timeout_s: float
     # Filled in by the executor: the deadline on this process's monotonic clock.
     deadline: float | None = field(default=None)
+    # Resident memory ceiling of the task process (process isolation only), MB.
+    memory_limit_mb: int | None = None
 
 
 class Callbacks:

@@ -22,7 +22,7 @@ import traceback
 from typing import Any
 
 from mediamill.engine.call import HARD_TIMEOUT_SLACK_S, Call, Callbacks, race, run_call
-from mediamill.errors import Cancelled, MediamillError, WorkerCrashed, rebuild
+from mediamill.errors import Cancelled, MediamillError, MemoryLimitExceeded, WorkerCrashed, rebuild
 from mediamill.settings import Settings
 from mediamill.tasks.registry import task_sources
 
@@ -33,6 +33,18 @@ PARENT_POLL_S = 0.2
 CHILD_START_TIMEOUT_S = 120.0
 # An idle child asked to exit (its pipe closed) is killed if it is still there after this long.
 CHILD_EXIT_GRACE_S = 3.0
+# How often the worker reads a busy task process's resident memory (when it has a ceiling).
+MEMORY_POLL_S = 0.1
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_mb(pid: int) -> float:
+    """Resident set size of a process (Linux /proc), MB; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * PAGE_SIZE / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 class PipeReporter:
@@ -118,6 +130,7 @@ class ChildProcess:
         self.process.start()
         child_conn.close()
         self.ready = False
+        self.memory_exceeded: MemoryLimitExceeded | None = None
 
     @property
     def alive(self) -> bool:
@@ -163,13 +176,34 @@ class ChildProcess:
                 await self._started(messages, cancel)
             self.cancel.clear()
             self.conn.send(call)
-            return await race(
-                asyncio.ensure_future(self._collect(messages, callbacks)), cancel,
-                call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=self.cancel.set,
-            )
+            work = asyncio.ensure_future(self._collect(messages, callbacks))
+            watch = asyncio.ensure_future(self._watch_memory(call.memory_limit_mb, work)) if call.memory_limit_mb else None
+            try:
+                return await race(work, cancel, call.timeout_s + HARD_TIMEOUT_SLACK_S, on_cancel=self.cancel.set)
+            except WorkerCrashed:
+                if self.memory_exceeded is not None:
+                    raise self.memory_exceeded from None
+                raise
+            finally:
+                if watch is not None:
+                    watch.cancel()
         finally:
             with contextlib.suppress(Exception):
                 loop.remove_reader(fd)
+
+    async def _watch_memory(self, limit_mb: int, work: asyncio.Future) -> None:
+        """An RSS watchdog from the worker's side (an address-space rlimit would also count the
+        reserved-but-unused memory of numpy and friends): past the ceiling, the child is killed and
+        the job fails with MemoryLimitExceeded; the pool replaces the child."""
+        pid = self.process.pid
+        while not work.done():
+            used = resident_mb(pid)
+            if used > limit_mb:
+                self.memory_exceeded = MemoryLimitExceeded(
+                    f"memory limit exceeded ({limit_mb} MB): the task process reached {used:.0f} MB and was killed")
+                self.process.kill()  # its pipe closes: the call ends as a crash, raised as this error
+                return
+            await asyncio.sleep(MEMORY_POLL_S)
 
     async def _started(self, messages: asyncio.Queue, cancel: asyncio.Event) -> None:
         """Wait for a new child's "ready" (its imports done) before its first job's clock starts."""

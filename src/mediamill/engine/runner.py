@@ -145,7 +145,8 @@ class JobRunner:
         inputs = await resolve_inputs(attempt.data.inputs, self.settings, self.store, bull_job.id)
         call = Call(job=attempt.running.info, params=attempt.data.params,
                     inputs=[a.model_dump(mode="json") for a in inputs], scratch=str(attempt.scratch),
-                    ttl_hours=self.settings.storage_ttl_hours, limits=self.limits, timeout_s=attempt.timeout_s)
+                    ttl_hours=self.settings.storage_ttl_hours, limits=self.limits, timeout_s=attempt.timeout_s,
+                    memory_limit_mb=attempt.spec.memory_limit_mb or self.settings.policy(attempt.queue).memory_limit_mb)
         callbacks = Callbacks(attempt.progress, lambda message, fields: self._log(bull_job, message, fields))
         return await execute(attempt.spec.isolation, attempt.queue, call, settings=self.settings, pool=self.pool,
                              callbacks=callbacks, cancel=attempt.active.cancel, store=self.store)

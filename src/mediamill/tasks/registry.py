@@ -41,6 +41,7 @@ class TaskSpec:
     accepts: tuple[str, ...] = ()
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    memory_limit_mb: int | None = None
 
     @property
     def is_async(self) -> bool:
@@ -73,12 +74,15 @@ def task(
     inputs: tuple[int, int | None] = (0, None),
     accepts: tuple[str, ...] = (),
     tags: tuple[str, ...] = (),
+    memory_limit_mb: int | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(ctx, params) -> dict` as a task. The function stays directly callable.
 
     isolation: "inline" runs an async function on the worker's event loop (I/O only);
     "thread" for libraries that release the GIL; "process" (the default for sync functions)
     for CPU-heavy work, in a pool of child processes that keep loaded models between jobs.
+    memory_limit_mb: the ceiling of a process task's resident memory (else the queue's); past it the
+    task process is killed and the job fails, not retried.
     """
     if not _NAME.match(name):
         raise ConfigError(f"task name {name!r} must look like 'family.verb' (lowercase, dotted)")
@@ -104,6 +108,7 @@ def task(
             name=name, fn=fn, queue=queue, params_model=model, isolation=mode,
             timeout_s=timeout_s, attempts=attempts, min_inputs=inputs[0], max_inputs=inputs[1],
             accepts=accepts, description=(inspect.getdoc(fn) or "").strip(), tags=tags,
+            memory_limit_mb=memory_limit_mb,
         )
         return fn
 
