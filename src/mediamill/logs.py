@@ -16,9 +16,26 @@ from mediamill.settings import Settings
 _configured = False
 
 
+class _CurrentStderr:
+    """Writes to whatever sys.stderr is at the time of the write.
+
+    CLIs run in-process (typer's test runner, the dashboard's stack) swap sys.stderr and close the
+    swapped-in file afterwards; a logger bound to that object would fail every later line.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure_logging(settings: Settings, *, stream=None) -> None:
     global _configured
-    stream = stream or sys.stderr
+    stream = stream or _CurrentStderr()
     json_output = settings.log_format == "json" or (settings.log_format == "auto" and not stream.isatty())
     renderer = structlog.processors.JSONRenderer(serializer=_Dumps()) if json_output else structlog.dev.ConsoleRenderer(colors=False)
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
