@@ -82,6 +82,18 @@ class AnalyticsSettings(BaseModel):
     track_downloads: bool = Field(False, description="signed downloads emit ASSET_DOWNLOAD events")
 
 
+class SeedQueue(BaseModel):
+    """`[seed_queues."<name>"]`: a queue a seed's BullMQ producer keeps, served by a mediamill queue.
+
+    The producer's job data is the task's params as the seed writes them (no task/params envelope).
+    """
+
+    queue: str = Field(description="the mediamill queue whose workers serve it (its policy applies)")
+    task: str | None = Field(None, description="the task every job runs; else `tasks` by job name")
+    tasks: dict[str, str] = Field(default_factory=dict, description="job name -> task (seeds with job types)")
+    prefix: str = Field("bull", description="the producer's BullMQ key prefix (Bull and BullMQ default: bull)")
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("MEDIAMILL_CONFIG", "mediamill.toml"))
 
@@ -104,6 +116,9 @@ class Settings(BaseSettings):
     )
     queues: dict[str, QueueOverride] = Field(
         default_factory=dict, description="per-queue policy overrides ([queues.<name>]); a new name declares a queue"
+    )
+    seed_queues: dict[str, SeedQueue] = Field(
+        default_factory=dict, description="a seed's queue names (and prefix) mapped onto mediamill's queues and tasks"
     )
     tasks: dict[str, TaskOverride] = Field(
         default_factory=dict, description='per-task timeout_s and attempts ([tasks."<task>"]) over the queue\'s'

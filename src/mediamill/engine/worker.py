@@ -10,7 +10,7 @@ import socket
 from collections.abc import Iterable
 
 import redis.asyncio as aioredis
-from bullmq import Worker
+from bullmq import UnrecoverableError, Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -20,14 +20,16 @@ from mediamill.engine.broker import Broker, connection_retry
 from mediamill.engine.bull_worker import BullWorker, worker_connection_url
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
+from mediamill.engine.jobs import format_failure
 from mediamill.engine.middleware import Middleware, run_hooks
 from mediamill.engine.monitor import WorkerMonitor
 from mediamill.engine.pool import ProcessPool
 from mediamill.engine.redis_checks import check_redis
 from mediamill.engine.runner import JobRunner
 from mediamill.engine.schedules import ensure_schedules
+from mediamill.engine.seed_jobs import seed_envelope
 from mediamill.engine.worker_http import WorkerHTTP
-from mediamill.errors import ConfigError
+from mediamill.errors import BadInput, ConfigError
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
 from mediamill.tasks.registry import TaskSpec, load_tasks, unavailable_families
@@ -100,6 +102,7 @@ class WorkerService:
             worker = BullWorker(name, self.runner.for_queue(name), opts)
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
+        self._start_seed_workers(url)
         self.monitor = WorkerMonitor(self.settings, self.redis, self.queues, lambda: len(self.runner.active),
                                      self.pool.child_pids)
         await self.monitor.start()
@@ -112,6 +115,28 @@ class WorkerService:
         # out of the collector's generations keeps each full collection from walking it again.
         gc.freeze()
         log.info("worker started", queues=self.queues, pid=os.getpid())
+
+    def _start_seed_workers(self, url: str) -> None:
+        """A worker on each seed queue name (its own prefix) mapped onto a queue this process serves."""
+        for seed_name, seed in self.settings.seed_queues.items():
+            if seed.queue not in self.queues:
+                continue
+            policy = self.settings.policy(seed.queue)
+            run = self.runner.for_queue(seed.queue)
+
+            async def process(job, token, seed_name=seed_name, seed=seed, run=run):
+                try:
+                    job.data = seed_envelope(seed_name, seed, job.name, job.data)
+                except BadInput as exc:  # no retry can fix it: fail at once, as the runner does
+                    raise UnrecoverableError(format_failure(exc)) from exc
+                return await run(job, token)
+
+            opts = {"connection": worker_connection_url(url), "prefix": seed.prefix,
+                    "concurrency": policy.concurrency, "lockDuration": policy.lock_duration_ms,
+                    "stalledInterval": policy.stalled_interval_ms, "maxStalledCount": 1, "name": self.name}
+            worker = BullWorker(seed_name, process, opts)
+            worker.on("error", lambda err, *_, q=seed_name: log.warning("bullmq worker error", queue=q, error=str(err)))
+            self.workers[f"{seed.prefix}:{seed_name}"] = worker
 
     async def _ensure_schedules(self) -> None:
         """Whoever serves the cleanup queue makes sure the hourly cleanup is scheduled (idempotent)."""

@@ -54,10 +54,23 @@ class TaskSpec:
         try:
             return self.params_model.model_validate(raw or {})
         except ValidationError as exc:
-            raise BadInput(describe_validation_error(exc, prefix="params"), field="params") from None
+            errors = [{**e, "loc": (_alias_names(self.params_model, e["loc"][0]),)}
+                      if e["type"] == "missing" and len(e["loc"]) == 1 else e for e in exc.errors()]
+            raise BadInput(describe_validation_error(errors, prefix="params"), field="params") from None
 
     def schema(self) -> dict:
         return self.params_model.model_json_schema()
+
+
+def _alias_names(model: type[BaseModel] | None, name: object) -> str:
+    """`text (or tweetBody)`: a missing field named by every name it accepts (a seed's own too)."""
+    fields = model.model_fields if model is not None else {}
+    for field_name, info in fields.items():
+        choices = getattr(info.validation_alias, "choices", None)
+        if choices and name in (field_name, *choices):
+            others = [c for c in choices if c != name]
+            return f"{name} (or {', '.join(map(str, others))})" if others else str(name)
+    return str(name)
 
 
 _registry: dict[str, TaskSpec] = {}

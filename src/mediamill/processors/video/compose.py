@@ -16,6 +16,7 @@ from mediamill.processors.video.captions import CaptionTrack, build_track, load_
 from mediamill.processors.video.graph import Plan, Source, Track, build_command, total_frames
 from mediamill.processors.video.overlays import build_layers
 from mediamill.processors.video.timeline import Timeline, parse_timeline, timeline_json_schema
+from mediamill.signing import download_link
 from mediamill.storage.artifact import utcnow
 from mediamill.tasks import TaskContext, task
 
@@ -219,13 +220,23 @@ def _store(ctx: TaskContext, state: ComposeState) -> None:
         "frames": state.extra["frames"], "captions": bool(timeline.captions),
     })
     state.result = {
-        "video": artifact, "filename": name, "expiresAt": artifact.ref().get("expiresAt"),
+        "video": artifact, "filename": name, "downloadUrl": _download_url(ctx, artifact),
+        "expiresAt": artifact.ref().get("expiresAt"),
         "fileSize": artifact.size, "duration": duration, "resolution": f"{width}x{height}",
         "fps": timeline.fps, "frames": state.extra["frames"],
         **{k: v for k, v in state.extra.items() if k != "frames" and not k.startswith("_")},
     }
     if state.caption_track:
         state.result["captionStates"] = state.caption_track.states
+
+
+def _download_url(ctx: TaskContext, artifact) -> str | None:
+    """The reel seed's downloadUrl: a signed link that lives as long as the file (None when called bare)."""
+    if ctx.settings is None:
+        return None
+    url, _ = download_link(ctx.settings, artifact.id, ttl_s=int(ctx.settings.storage_ttl_hours * 3600),
+                           not_after=artifact.expires_at)
+    return url
 
 
 __all__ = ["ComposeState", "compose", "timeline_json_schema"]

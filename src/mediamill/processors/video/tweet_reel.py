@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from mediamill.processors.video.compose import ComposeState, compose
 from mediamill.tasks import TaskContext, task
 
 
 class TweetReelParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=1000, description="the tweet body")
-    name: str = Field(min_length=1, max_length=100, description="display name")
+    # The reel seed's own field names (tweetBody, profileName, profilePhotoUrl) are accepted beside ours.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    text: str = Field(min_length=1, max_length=1000, description="the tweet body (seed: tweetBody)",
+                      validation_alias=AliasChoices("text", "tweetBody"))
+    name: str = Field(min_length=1, max_length=100, description="display name (seed: profileName)",
+                      validation_alias=AliasChoices("name", "profileName"))
     username: str = Field(min_length=1, max_length=60, description="handle, with or without @")
     profile_photo: str | None = Field(
         None, description="http(s) URL (fetched safely), 'input:N' or an artifact id; default: the first "
-                          "image input, else an initial on a gradient")
+                          "image input, else an initial on a gradient (seed: profilePhotoUrl)",
+        validation_alias=AliasChoices("profile_photo", "profilePhotoUrl", "profile_photo_url"))
     theme: Literal["light", "dark"] = Field("dark", description="dark: black page; light: pale page, white card")
     verified: bool = Field(False, description="show the verified badge")
     timestamp: str = Field("", max_length=80, description="e.g. '9:41 AM · Nov 26, 2026'")
