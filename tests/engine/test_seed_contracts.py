@@ -1,0 +1,64 @@
+"""The seeds' own producers: Node's bullmq adds each seed's documented payload, as its README writes it,
+to the seed's own queue name and prefix; mediamill's workers serve it (the `seed_queues` setting)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mediamill.engine.connection import redis_url
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+# Seed 003 (tweet reel): its job manager's queue, now a BullMQ queue under Bull's default prefix.
+REEL_QUEUE = {"video-generation": {"queue": "video", "task": "video.tweet_reel", "prefix": "bull"}}
+
+
+@pytest.fixture
+def node() -> str:
+    executable = shutil.which("node")
+    if executable is None:
+        pytest.skip("node is not installed")
+    if not (NODE_DIR / "node_modules" / "bullmq").is_dir():
+        pytest.skip(f"npm packages missing: run `npm ci` in {NODE_DIR}")
+    return executable
+
+
+async def seed_add(node: str, settings, queue: str, name: str, data: dict, prefix: str = "bull") -> dict:
+    url = redis_url(settings)
+    target = url.removeprefix("unix://") if url.startswith("unix://") else url
+    proc = await asyncio.create_subprocess_exec(node, str(NODE_DIR / "seed_add.mjs"), target, prefix, queue, name,
+                                                json.dumps(data), cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 300)
+    assert proc.returncode == 0, stderr.decode()
+    return json.loads(stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.engine_settings(seed_queues=REEL_QUEUE)
+async def test_seed_003_tweet_reel_payload_as_written(node, settings, client, worker):
+    # The README's createJob fields; profilePhotoUrl is left out: this machine has no internet to fetch it.
+    payload = {"tweetBody": "Your tweet content here", "profileName": "Display Name",
+               "username": "username", "theme": "dark"}
+    async with worker(["video"]):
+        reply = await seed_add(node, settings, "video-generation", "generate", payload)
+        missing = await seed_add(node, settings, "video-generation", "generate",
+                                 {"profileName": "Display Name", "username": "username"})
+    result = reply.get("result")
+    assert result is not None, reply
+    # The seed's result schema, under its own names.
+    assert result["filename"].endswith(".mp4")
+    assert result["downloadUrl"].startswith(settings.base_url) and "sig=" in result["downloadUrl"]
+    assert result["expiresAt"].endswith("Z")
+    assert result["fileSize"] > 10_000
+    assert 4.5 <= result["duration"] <= 5.5
+    assert result["resolution"] == "1080x1920"
+    # The side effect: the file is in storage, as long as the seed's TTL.
+    stored = client.artifact(result["video"]["artifact"])
+    assert stored.size == result["fileSize"] and stored.mime == "video/mp4" and stored.expires_at is not None
+    # Bad input names the seed's own field and fails at once.
+    assert "tweetBody" in missing["failedReason"], missing
