@@ -92,6 +92,10 @@ class SeedQueue(BaseModel):
     task: str | None = Field(None, description="the task every job runs; else `tasks` by job name")
     tasks: dict[str, str] = Field(default_factory=dict, description="job name -> task (seeds with job types)")
     prefix: str = Field("bull", description="the producer's BullMQ key prefix (Bull and BullMQ default: bull)")
+    input_field: str | None = Field(
+        None, description="the field holding the stored bytes' key (seed 004: fileKey); it becomes the job's input")
+    keep_fields: list[str] = Field(
+        default_factory=list, description="the app's own fields kept with the job (under seed), not passed as params")
 
 
 def _config_file() -> Path:

@@ -62,3 +62,35 @@ async def test_seed_003_tweet_reel_payload_as_written(node, settings, client, wo
     assert stored.size == result["fileSize"] and stored.mime == "video/mp4" and stored.expires_at is not None
     # Bad input names the seed's own field and fails at once.
     assert "tweetBody" in missing["failedReason"], missing
+
+
+# Seed 004 (asset processing): a VariantJob on its own Bull queue name; fileKey is a storage key.
+VARIANT_QUEUE = {"variant-generation": {"queue": "variants", "task": "asset.variants", "prefix": "bull",
+                                        "input_field": "fileKey",
+                                        "keep_fields": ["assetId", "fileType", "mimeType", "originalFilename"]}}
+
+
+@pytest.mark.engine_settings(seed_queues=VARIANT_QUEUE)
+async def test_seed_004_variant_job_as_written(node, settings, client, worker, tmp_path):
+    from PIL import Image
+
+    source = tmp_path / "photo.jpg"
+    Image.new("RGB", (2400, 1600), (200, 120, 40)).save(source, quality=90)
+    client.store.put(source, name="photo.jpg", key="assets/asset_1/photo.jpg")
+    job = {"assetId": "asset_1", "fileKey": "assets/asset_1/photo.jpg", "fileType": "IMAGE",
+           "mimeType": "image/jpeg", "originalFilename": "photo.jpg",
+           "variants": ["THUMBNAIL", "PREVIEW", "WEB_OPTIMIZED", "MOBILE"]}
+    async with worker(["variants"]):
+        reply = await seed_add(node, settings, "variant-generation", "__default__", job)
+        unknown = await seed_add(node, settings, "variant-generation", "__default__", {**job, "variants": ["HUGE"]})
+        no_file = await seed_add(node, settings, "variant-generation", "__default__",
+                                 {**job, "fileKey": "assets/missing.jpg"})
+    result = reply.get("result")
+    assert result is not None, reply
+    sizes = {name: (v["width"], v["height"]) for name, v in result["variants"].items()}
+    assert set(sizes) == {"THUMBNAIL", "PREVIEW", "WEB_OPTIMIZED", "MOBILE"}
+    assert max(sizes["WEB_OPTIMIZED"]) <= 1920 and max(sizes["MOBILE"]) <= 640
+    for variant in result["variants"].values():  # each variant is in storage
+        assert client.store.exists(variant["artifact"]["artifact"])
+    assert "HUGE" in unknown["failedReason"], unknown
+    assert "fileKey" in no_file["failedReason"], no_file

@@ -126,7 +126,7 @@ class WorkerService:
 
             async def process(job, token, seed_name=seed_name, seed=seed, run=run):
                 try:
-                    job.data = seed_envelope(seed_name, seed, job.name, job.data)
+                    job.data = seed_envelope(seed_name, seed, job.name, job.data, self.runner.store.exists)
                 except BadInput as exc:  # no retry can fix it: fail at once, as the runner does
                     raise UnrecoverableError(format_failure(exc)) from exc
                 return await run(job, token)
