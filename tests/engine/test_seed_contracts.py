@@ -94,3 +94,26 @@ async def test_seed_004_variant_job_as_written(node, settings, client, worker, t
         assert client.store.exists(variant["artifact"]["artifact"])
     assert "HUGE" in unknown["failedReason"], unknown
     assert "fileKey" in no_file["failedReason"], no_file
+
+
+THUMBNAIL_QUEUE = {"thumbnail-generation": {"queue": "thumbnails", "task": "asset.thumbnail", "prefix": "bull",
+                                            "input_field": "fileKey",
+                                            "keep_fields": ["assetId", "fileType", "mimeType", "originalFilename"]}}
+
+
+@pytest.mark.engine_settings(seed_queues=THUMBNAIL_QUEUE)
+async def test_seed_004_thumbnail_job_as_written(node, settings, client, worker, tmp_path):
+    from PIL import Image
+
+    source = tmp_path / "photo.png"
+    Image.new("RGB", (900, 600), (20, 90, 160)).save(source)
+    client.store.put(source, name="photo.png", key="assets/asset_2/photo.png")
+    job = {"assetId": "asset_2", "fileKey": "assets/asset_2/photo.png", "fileType": "IMAGE",
+           "mimeType": "image/png", "originalFilename": "photo.png"}
+    async with worker(["thumbnails"]):
+        reply = await seed_add(node, settings, "thumbnail-generation", "__default__", job)
+    result = reply.get("result")
+    assert result is not None, reply
+    assert (result["width"], result["height"]) == (200, 200) and result["format"] == "jpeg"
+    stored = client.artifact(result["thumbnail"]["artifact"])
+    assert stored.mime == "image/jpeg" and stored.size > 0
