@@ -130,7 +130,7 @@ class _FakeImagesAPI(http.server.BaseHTTPRequestHandler):
             return
         import pyvips
 
-        png = (pyvips.Image.black(64, 48, bands=3) + [10, 200, 10]).cast("uchar").pngsave_buffer()
+        png = self.server.png or (pyvips.Image.black(64, 48, bands=3) + [10, 200, 10]).cast("uchar").pngsave_buffer()
         payload = {"created": 1, "data": [{"b64_json": base64.b64encode(png).decode()}] * 2}
         data = json.dumps(payload).encode()
         self.send_response(200)
@@ -146,7 +146,7 @@ class _FakeImagesAPI(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def images_api(monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeImagesAPI)
-    server.calls, server.fail = [], False
+    server.calls, server.fail, server.png = [], False, None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("MEDIAMILL_OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("MEDIAMILL_OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")

@@ -1,14 +1,17 @@
-"""Clean background without a model: key out the backdrop colour connected to the picture's border.
+"""Clean background: replace everything but the salient object with a colour or with transparency.
 
-Works for what product photos usually are (an object on a roughly uniform backdrop). No PyPI
-package was found that ships background-removal weights inside its wheel (rembg,
-backgroundremover, carvekit, transparent-background download them at first use, which mediamill
-forbids), so this classical method is the offline option.
+Two ways to find the object:
+- "model" (default): u2netp, a salient-object segmentation network shipped inside a PyPI wheel
+  (see `segment.py`); handles gradients, textures and backdrops that touch the object.
+- "border": no model, key out the backdrop colour connected to the picture's border. Kept as the
+  baseline the model is measured against, and for roughly uniform studio backdrops.
 """
 
 from __future__ import annotations
 
+from mediamill.errors import BadInput
 from mediamill.processors.assets._vips import vips
+from mediamill.processors.images.segment import salient_mask
 
 BORDER = 4          # pixels of the border sampled for the backdrop colour
 TOLERANCE = 18.0    # CIE dE76 distance still counted as backdrop
@@ -37,12 +40,27 @@ def backdrop_mask(image):
     return pyvips.Image.new_from_array(mask).gaussblur(FEATHER_SIGMA).cast("uchar"), float(mask.mean() / 255)
 
 
-def clean_background(image, colour: tuple[int, int, int] = (255, 255, 255), transparent: bool = False):
-    """(image with the backdrop replaced by `colour` or made transparent, fraction of area replaced)."""
+def foreground_mask(image, method: str = "model"):
+    """(0..255 mask, 255 = the object to keep; facts about how it was found)."""
+    if method == "model":
+        mask, confidence = salient_mask(image)
+        return mask, {"background_method": "u2netp", "mask_confidence": round(confidence, 3)}
+    if method == "border":
+        backdrop, _ = backdrop_mask(image)
+        return backdrop.invert(), {"background_method": "border-colour"}
+    raise BadInput(f"unknown background method {method!r} (model or border)", field="params.background_method")
+
+
+def clean_background(image, colour: tuple[int, int, int] = (255, 255, 255), transparent: bool = False,
+                     method: str = "model"):
+    """(image with the backdrop replaced by `colour` or made transparent, facts incl. the fraction replaced)."""
     rgb = image[:3]
-    mask, fraction = backdrop_mask(rgb)
+    keep, facts = foreground_mask(rgb, method)
+    mask = keep.invert()
+    fraction = float(mask.avg() / 255)
+    facts = {**facts, "background_replaced": round(fraction, 3)}
     if transparent:
-        return rgb.bandjoin(mask.invert()).copy(interpretation="srgb"), fraction
+        return rgb.bandjoin(keep).copy(interpretation="srgb"), facts
     weight = mask / 255.0
     flat = rgb.new_from_image(list(colour))
-    return (rgb * (1 - weight) + flat * weight).cast("uchar").copy(interpretation="srgb"), fraction
+    return (rgb * (1 - weight) + flat * weight).cast("uchar").copy(interpretation="srgb"), facts

@@ -12,6 +12,7 @@ from mediamill.processors.assets.encode import EXTENSION, MIME, ImageFormat, enc
 from mediamill.processors.assets.kinds import detect
 from mediamill.processors.assets.render import Box, fit
 from mediamill.processors.images import operations as op
+from mediamill.processors.images.background import clean_background
 from mediamill.tasks import TaskContext, task
 
 # Each version is a recipe: (name, [(operation, strength), ...]), applied in order.
@@ -33,8 +34,10 @@ class EnhanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     count: int = Field(3, ge=1, le=len(RECIPES), description="how many enhanced versions to make")
     upscale: bool = Field(False, description="enlarge 2x (Lanczos + sharpen) after enhancing")
-    clean_background: bool = Field(False, description="replace a uniform backdrop connected to the border")
+    clean_background: bool = Field(False, description="keep only the salient object, replace the rest")
     background: Literal["white", "transparent"] = Field("white", description="what replaces the backdrop")
+    background_method: Literal["model", "border"] = Field(
+        "model", description="model: u2netp segmentation; border: key out the border colour (no model)")
     max_side: int = Field(2048, ge=64, le=8192, description="work at most this many pixels on the long side")
     format: ImageFormat = Field("jpeg", description="jpeg, png, webp or avif (transparent forces png)")
     quality: int = Field(90, ge=1, le=100)
@@ -77,9 +80,14 @@ def enhance_image(ctx: TaskContext, params: EnhanceParams) -> dict:
     return {"source": source.id, "mode": "generative" if provider else "offline", "versions": outputs}
 
 
-def _offline(ctx: TaskContext, base, params: EnhanceParams) -> list:
-    from mediamill.processors.images.background import clean_background
+def _clean(image, facts: dict, params: EnhanceParams):
+    """The version with its backdrop replaced, and its facts extended with how the object was found."""
+    image, found = clean_background(image, transparent=params.background == "transparent",
+                                    method=params.background_method)
+    return image, {**facts, **found, "operations": [*facts["operations"], "clean_background"]}
 
+
+def _offline(ctx: TaskContext, base, params: EnhanceParams) -> list:
     versions = []
     for index, (name, steps) in enumerate(RECIPES[: params.count]):
         ctx.progress(100 * index / params.count, name)
@@ -89,9 +97,7 @@ def _offline(ctx: TaskContext, base, params: EnhanceParams) -> list:
             image = OPERATIONS[step](image, strength)
         image = image.copy_memory()
         if params.clean_background:
-            image, fraction = clean_background(image, transparent=params.background == "transparent")
-            facts["background_replaced"] = round(fraction, 3)
-            facts["operations"].append("clean_background")
+            image, facts = _clean(image, facts, params)
         if params.upscale:
             image = op.upscale_2x(image)
             facts["operations"].append("upscale_2x")
@@ -112,9 +118,13 @@ def _generative(ctx: TaskContext, provider, base, params: EnhanceParams) -> list
         image = vips().Image.new_from_buffer(data, "")
         check_image_header(image.width, image.height, ctx.limits, what="generated image")
         image = op.to_working(image)
+        facts = {"provider": "openai", "model": provider.model, "operations": ["generative_edit"]}
+        if params.clean_background:
+            image, facts = _clean(image, facts, params)
         if params.upscale:
             image = op.upscale_2x(image)
-        versions.append((f"generative-{index}", image, {"provider": "openai", "model": provider.model}))
+            facts["operations"].append("upscale_2x")
+        versions.append((f"generative-{index}", image, facts))
     if not versions:
         raise ProviderError("the image edit API returned no image")
     return versions
