@@ -112,7 +112,15 @@ async def _run_batch(client: AsyncClient, log: Path, jobs: int, seconds: float, 
                      chaos=None) -> tuple[float, list]:
     started = time.monotonic()
     handles = [await client.submit("enginetest.spin", {"log": str(log), "seconds": seconds}) for _ in range(jobs)]
-    waiting = asyncio.gather(*(h.wait(timeout=timeout) for h in handles), return_exceptions=True)
+    # Bounded: 150 waits at once exhaust the client's Redis connection pool (MaxConnectionsError),
+    # which would count as lost jobs that are in fact fine.
+    gate = asyncio.Semaphore(20)
+
+    async def wait(handle):
+        async with gate:
+            return await handle.wait(timeout=timeout)
+
+    waiting = asyncio.gather(*(wait(h) for h in handles), return_exceptions=True)
     storm = asyncio.ensure_future(chaos()) if chaos else None
     statuses = await waiting
     elapsed = time.monotonic() - started
