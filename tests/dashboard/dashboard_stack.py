@@ -139,10 +139,10 @@ def seed(stack: Stack) -> dict:
     from mediamill.services.jobs import submit_job
 
     services = stack.services
-    ok = [stack.call(submit_job(services, "test.echo", {"value": f"harmless {i}"}))["id"] for i in range(3)]
-    word = stack.call(submit_job(services, "test.echo", {"value": "the zanzibar word"}))["id"]
-    failed = [stack.call(submit_job(services, "test.fail", {}))["id"] for _ in range(3)]
-    media = stack.call(submit_job(services, "test.media", {"title": "standalone media"}))["id"]
+    ok = [stack.call(submit_job(services, {"task": "test.echo", "params": {"value": f"harmless {i}"}}))["id"] for i in range(3)]
+    word = stack.call(submit_job(services, {"task": "test.echo", "params": {"value": "the zanzibar word"}}))["id"]
+    failed = [stack.call(submit_job(services, {"task": "test.fail", "params": {}}))["id"] for _ in range(3)]
+    media = stack.call(submit_job(services, {"task": "test.media", "params": {"title": "standalone media"}}))["id"]
     register_pipeline(stack.settings, PIPELINE)
 
     async def start_run():

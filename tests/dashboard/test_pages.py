@@ -98,7 +98,7 @@ def test_bulk_retry_retries_exactly_the_counted_jobs(stack, page, tmp_path):
     from mediamill.services.jobs import get_job, submit_job
 
     gate = tmp_path / "bulk-gate-qv7"  # its name is the filter's search word
-    mine = [stack.call(submit_job(stack.services, "test.fail", {"unless_file": str(gate)}))["id"] for _ in range(3)]
+    mine = [stack.call(submit_job(stack.services, {"task": "test.fail", "params": {"unless_file": str(gate)}}))["id"] for _ in range(3)]
     for job_id in mine:
         assert stack.wait_job(job_id)["status"] == "failed"
     stack.flush_records(mine)
@@ -118,13 +118,13 @@ def test_bulk_refuses_when_the_count_changed(stack, page, tmp_path):
     from mediamill.services.jobs import submit_job
 
     gate = tmp_path / "bulk-gate-k2p"
-    first = stack.call(submit_job(stack.services, "test.fail", {"unless_file": str(gate)}))["id"]
+    first = stack.call(submit_job(stack.services, {"task": "test.fail", "params": {"unless_file": str(gate)}}))["id"]
     stack.wait_job(first)
     stack.flush_records([first])
     page.goto(stack.url("/dashboard/jobs?status=failed&text=bulk-gate-k2p"))
     page.click("form.bulk button")
     assert page.inner_text("#count").startswith("1 jobs match")
-    second = stack.call(submit_job(stack.services, "test.fail", {"unless_file": str(gate)}))["id"]
+    second = stack.call(submit_job(stack.services, {"task": "test.fail", "params": {"unless_file": str(gate)}}))["id"]
     stack.wait_job(second)
     stack.flush_records([second])
     page.click("form.card button.danger")
@@ -138,7 +138,7 @@ def test_pausing_all_queues_stops_intake(stack, page):
     page.click("text=Pause all queues")  # the confirmation dialog is accepted
     page.wait_for_selector("#queues tbody tr >> text=paused")
     assert page.locator("#queues .badge.ok").count() == 0
-    job_id = stack.call(submit_job(stack.services, "test.echo", {"value": "while paused"}))["id"]
+    job_id = stack.call(submit_job(stack.services, {"task": "test.echo", "params": {"value": "while paused"}}))["id"]
     time.sleep(1.5)
     assert stack.call(get_job(stack.services, job_id))["status"] == "queued"
     page.click("text=Resume all")
@@ -198,7 +198,7 @@ def test_video_preview_plays_with_captions(stack, page):
 def test_job_page_shows_progress_live(stack, page):
     from mediamill.services.jobs import submit_job
 
-    job_id = stack.call(submit_job(stack.services, "test.sleep", {"seconds": 4}))["id"]
+    job_id = stack.call(submit_job(stack.services, {"task": "test.sleep", "params": {"seconds": 4}}))["id"]
     page.goto(stack.url(f"/dashboard/jobs/{job_id}"))
     page.wait_for_function("() => Number(document.querySelector('#job-progress').value) > 0", timeout=15000)
     assert page.inner_text("#job-step") == "sleeping"
@@ -233,7 +233,7 @@ def test_rerun_from_failed_finishes_the_run(stack, page, tmp_path):
 def test_cancel_a_running_job_from_its_page(stack, page):
     from mediamill.services.jobs import submit_job
 
-    job_id = stack.call(submit_job(stack.services, "test.sleep", {"seconds": 30}))["id"]
+    job_id = stack.call(submit_job(stack.services, {"task": "test.sleep", "params": {"seconds": 30}}))["id"]
     page.goto(stack.url(f"/dashboard/jobs/{job_id}"))
     page.wait_for_function("() => Number(document.querySelector('#job-progress').value) > 0", timeout=15000)
     page.click("button:has-text('Cancel')")
