@@ -22,6 +22,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 
 from mediamill.engine.health import HealthSnapshot, health_snapshot
 from mediamill.engine.middleware import Middleware, RunningJob
+from mediamill.engine.pids import pid_alive
 from mediamill.errors import Cancelled
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
@@ -85,21 +86,11 @@ def clean_dead_processes(path: Path) -> list[int]:
     dead = set()
     for file in path.glob("*.db"):
         pid = file.stem.rpartition("_")[2]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             dead.add(int(pid))
     for pid in dead:
         mark_process_dead(pid, str(path))
     return sorted(dead)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def rss_bytes(pid: int) -> int:

@@ -22,19 +22,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mediamill.engine.pids import pid_alive
+
 POLL_S = 0.25
 STOP_TIMEOUT_S = 10.0
 PR_SET_PDEATHSIG = 1
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _die_with_parent(parent: int):
@@ -66,7 +58,7 @@ class Holders:
             if self.owner in named:
                 self.owner = None  # its lease is on disk now; from here on the lease decides
             self.known = named | ({self.owner} if self.owner else set())
-        self.known = {pid for pid in self.known if _pid_alive(pid)}
+        self.known = {pid for pid in self.known if pid_alive(pid)}
         if self.owner is not None and self.owner not in self.known:
             self.owner = None
         return self.known

@@ -25,6 +25,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from mediamill.engine.pids import pid_alive
 from mediamill.errors import ConfigError
 
 # Unix socket paths longer than this do not fit in sockaddr_un (108 bytes with the terminator).
@@ -48,16 +49,6 @@ def _probe_client(socket: Path, timeout: float) -> redis.Redis:
     # redis-py's default reconnect back-off (that made every shutdown take ~4 s).
     return redis.Redis(unix_socket_path=str(socket), socket_timeout=timeout,
                        socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class EmbeddedRedis:
@@ -112,7 +103,7 @@ class EmbeddedRedis:
         live = []
         for lease in self.leases.iterdir():
             pid = int(lease.name) if lease.name.isdigit() else -1
-            if pid > 0 and _pid_alive(pid):
+            if pid > 0 and pid_alive(pid):
                 live.append(pid)
             else:
                 lease.unlink(missing_ok=True)
@@ -133,7 +124,7 @@ class EmbeddedRedis:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _pid_alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     def _responding(self) -> bool:
         if not self.socket.exists() or self.server_pid() is None:
@@ -241,7 +232,7 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reap it if it was our child
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.02)
     return False
