@@ -106,12 +106,7 @@ def list_recent(session: Session, *, state: str | None = None, task: str | None 
                 limit: int = 50, before: str | None = None) -> list[JobRecord]:
     """Newest first; job ids are time-ordered, so `before=<id>` pages backwards."""
     query = select(JobRecord).order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
-    if state:
-        query = query.where(JobRecord.state == state)
-    if task:
-        query = query.where(JobRecord.task == task)
-    if run:
-        query = query.where(JobRecord.run == run)
+    query = _matching(query, state=state, task=task, run=run)
     if before:
         query = query.where(JobRecord.id < before)
     return list(session.scalars(query))
