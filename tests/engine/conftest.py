@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 # only while an engine test runs (autouse fixture below), not for the rest of the suite.
 TEST_ENV = {"MEDIAMILL_TASK_MODULES": "tasks_for_tests"}
 import tasks_for_tests  # noqa: E402 - registers the test tasks in this process
+from seed_helpers import node  # noqa: E402,F401 - the fixture of the seed contract tests
 
 
 @pytest.fixture(autouse=True)

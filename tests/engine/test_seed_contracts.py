@@ -3,39 +3,11 @@ to the seed's own queue name and prefix; mediamill's workers serve it (the `seed
 
 from __future__ import annotations
 
-import asyncio
-import json
-import shutil
-from pathlib import Path
-
 import pytest
+from seed_helpers import seed_add
 
-from mediamill.engine.connection import redis_url
-
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 # Seed 003 (tweet reel): its job manager's queue, now a BullMQ queue under Bull's default prefix.
 REEL_QUEUE = {"video-generation": {"queue": "video", "task": "video.tweet_reel", "prefix": "bull"}}
-
-
-@pytest.fixture
-def node() -> str:
-    executable = shutil.which("node")
-    if executable is None:
-        pytest.skip("node is not installed")
-    if not (NODE_DIR / "node_modules" / "bullmq").is_dir():
-        pytest.skip(f"npm packages missing: run `npm ci` in {NODE_DIR}")
-    return executable
-
-
-async def seed_add(node: str, settings, queue: str, name: str, data: dict, prefix: str = "bull") -> dict:
-    url = redis_url(settings)
-    target = url.removeprefix("unix://") if url.startswith("unix://") else url
-    proc = await asyncio.create_subprocess_exec(node, str(NODE_DIR / "seed_add.mjs"), target, prefix, queue, name,
-                                                json.dumps(data), cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), 300)
-    assert proc.returncode == 0, stderr.decode()
-    return json.loads(stdout)
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 // A seed's own BullMQ producer: adds one job, as the seed writes it, to its own queue name and prefix,
-// and waits for the outcome (tests/engine/test_seed_contracts.py).
+// and waits for the outcome (tests/engine/seed_helpers.py).
 // Usage: node seed_add.mjs <redis: unix socket path or redis:// URL> <prefix> <queue> <job name> <job data JSON>
-// Prints {id, result} or {id, failedReason} as JSON on stdout.
+// Prints {id, result} or {id, failedReason} as JSON on stdout. {"$buffer": "<base64>"} in the data becomes a
+// Buffer (JSON.stringify then writes it as {type: "Buffer", data: [...]}, as a seed's attachments are).
 import { Queue, QueueEvents } from "bullmq";
 
 const [target, prefix, queueName, jobName, dataJson] = process.argv.slice(2);
@@ -12,11 +13,14 @@ const connection = target.startsWith("redis://")
     })()
   : { path: target };
 
+const revive = (key, value) =>
+  value && typeof value === "object" && typeof value.$buffer === "string" ? Buffer.from(value.$buffer, "base64") : value;
+
 const queue = new Queue(queueName, { connection, prefix });
 const events = new QueueEvents(queueName, { connection, prefix });
 try {
   await events.waitUntilReady();
-  const job = await queue.add(jobName, JSON.parse(dataJson), { attempts: 3, backoff: { type: "exponential", delay: 2000 } });
+  const job = await queue.add(jobName, JSON.parse(dataJson, revive), { attempts: 3, backoff: { type: "exponential", delay: 2000 } });
   try {
     const result = await job.waitUntilFinished(events, 280_000);
     process.stdout.write(JSON.stringify({ id: job.id, result }) + "\n");

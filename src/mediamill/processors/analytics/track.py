@@ -47,6 +47,9 @@ class TrackParams(BaseModel):
     @classmethod
     def _single_event(cls, raw: object) -> object:
         if isinstance(raw, dict) and "events" not in raw and "type" in raw:
+            # The seed's own form: its field is `type`, not events.0.type, and the app wants the value it sent.
+            if raw["type"] not in EventType.__members__:
+                raise ValueError(f"type: {raw['type']!r} is not an event type ({', '.join(EventType)})")
             return {"events": [raw]}
         return raw
 

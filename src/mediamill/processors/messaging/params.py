@@ -66,6 +66,12 @@ class SendEmailParams(BaseModel):
     idempotency_key: str | None = Field(None, min_length=1, max_length=200,
                                         description="send once per key; default: the job id")
 
+    @field_validator("template", mode="before")
+    @classmethod
+    def _blank_is_plain(cls, value: object) -> object:
+        # The seed's EmailJob types `template` as a string: a plain email sends "".
+        return None if value == "" else value
+
     @field_validator("to", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
