@@ -1,5 +1,5 @@
-"""The seeds' own producers in tests: Node's bullmq adds a payload, as a seed's README writes it, to the
-seed's own queue name and prefix, and waits for its outcome (tests/node/seed_add.mjs)."""
+"""Node in the engine tests: the `node` fixture, the Redis it reaches, and the seeds' own producers
+(Node's bullmq adds a payload, as a seed's README writes it, to the seed's own queue name and prefix)."""
 
 from __future__ import annotations
 
@@ -25,14 +25,18 @@ def node() -> str:
     return executable
 
 
+def node_target(settings) -> str:
+    """The Redis the Node scripts connect to: a unix socket path or a redis:// URL."""
+    url = redis_url(settings)
+    return url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
 async def seed_add(node: str, settings, queue: str, name: str, data: dict, prefix: str = "bull") -> dict:
     """`{id, result}` or `{id, failedReason}` of one job added by Node's bullmq.
 
     `{"$buffer": "<base64>"}` anywhere in `data` becomes a Node Buffer, as a seed's producer has it.
     """
-    url = redis_url(settings)
-    target = url.removeprefix("unix://") if url.startswith("unix://") else url
-    proc = await asyncio.create_subprocess_exec(node, str(NODE_DIR / "seed_add.mjs"), target, prefix, queue, name,
+    proc = await asyncio.create_subprocess_exec(node, str(NODE_DIR / "seed_add.mjs"), node_target(settings), prefix, queue, name,
                                                 json.dumps(data), cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(proc.communicate(), 300)

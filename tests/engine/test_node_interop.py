@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-from pathlib import Path
 
-import pytest
 from helpers import both_redis
-
-from mediamill.engine.connection import redis_url
-
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
-
-
-@pytest.fixture
-def node() -> str:
-    executable = shutil.which("node")
-    if executable is None:
-        pytest.skip("node is not installed")
-    if not (NODE_DIR / "node_modules" / "bullmq").is_dir():
-        pytest.skip(f"npm packages missing: run `npm ci` in {NODE_DIR}")
-    return executable
+from seed_helpers import NODE_DIR, node_target
 
 
 @both_redis
@@ -30,8 +14,7 @@ async def test_node_bullmq_producer_gets_the_result_of_a_python_worker(node, set
     source = tmp_path / "note.txt"
     source.write_text("hello from node\n")
     artifact = await client.upload(source)
-    url = redis_url(settings)
-    target = url.removeprefix("unix://") if url.startswith("unix://") else url
+    target = node_target(settings)
 
     async with worker(["assets"]):
         proc = await asyncio.create_subprocess_exec(node, str(NODE_DIR / "submit_inspect.mjs"), target, artifact.id,
