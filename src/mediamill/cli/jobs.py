@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from mediamill.cli.output import build_table, console, emit_json, err_console, table
 from mediamill.client import AsyncClient
 from mediamill.engine.health import TABLE_COLUMNS, HealthSnapshot, health_snapshot
+from mediamill.engine.heartbeats import online_per_queue, read_workers
 from mediamill.engine.jobs import JobState, JobStatus
 from mediamill.engine.wire import artifact_refs
 from mediamill.errors import JobFailed
@@ -33,6 +34,7 @@ async def submit_command(settings: Settings, task: str, params: dict, inputs: li
             else:
                 console.print(f"queued [bold]{handle.id}[/] on [bold]{handle.queue}[/]")
             return
+        await warn_unserved(client.broker.redis, [handle.queue])
         status = await _wait_with_bar(handle, timeout, show=not as_json)
         if status.state == JobState.completed and out is not None:
             write_outputs(client, status.result, out)
@@ -40,6 +42,17 @@ async def submit_command(settings: Settings, task: str, params: dict, inputs: li
         if status.state != JobState.completed:
             reason = status.error.message if status.error else status.state.value
             raise JobFailed(f"job {status.id} {status.state.value}: {reason}")
+
+
+async def warn_unserved(redis, queues: list[str]) -> list[str]:
+    """Say on stderr which of `queues` no live worker serves: without it, a wait with no
+    `mediamill up` running looks like a hang. The wait goes on (a worker may start later)."""
+    online = online_per_queue(await read_workers(redis), sorted(set(queues)))
+    idle = [queue for queue, count in online.items() if count == 0]
+    for queue in idle:
+        err_console.print(f"[bold yellow]no worker serves queue {queue!r}[/]: the job waits until one starts "
+                          f"(`mediamill up`, or `mediamill worker --queues {queue}`)", highlight=False)
+    return idle
 
 
 async def _wait_with_bar(handle, timeout: float | None, show: bool) -> JobStatus:

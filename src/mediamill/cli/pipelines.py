@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mediamill.cli.jobs import write_outputs
+from mediamill.cli.jobs import warn_unserved, write_outputs
 from mediamill.cli.output import console, emit_json, table
 from mediamill.client import AsyncClient
 from mediamill.constants import FINAL_STATES
@@ -20,6 +20,7 @@ from mediamill.pipelines.spec import PipelineSpec
 from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
 from mediamill.settings import Settings
+from mediamill.tasks.registry import load_tasks
 
 
 def file_input(services: Services, path: Path) -> dict:
@@ -68,6 +69,9 @@ async def run_command(settings: Settings, name: str, raw_inputs: list[str], sets
             emit_json({"id": status.id, "state": status.state}) if as_json else console.print(
                 f"started run [bold]{status.id}[/] of {name}")
             return
+        tasks = load_tasks()
+        await warn_unserved(services.broker.redis,
+                            [tasks[step.task].queue for step in spec.steps.values() if step.task in tasks])
         status = await _follow(coordinator, status.id, timeout, show=not as_json)
         if status.state == "completed" and out is not None:
             async with AsyncClient(settings) as client:
