@@ -460,6 +460,22 @@ def email_preview(
     console.print(f"wrote [bold]{html_path}[/] and [bold]{text_path}[/]")
 
 
+artifacts_app = typer.Typer(help="Artifacts: delete one with everything derived from it.", no_args_is_help=True)
+app.add_typer(artifacts_app, name="artifacts")
+
+
+@artifacts_app.command("delete")
+def artifacts_delete(
+    artifact_id: str,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only list what would be deleted")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete an artifact and what was derived from it (thumbnails, variants, at any depth)."""
+    from mediamill.cli.lifecycle import delete_command
+
+    delete_command(_settings(), artifact_id, dry_run=dry_run, as_json=as_json)
+
+
 def main() -> None:
     """Console entry point: errors are one clear line and a non-zero exit, never a traceback."""
     try:

@@ -39,7 +39,7 @@ def artifacts_in(result: Any, job_id: str) -> list[Artifact]:
     for ref in artifact_refs(result):
         made.append(Artifact(id=ref["artifact"], sha256=ref["sha256"], size=ref.get("size") or 0,
                              mime=ref.get("mime") or "application/octet-stream", name=ref.get("name"),
-                             expires_at=ref.get("expiresAt"), job=job_id))
+                             expires_at=ref.get("expiresAt"), source=ref.get("source"), job=job_id))
     return made
 
 

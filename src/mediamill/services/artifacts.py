@@ -1,25 +1,60 @@
-"""Artifact use cases: store an upload (streamed, size-limited, MIME by content), describe, open for download."""
+"""Artifact use cases: store an upload (streamed, size-limited, MIME by content), describe, open for
+download, delete with everything derived from it."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import select
+
+from mediamill.db.models.artifacts import ArtifactRecord
 from mediamill.db.repositories import artifacts as artifact_records
 from mediamill.db.repositories import jobs as job_records
 from mediamill.errors import NotFound
+from mediamill.processors.maintenance.expired import Tally
+from mediamill.processors.maintenance.removal import remove_artifacts
 from mediamill.services.context import Services
 from mediamill.signing import download_link, verify_download
-from mediamill.storage.artifact import Artifact, is_artifact_id
+from mediamill.storage.artifact import Artifact, is_artifact_id, utcnow
 
 
-def store_upload(services: Services, source: Path | BinaryIO | bytes, name: str | None) -> Artifact:
+def store_upload(services: Services, source: Path | BinaryIO | bytes, name: str | None,
+                 ttl_hours: float | None = None) -> Artifact:
     """The one way in for an upload (HTTP, pipeline runs, the Python client): store the bytes (a
-    staged file, a stream or bytes), record the artifact row, return the artifact (sync)."""
-    artifact = services.store.put(source, name=name, max_bytes=services.settings.limits.max_upload_bytes)
+    staged file, a stream or bytes), record the artifact row, return the artifact (sync).
+
+    Every upload is its own artifact (own id, name, expiry, record), even when its bytes equal an
+    earlier upload's: the store shares the blob between them, never the identity."""
+    expires_at = utcnow() + timedelta(hours=ttl_hours) if ttl_hours else None
+    artifact = services.store.put(source, name=name, key=f"upload/{secrets.token_hex(16)}", expires_at=expires_at,
+                                  max_bytes=services.settings.limits.max_upload_bytes)
     with services.database.session() as session:
         artifact_records.record(session, [artifact])
     return artifact
+
+
+def delete_artifact(services: Services, artifact_id: str, *, dry_run: bool = False) -> dict:
+    """Delete an artifact and everything derived from it (thumbnails, variants, their own derivatives),
+    through the recorded lineage (`source`); with dry_run, only say what would go (sync)."""
+    if not is_artifact_id(artifact_id):
+        raise NotFound(f"no artifact {artifact_id[:80]!r} (artifact ids look like art_...)", field="artifact")
+    with services.database.session() as session:
+        if artifact_records.get(session, artifact_id) is None and not services.store.exists(artifact_id):
+            raise NotFound(f"no artifact {artifact_id!r}", field="artifact")
+        derived = artifact_records.derived_from(session, artifact_id)
+        family = [artifact_id, *derived]
+        tally = Tally()
+        if dry_run:
+            sizes = session.execute(select(ArtifactRecord.size).where(ArtifactRecord.id.in_(family))).scalars()
+            tally.bytes = sum(sizes)
+        else:
+            # Derivatives first: a crash half way leaves the original, which a retry deletes again.
+            remove_artifacts(services.store, session, list(reversed(family)), tally, reason="artifact deleted")
+    return {"artifact": artifact_id, "derived": derived, "deleted": [] if dry_run else family,
+            "bytes": tally.bytes, "links_deactivated": tally.links, "dry_run": dry_run}
 
 
 def get_artifact(services: Services, artifact_id: str) -> Artifact:

@@ -31,6 +31,8 @@ class Artifact(BaseModel):
         ref = {"artifact": self.id, "mime": self.mime, "size": self.size, "sha256": self.sha256}
         if self.name:
             ref["name"] = self.name
+        if self.source:  # lineage: the records (and a delete of the source) follow it
+            ref["source"] = self.source
         if self.expires_at:
             ref["expiresAt"] = self.expires_at.isoformat().replace("+00:00", "Z")
         return ref

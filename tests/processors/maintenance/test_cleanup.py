@@ -34,7 +34,7 @@ def test_expired_artifacts_are_deleted_and_the_rest_kept(settings, store):
 
     result, ctx = call_task(settings, "storage.cleanup")
 
-    assert result["expired_artifacts"] == {"artifacts": 2, "bytes": 20, "records": 0, "missing": 0}
+    assert result["expired_artifacts"] == {"artifacts": 2, "bytes": 20, "records": 0, "missing": 0, "links": 0}
     for gone in (expired, shares_bytes):
         with pytest.raises(NotFound):
             store.stat(gone.id)
@@ -64,7 +64,7 @@ def test_expired_records_are_deleted_with_their_bytes(settings, store):
 
     result, _ = call_task(settings, "storage.cleanup", {"types": ["expired_artifacts"]})
 
-    assert result == {"expired_artifacts": {"artifacts": 1, "bytes": 17, "records": 2, "missing": 1}}
+    assert result == {"expired_artifacts": {"artifacts": 1, "bytes": 17, "records": 2, "missing": 1, "links": 0}}
     with database.session() as session:
         assert records.get(session, expired.id) is None and records.get(session, gone.id) is None
         assert records.get(session, fresh.id) is not None

@@ -1,4 +1,4 @@
-"""/v1/artifacts: upload (streamed to storage), describe with a signed link, download (ranges)."""
+"""/v1/artifacts: upload (streamed to storage), describe with a signed link, download (ranges), delete."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.downloads import download_response
@@ -30,8 +31,11 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {
              responses=problems(401, 403, 413, 422))
 async def upload_artifact(request: Request, services: ServicesDep, key: SubmitKey,
                           name: Annotated[str | None, Query(max_length=255, description="file name (raw bodies)")] = None,
+                          expires_in_hours: Annotated[float | None, Query(gt=0, le=24 * 365 * 10, description=(
+                              "delete it this many hours from now (unset: kept until deleted)"))] = None,
                           ) -> JSONResponse:
-    """Store one file: multipart field `file`, or the raw body. The MIME type comes from the content."""
+    """Store one file: multipart field `file`, or the raw body. The MIME type comes from the content.
+    Each upload is a new artifact, even of bytes uploaded before (they share storage, not the id)."""
     limit = services.settings.limits.max_upload_bytes
     tmp = services.settings.resolved_data_dir / "tmp" / "uploads"
     if media_type(request) == "multipart/form-data":
@@ -44,7 +48,7 @@ async def upload_artifact(request: Request, services: ServicesDep, key: SubmitKe
         upload = await read_raw(request, tmp, limit, name)
     try:
         artifact = await asyncio.to_thread(artifact_service.store_upload, services, upload.path,
-                                           name or upload.filename)
+                                           name or upload.filename, expires_in_hours)
     finally:
         upload.path.unlink(missing_ok=True)
     view = artifact_service.artifact_view(services, artifact)
@@ -57,6 +61,23 @@ async def get_artifact(artifact_id: str, services: ServicesDep, key: ReadKey) ->
     """The artifact's record and a signed download link (valid one hour, never past the artifact's expiry)."""
     artifact = await asyncio.to_thread(artifact_service.get_artifact, services, artifact_id)
     return artifact_service.artifact_view(services, artifact)
+
+
+class DeletedArtifact(BaseModel):
+    artifact: str
+    derived: list[str] = Field(description="artifacts derived from it (thumbnails, variants...), at any depth")
+    deleted: list[str] = Field(description="every id deleted (empty on a dry run)")
+    bytes: int = Field(description="bytes freed (a blob another artifact still uses stays and is not counted)")
+    links_deactivated: int = Field(description="share links of these artifacts now refused")
+    dry_run: bool
+
+
+@router.delete("/{artifact_id}", response_model=DeletedArtifact, responses=problems(401, 403, 404))
+async def delete_artifact(artifact_id: str, services: ServicesDep, key: SubmitKey,
+                          dry_run: Annotated[bool, Query(description="only say what would be deleted")] = False,
+                          ) -> dict:
+    """Delete the artifact and everything derived from it (recorded lineage); their share links stop working."""
+    return await asyncio.to_thread(artifact_service.delete_artifact, services, artifact_id, dry_run=dry_run)
 
 
 DOWNLOAD_RESPONSES = {200: {"content": {"application/octet-stream": {}}, "description": "the bytes"},

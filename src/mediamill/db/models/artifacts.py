@@ -33,4 +33,5 @@ class ArtifactRecord(Base):
         Index("ix_artifacts_job", "job"),
         Index("ix_artifacts_sha256", "sha256"),
         Index("ix_artifacts_created_at", "created_at"),
+        Index("ix_artifacts_source", "source"),  # lineage: what was derived from an artifact
     )

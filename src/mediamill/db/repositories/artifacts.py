@@ -58,3 +58,28 @@ def list_recent(session: Session, *, limit: int = 50, offset: int = 0, mime_pref
         query = query.where(ArtifactRecord.job.in_(job_ids))
     query = query.order_by(ArtifactRecord.created_at.desc(), ArtifactRecord.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def derived_from(session: Session, artifact_id: str, limit: int = 10_000) -> list[str]:
+    """Every artifact derived from this one, through `source`, at any depth (a variant's thumbnail too),
+    nearest first; at most `limit` ids (a cycle cannot loop: each id is taken once)."""
+    found: list[str] = []
+    seen = {artifact_id}
+    frontier = [artifact_id]
+    while frontier and len(found) < limit:
+        children = [child for child in session.scalars(
+            select(ArtifactRecord.id).where(ArtifactRecord.source.in_(frontier[:500]))) if child not in seen]
+        frontier = frontier[500:] + children
+        seen.update(children)
+        found.extend(children)
+    return found[:limit]
+
+
+def orphaned(session: Session, limit: int) -> list[ArtifactRecord]:
+    """Derived artifacts whose source artifact has no record any more (deleted, or expired and purged)."""
+    parent = ArtifactRecord.__table__.alias("parent")
+    query = (select(ArtifactRecord)
+             .outerjoin(parent, parent.c.id == ArtifactRecord.source)
+             .where(ArtifactRecord.source.is_not(None), parent.c.id.is_(None))
+             .order_by(ArtifactRecord.created_at).limit(limit))
+    return list(session.scalars(query))

@@ -20,9 +20,11 @@ class Tally:
     bytes: int = 0
     records: int = 0  # rows deleted from the records database
     missing: int = 0  # expired rows whose bytes were already gone
+    links: int = 0  # share links deactivated with their artifact
 
     def as_dict(self) -> dict:
-        return {"artifacts": self.artifacts, "bytes": self.bytes, "records": self.records, "missing": self.missing}
+        return {"artifacts": self.artifacts, "bytes": self.bytes, "records": self.records, "missing": self.missing,
+                "links": self.links}
 
 
 def delete_from_store(store: ArtifactStore, artifact_id: str, tally: Tally) -> None:
@@ -42,17 +44,15 @@ def purge_records(ctx: TaskContext, tally: Tally, limit: int) -> None:
     if database is None:
         return
     from mediamill.db.repositories import artifacts as records
+    from mediamill.processors.maintenance.removal import remove_artifacts
 
     now = utcnow()
     while tally.records < limit:
         with database.session() as session:
-            ids = [row.id for row in records.expired(session, now, limit=RECORD_BATCH)]
+            ids = [row.id for row in records.expired(session, now, limit=min(RECORD_BATCH, limit - tally.records))]
             if not ids:
                 return
-            for artifact_id in ids:
-                delete_from_store(ctx.store, artifact_id, tally)
-            records.remove(session, ids)
-            tally.records += len(ids)
+            remove_artifacts(ctx.store, session, ids, tally, reason="artifact expired")
         ctx.check()
 
 
