@@ -1,9 +1,12 @@
-"""Queue throughput: no-op jobs through mediamill's worker vs a raw bullmq.Worker, on the same Redis.
+"""Queue throughput: no-op jobs through mediamill's worker vs a raw bullmq.Worker and Node's BullMQ, on one Redis.
 
-Prints JSON. Both sides drain N pre-filled jobs at concurrency 50 (pre-filled with addBulk, then
-timed from worker start to the N-th completion); rounds alternate and the best round of each
-counts (the machine is shared and noisy). Also: enqueue jobs/s through Broker.submit_bulk, and the
-median submit->result latency of single jobs through the AsyncClient.
+Prints JSON. Every side drains N pre-filled jobs at concurrency 50 (pre-filled with addBulk on a
+paused queue, timed from resume to the N-th completion); rounds alternate and the best round of
+each counts (the machine is shared and noisy). Node's BullMQ runs through `node` with the fixture
+in tests/node (bench/node/bullmq_noop.mjs); it is skipped (null) when node or the fixture is
+missing. Also: N jobs written by a Node producer with removeOnComplete, drained by mediamill and
+by Node's worker; enqueue jobs/s through Broker.submit_bulk; and the median submit->result latency
+of single jobs through the AsyncClient.
 
     .venv/bin/python bench/queue_throughput.py [--jobs 5000] [--rounds 2]
     MEDIAMILL_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/queue_throughput.py
@@ -16,7 +19,9 @@ import asyncio
 import io
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +42,10 @@ from mediamill.tasks import TaskContext, load_tasks, task  # noqa: E402
 CONCURRENCY = 50
 BENCH_QUEUE = "bench"
 RAW_QUEUE = "benchraw"
+NODE_QUEUE = "benchnode"
+NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "bullmq_noop.mjs"
+NODE_FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "node" / "node_modules" / "bullmq"
+NOOP_JOB = {"name": "bench.noop", "data": {"task": "bench.noop", "params": {}}, "opts": {"removeOnComplete": True}}
 
 
 @task("bench.noop", queue=BENCH_QUEUE)
@@ -96,12 +105,47 @@ async def raw_round(url: str, jobs: int, options: dict) -> float:
         await queue.close()
 
 
-async def mediamill_round(settings: Settings, client: AsyncClient, jobs: int, middleware) -> tuple[float, float]:
+def node_available() -> bool:
+    return shutil.which("node") is not None and NODE_FIXTURE.is_dir()
+
+
+def node_target(url: str) -> str:
+    return url.removeprefix("unix://").split("?")[0] if url.startswith("unix://") else url
+
+
+def run_node(url: str, queue: str, mode: str, jobs: int, job: dict | None = None) -> float | None:
+    """One bullmq_noop.mjs run (see its header); its timed seconds, or None for "fill"."""
+    argv = ["node", str(NODE_SCRIPT), node_target(url), C.KEY_PREFIX, queue, mode, str(jobs), str(CONCURRENCY)]
+    if job is not None:
+        argv.append(json.dumps(job))
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=600).stdout
+    return json.loads(out.strip().splitlines()[-1])["seconds"]
+
+
+async def node_round(url: str, jobs: int) -> float:
+    return await asyncio.to_thread(run_node, url, NODE_QUEUE, "drain", jobs)
+
+
+async def node_producer_round(settings: Settings, client: AsyncClient, url: str, jobs: int, middleware) -> dict:
+    """N no-op jobs from a Node producer (removeOnComplete), drained once by mediamill, once by Node's worker."""
     queue = client.broker.queue(BENCH_QUEUE)
     await queue.obliterate({"force": True})
+    await asyncio.to_thread(run_node, url, BENCH_QUEUE, "fill", jobs, NOOP_JOB)
+    mediamill_s = (await mediamill_round(settings, client, jobs, middleware, prefilled=True))[0]
+    await asyncio.to_thread(run_node, url, BENCH_QUEUE, "fill", jobs, NOOP_JOB)
+    node_s = await asyncio.to_thread(run_node, url, BENCH_QUEUE, "consume", jobs)
+    await queue.obliterate({"force": True})
+    return {"mediamill_s": mediamill_s, "node_s": node_s}
+
+
+async def mediamill_round(settings: Settings, client: AsyncClient, jobs: int, middleware,
+                          prefilled: bool = False) -> tuple[float, float]:
+    queue = client.broker.queue(BENCH_QUEUE)
     start = time.perf_counter()
-    for first in range(0, jobs, 1000):
-        await client.broker.submit_bulk([{"task": "bench.noop"} for _ in range(first, min(jobs, first + 1000))])
+    if not prefilled:
+        await queue.obliterate({"force": True})
+        for first in range(0, jobs, 1000):
+            await client.broker.submit_bulk([{"task": "bench.noop"} for _ in range(first, min(jobs, first + 1000))])
     enqueue_s = time.perf_counter() - start
 
     async def factory(on_completed):
@@ -144,22 +188,34 @@ async def main(jobs: int, rounds: int, samples: int) -> dict:
     url = redis_url(settings)
     options = settings.policy(BENCH_QUEUE).job_options()
     hooks = worker_middleware(settings)
-    results: dict[str, list[float]] = {"raw": [], "mediamill": [], "mediamill_no_middleware": []}
+    with_node = node_available()
+    results: dict[str, list[float]] = {"raw": [], "mediamill": [], "mediamill_no_middleware": [], "node": []}
     enqueue: list[float] = []
+    producer: list[dict] = []
     async with AsyncClient(settings) as client:
         for _ in range(rounds):
+            if with_node:
+                results["node"].append(await node_round(url, jobs))
             results["raw"].append(await raw_round(url, jobs, options))
             elapsed, enqueue_s = await mediamill_round(settings, client, jobs, hooks)
             results["mediamill"].append(elapsed)
             enqueue.append(enqueue_s)
             results["mediamill_no_middleware"].append((await mediamill_round(settings, client, jobs, []))[0])
+            if with_node:
+                producer.append(await node_producer_round(settings, client, url, jobs, hooks))
         lat = await latency(settings, client, samples)
     release_embedded(settings)
 
-    def rate(seconds: list[float]) -> float:
-        return round(jobs / min(seconds), 1)
+    def rate(seconds: list[float]) -> float | None:
+        return round(jobs / min(seconds), 1) if seconds else None
 
-    raw, mm = rate(results["raw"]), rate(results["mediamill"])
+    raw, mm, node = rate(results["raw"]), rate(results["mediamill"]), rate(results["node"])
+    drain = None
+    if producer:
+        best_mm, best_node = min(p["mediamill_s"] for p in producer), min(p["node_s"] for p in producer)
+        drain = {"jobs": jobs, "mediamill_s": round(best_mm, 3), "node_s": round(best_node, 3),
+                 "ratio_node_time_to_mediamill_time": round(best_node / best_mm, 3),
+                 "all_rounds": [{k: round(v, 3) for k, v in p.items()} for p in producer]}
     return {
         "jobs": jobs,
         "concurrency": CONCURRENCY,
@@ -169,12 +225,17 @@ async def main(jobs: int, rounds: int, samples: int) -> dict:
         "raw_bullmq_jobs_per_s": raw,
         "mediamill_jobs_per_s": mm,
         "ratio": round(mm / raw, 3),
-        "target_ratio": 0.85,
+        "target_ratio": 3.0,
+        "node_bullmq_jobs_per_s": node,
+        "ratio_to_node": round(mm / node, 3) if node else None,
+        "target_ratio_to_node": 0.6,
         "mediamill_no_middleware_jobs_per_s": rate(results["mediamill_no_middleware"]),
         "ratio_no_middleware": round(rate(results["mediamill_no_middleware"]) / raw, 3),
         # What the default middleware (records, logs, webhooks, pipelines) keeps of the engine's rate.
         "middleware_share_kept": round(mm / rate(results["mediamill_no_middleware"]), 3),
         "enqueue_submit_bulk_jobs_per_s": round(jobs / min(enqueue), 1),
+        # N jobs from a Node producer (removeOnComplete): drain time of mediamill vs Node's worker.
+        "node_producer_drain": drain,
         "latency_submit_to_result_ms": {
             "median": round(statistics.median(lat) * 1000, 2),
             "p90": round(sorted(lat)[int(len(lat) * 0.9)] * 1000, 2),

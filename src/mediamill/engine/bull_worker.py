@@ -10,7 +10,10 @@
    empty queue all but one come back empty: at concurrency 50 each new job set off ~50 claim
    scripts, queued in Redis and on the event loop ahead of that job's own completion (5 ms of a
    single job's 7 ms). Node's worker claims one at a time; so does this one.
-3. Rate limits: the Python worker records the limiter's remaining time but still blocks for the full
+3. Batched completions: the Python worker sends each completion on its one command connection and
+   waits for its reply before the next can go; here completions made while one round trip is out
+   go together in one pipeline (`script_batch`), with the same script, keys and arguments.
+4. Rate limits: the Python worker records the limiter's remaining time but still blocks for the full
    drain delay, so every window of a rate-limited queue was stretched to 5 s.
 """
 
@@ -22,6 +25,9 @@ from typing import Any
 
 from bullmq import Job, Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError, WaitingChildrenError
+from bullmq.scripts import raw2NextJobData
+
+from mediamill.engine.script_batch import ScriptBatch
 
 # BullMQ blocks on BZPOPMIN for up to 10 s (5 s when drained). redis-py 8's default socket timeout is
 # 5 s: the wait timed out at the socket and redis-py retried it with back-off instead of returning,
@@ -37,6 +43,17 @@ class BullWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._claiming = asyncio.Lock()
         super().__init__(*args, **kwargs)
+        self.finish_batch = ScriptBatch(self.client, self.scripts.commands["moveToFinished"])
+
+    async def _move_to_completed(self, job: Job, result: Any, token: str, fetch_next: bool) -> Any:
+        """bullmq's moveToCompleted (same script and arguments), batched with other slots' completions."""
+        keys, args = self.scripts.moveToCompletedArgs(job, result, job.opts.get("removeOnComplete", False), token,
+                                                      fetch_next)
+        reply = await self.finish_batch(keys, args)
+        if type(reply) is int and reply < 0:
+            raise self.scripts.finishedErrors({"code": reply, "jobId": job.id, "command": "moveToFinished",
+                                               "state": "active"})
+        return raw2NextJobData(reply) if reply is not None else None
 
     async def getNextJob(self, token: str) -> Job | None:
         # Claims queue up here, one at a time. On an empty queue the slot holding the lock blocks
@@ -77,12 +94,11 @@ class BullWorker(Worker):
                 result = await self.processor(job, token)
             if not self.forceClosing:
                 fetch_next = not (self.closing or self.paused)
-                finished = await self.backend.moveToCompleted(
-                    job, result, job.opts.get("removeOnComplete", False), token, fetch_next=fetch_next)
+                next_job = await self._move_to_completed(job, result, token, fetch_next)
                 job.returnvalue = result
                 job.attemptsMade = job.attemptsMade + 1
                 if fetch_next:
-                    claimed = finished["result"]
+                    claimed = next_job
             self.emit("completed", job, result)
         except (DelayedError, WaitingChildrenError):
             return None
