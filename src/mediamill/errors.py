@@ -82,6 +82,13 @@ class Forbidden(MediamillError):
     retryable = False
 
 
+class Gone(MediamillError):
+    """It existed and no longer works: an expired, revoked or used-up share link."""
+
+    status_code = 410
+    retryable = False
+
+
 class Conflict(MediamillError):
     status_code = 409
     retryable = False

@@ -82,6 +82,24 @@ class AnalyticsSettings(BaseModel):
     track_downloads: bool = Field(False, description="signed downloads emit ASSET_DOWNLOAD events")
 
 
+class ShareSettings(BaseModel):
+    """`[shares]` / MEDIAMILL_SHARES__*: public share links (`POST /v1/artifacts/{id}/shares`)."""
+
+    default_expiry_hours: float = Field(168.0, gt=0, description="a link made without an expiry lives this long")
+    max_expiry_hours: float = Field(24.0 * 365, gt=0, description="the longest a link may live")
+    min_password_length: int = Field(8, ge=1, description="shorter share passwords are refused")
+
+
+class CleanupSettings(BaseModel):
+    """`[cleanup]` / MEDIAMILL_CLEANUP__*: what the scheduled maintenance (storage.cleanup) keeps and for how long."""
+
+    batch_size: int = Field(1000, ge=1, description="most items one kind removes in one run (the rest: next run)")
+    temp_max_age_hours: float = Field(24.0, gt=0, description="pending uploads and temp files untouched this long go")
+    job_retention_days: float = Field(30.0, gt=0, description="finished job and pipeline run records older go")
+    email_retention_days: float = Field(90.0, gt=0, description="email records older go")
+    analytics_retention_days: float = Field(365.0, gt=0, description="raw analytics events older go (rollups stay)")
+
+
 class SeedQueue(BaseModel):
     """`[seed_queues."<name>"]`: a queue a seed's BullMQ producer keeps, served by a mediamill queue.
 
@@ -170,6 +188,8 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    shares: ShareSettings = Field(default_factory=ShareSettings)
+    cleanup: CleanupSettings = Field(default_factory=CleanupSettings)
 
     @field_validator("workers", "task_modules", mode="before")
     @classmethod

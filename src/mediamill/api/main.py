@@ -18,6 +18,7 @@ from mediamill.api.routes import (
     notifications,
     pipelines,
     queues,
+    shares,
     tasks,
 )
 from mediamill.api.routes import metrics as prometheus
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     app.include_router(analytics.router)
     app.include_router(pipelines.pipelines)
     app.include_router(pipelines.runs)
+    app.include_router(shares.router)
+    app.include_router(shares.public)
     _finish_schema(app)
     return app
 

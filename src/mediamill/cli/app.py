@@ -476,6 +476,46 @@ def artifacts_delete(
     delete_command(_settings(), artifact_id, dry_run=dry_run, as_json=as_json)
 
 
+share_app = typer.Typer(help="Share links: public links to an artifact, with expiry, password, download limit.",
+                        no_args_is_help=True)
+app.add_typer(share_app, name="share")
+
+
+@share_app.command("create")
+def share_create(
+    artifact_id: str,
+    expires_in_hours: Annotated[float | None, typer.Option(help="lifetime (default: shares.default_expiry_hours)")] = None,
+    password: Annotated[str | None, typer.Option(help="asked for before the download")] = None,
+    max_downloads: Annotated[int | None, typer.Option(help="downloads allowed in all (default: unlimited)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make a share link; its URL is shown once."""
+    from mediamill.cli.lifecycle import share_create_command
+
+    body = {"expires_in_hours": expires_in_hours, "password": password, "max_downloads": max_downloads}
+    share_create_command(_settings(), artifact_id, {k: v for k, v in body.items() if v is not None}, as_json=as_json)
+
+
+@share_app.command("list")
+def share_list(
+    artifact_id: Annotated[str | None, typer.Argument(help="only this artifact's links")] = None,
+    active: Annotated[bool, typer.Option("--active", help="only links not deactivated")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Share links, newest first, with their state and download counts."""
+    from mediamill.cli.lifecycle import share_list_command
+
+    share_list_command(_settings(), artifact_id, active=active, as_json=as_json)
+
+
+@share_app.command("revoke")
+def share_revoke(share_id: str, as_json: JsonOpt = False) -> None:
+    """Revoke a share link: it answers 410 from then on."""
+    from mediamill.cli.lifecycle import share_revoke_command
+
+    share_revoke_command(_settings(), share_id, as_json=as_json)
+
+
 def main() -> None:
     """Console entry point: errors are one clear line and a non-zero exit, never a traceback."""
     try:
