@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import httpx
 import psutil
 from bullmq import Queue, Worker
+from local_http import free_port, wait_http  # bench/local_http.py: run as a script, bench/ is on the path
 from pydantic import BaseModel, ConfigDict
 
 from mediamill import constants as C
@@ -63,22 +63,6 @@ async def noop(ctx: TaskContext, params: NoParams) -> dict:
     return {}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 async def bounded(count: int, concurrency: int, make) -> float:

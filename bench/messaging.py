@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 import aiosmtplib
 import httpx
 from aiosmtpd.controller import Controller
+from local_http import free_port  # bench/local_http.py: run as a script, bench/ is on the path
 from sqlalchemy import delete, func, select
 
 from mediamill.client import AsyncClient
@@ -57,11 +57,6 @@ class Sink:
         self.count += 1
         return "250 OK"
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def wait_for(predicate, timeout: float, step: float = 0.02) -> None:

@@ -238,3 +238,28 @@ def test_cancel_a_running_job_from_its_page(stack, page):
     page.wait_for_function("() => Number(document.querySelector('#job-progress').value) > 0", timeout=15000)
     page.click("button:has-text('Cancel')")
     assert stack.wait_job(job_id, timeout=30)["status"] == "cancelled"
+
+
+def test_saved_filters_are_kept_applied_and_deleted_in_this_browser(stack, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(stack.url("/dashboard/jobs?status=failed&page=2"))
+    page.fill("#saved-name", "failed ones")
+    page.click("#save-filter button")
+    assert "Saved" in page.inner_text("#saved-note")
+    page.goto(stack.url("/dashboard/jobs"))
+    saved = page.locator("#saved-list a", has_text="failed ones")
+    assert saved.get_attribute("href") == "/dashboard/jobs?status=failed"  # the filter, not its page
+    saved.click()
+    page.wait_for_url(re.compile(r"/dashboard/jobs\?status=failed$"))
+    statuses = page.locator("#results tbody td .badge").all_inner_texts()
+    assert statuses and set(statuses) == {"failed"}
+    assert page.get_attribute("#saved-list a", "aria-current") == "page"  # the view it is on
+    other = browser.new_context().new_page()  # per browser: another profile has none
+    other.goto(stack.url("/dashboard/jobs"))
+    assert other.locator("#saved-list li").count() == 0
+    other.context.close()
+    page.click("button[aria-label='Delete saved filter failed ones']")
+    page.reload()
+    assert page.locator("#saved-list li").count() == 0
+    context.close()

@@ -77,3 +77,26 @@ def test_text_search_ignores_case_and_treats_wildcards_literally(tmp_path):
         assert [r.id for r in job_records.search(session, text="50%")] == ["job_b"]
         assert job_records.count(session, text="mug", job_id="job_c") == 1
     database.dispose()
+
+
+def test_a_list_page_reads_light_rows_newest_first_with_the_total(tmp_path):
+    from datetime import timedelta
+
+    from mediamill.db import open_database
+    from mediamill.db.repositories import jobs as job_records
+
+    database = open_database(Settings(data_dir=tmp_path))
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    rows = [{"id": f"job_{i}", "task": "t", "state": "failed" if i % 2 else "completed", "params": {"n": i},
+             "error": {"message": f"broke {i}"} if i % 2 else None, "created_at": start + timedelta(minutes=i)}
+            for i in range(7)]
+    with database.session() as session:
+        job_records.upsert_many(session, rows)
+    with database.session() as session:
+        page, total = job_records.list_page(session, limit=2, offset=1, state="failed")
+    assert total == 3
+    assert [(r.id, r.status, r.error["message"]) for r in page] == [("job_3", "failed", "broke 3"),
+                                                                   ("job_1", "failed", "broke 1")]
+    assert page[0].created_at == start + timedelta(minutes=3)
+    assert "params" not in page[0]._fields  # the list never decodes params or results
+    database.dispose()

@@ -65,7 +65,7 @@ async def open_mode(request: Request) -> bool:
 
 async def visitor(request: Request) -> Visitor:
     """Dependency: the visitor behind this request's cookie (user None when not logged in)."""
-    secret = server_secret(request.app.state.settings)
+    secret = _secret(request)
     current = sessions.decode(secret, request.cookies.get(sessions.COOKIE))
     found = Visitor(session=current or sessions.new_session(), user=None, csrf="", secret=secret)
     found.csrf = found.session.csrf(secret)
@@ -80,6 +80,15 @@ async def visitor(request: Request) -> Visitor:
     elif await open_mode(request):
         found.user = LOCAL_USER
     return found
+
+
+def _secret(request: Request) -> bytes:
+    # Kept on the app: finding the secret's file resolves (and creates) the data dir, on every page.
+    state = request.app.state
+    secret = getattr(state, "session_secret", None)
+    if secret is None:
+        secret = state.session_secret = server_secret(state.settings)
+    return secret
 
 
 def apply_cookie(response: Response, found: Visitor, request: Request) -> Response:

@@ -16,7 +16,7 @@ from mediamill.db.models.jobs import JOB_STATES
 from mediamill.db.repositories import jobs as job_records
 from mediamill.errors import BadInput, Conflict, MediamillError, NotFound
 from mediamill.services.context import Services
-from mediamill.services.jobs import cancel_job, retry_job, view_from_record
+from mediamill.services.jobs import cancel_job, retry_job
 
 # One bulk action touches at most this many jobs: more is a filter too wide to be a deliberate act.
 BULK_LIMIT = 1000
@@ -74,11 +74,11 @@ def _parse_time(value: str | None, field: str) -> datetime | None:
 
 
 def search_jobs(services: Services, job_filter: JobFilter, *, limit: int = 50, offset: int = 0) -> dict:
-    """One page of matching jobs, newest first, and how many match in all (sync: call from a thread)."""
+    """One page of matching jobs, newest first, as light rows (job_records.LIST_COLUMNS: no params or
+    result), and how many match in all (sync: call from a thread)."""
     with services.database.session() as session:
-        records = job_records.search(session, limit=limit, offset=offset, **job_filter.as_kwargs())
-        total = job_records.count(session, **job_filter.as_kwargs())
-        return {"jobs": [view_from_record(services, r) for r in records], "total": total}
+        rows, total = job_records.list_page(session, limit=limit, offset=offset, **job_filter.as_kwargs())
+    return {"jobs": rows, "total": total}
 
 
 def count_jobs(services: Services, job_filter: JobFilter) -> int:

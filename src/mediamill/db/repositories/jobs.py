@@ -159,6 +159,27 @@ def search(session: Session, *, limit: int = 50, offset: int = 0, **filters: Any
     return list(session.scalars(query))
 
 
+# What a list of jobs shows: params, inputs and result stay unread (their JSON is most of a row, and
+# decoding it into ORM objects cost the dashboard's jobs page more than its SQL did).
+LIST_COLUMNS = (JobRecord.id, JobRecord.task, JobRecord.queue, JobRecord.state.label("status"), JobRecord.attempts,
+                JobRecord.max_attempts, JobRecord.run, JobRecord.error, JobRecord.created_at, JobRecord.started_at,
+                JobRecord.finished_at)
+
+
+def list_statements(*, limit: int, offset: int, dialect: str, **filters: Any) -> tuple[Any, Any]:
+    """A list page's two statements: its rows (LIST_COLUMNS, newest first) and how many match in all."""
+    rows = _matching(select(*LIST_COLUMNS), dialect=dialect, **filters)
+    rows = rows.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit).offset(offset)
+    total = _matching(select(func.count()).select_from(JobRecord), dialect=dialect, **filters)
+    return rows, total
+
+
+def list_page(session: Session, *, limit: int = 50, offset: int = 0, **filters: Any) -> tuple[list[Any], int]:
+    """(rows, total): one page of jobs matching `filters` as light rows (attributes as LIST_COLUMNS)."""
+    rows, total = list_statements(limit=limit, offset=offset, dialect=_dialect(session), **filters)
+    return list(session.execute(rows)), session.scalar(total) or 0
+
+
 def count(session: Session, **filters: Any) -> int:
     return session.scalar(_matching(select(func.count()).select_from(JobRecord), dialect=_dialect(session),
                                     **filters)) or 0
