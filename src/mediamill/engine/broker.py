@@ -30,6 +30,8 @@ from mediamill.tasks.registry import get_task
 
 # A waiter reads its job's status at least this often, whatever the event stream says.
 WAIT_RECHECK_S = 0.25
+# BullMQ events after which a job is still unfinished, whatever else happens.
+NOT_FINISHING_EVENTS = ("active", "progress")
 COUNT_STATES = ("waiting", "active", "completed", "failed", "delayed", "paused", "prioritized", "waiting-children")
 
 
@@ -191,22 +193,26 @@ class Broker:
                 if left <= 0:
                     raise WaitTimedOut(f"job {job_id} did not finish within {timeout} s (state: {status.state})")
                 window = min(window, left)
-            position = await self._until_event(events, position, job_id, window)
+            # A waiter that shows no progress sleeps through the job's start and progress events:
+            # re-reading the status for them cost three round trips of every single job's result.
+            position = await self._until_event(events, position, job_id, window,
+                                               ignore=() if on_update else NOT_FINISHING_EVENTS)
 
     async def _stream_end(self, key: str) -> str:
         newest = await self.redis.xrevrange(key, count=1)
         return newest[0][0] if newest else "0-0"
 
-    async def _until_event(self, key: str, position: str, job_id: str, window_s: float) -> str:
-        """Read the stream from `position` until an event of `job_id` or the window ends; returns the
-        new position."""
+    async def _until_event(self, key: str, position: str, job_id: str, window_s: float,
+                           ignore: tuple[str, ...] = ()) -> str:
+        """Read the stream from `position` until an event of `job_id` (other than those in `ignore`)
+        or the window ends; returns the new position."""
         end = time.monotonic() + window_s
         while (left_ms := int((end - time.monotonic()) * 1000)) > 0:
             batches = await self.redis.xread({key: position}, count=500, block=left_ms)
             for _, entries in batches or ():
                 for entry_id, fields in entries:
                     position = entry_id
-                    if fields.get("jobId") == job_id:
+                    if fields.get("jobId") == job_id and fields.get("event") not in ignore:
                         return position
             if not batches:
                 break
