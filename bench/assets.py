@@ -33,13 +33,14 @@ VARIANT_BOXES = ((1920, 1080, 85), (800, 600, 85), (640, 480, 80), (200, 200, 80
 HUGE_SIDE = 12_000
 
 
-# -- the plain library calls (the same ones the processors make) ------------------------------
+# -- the plain library calls --------------------------------------------------------------------
 def plain_thumbnail(path: str) -> int:
+    """The idiomatic pyvips call, `Image.thumbnail` from the file (mediamill's JPEG path decodes at
+    sharp's shrink-on-load factor instead: see processors/assets/render.py `jpeg_shrink`)."""
     import pyvips
 
     pyvips.Image.new_from_file(path)  # header check, as the processor does
-    thumb = pyvips.Image.thumbnail(path, 200, height=200, crop="attention", size="down",
-                                   fail_on="truncated", output_profile="srgb")
+    thumb = pyvips.Image.thumbnail(path, 200, height=200, crop="attention", size="down", fail_on="truncated")
     return len(thumb.jpegsave_buffer(Q=80, optimize_coding=True, interlace=True, keep="none"))
 
 
@@ -48,8 +49,7 @@ def plain_variants(path: str) -> int:
 
     pyvips.Image.new_from_file(path)
     width, height, _ = VARIANT_BOXES[0]
-    base = pyvips.Image.thumbnail(path, width, height=height, size="down", fail_on="truncated",
-                                  output_profile="srgb").copy_memory()
+    base = pyvips.Image.thumbnail(path, width, height=height, size="down", fail_on="truncated").copy_memory()
     total = 0
     for box_w, box_h, quality in VARIANT_BOXES:
         image = base if box_w == width else base.thumbnail_image(box_w, height=box_h, size="down")
@@ -91,8 +91,8 @@ def plain_model(path: str) -> int:
     return len(thumb.jpegsave_buffer(Q=80, keep="none"))
 
 
-def time_sharp(paths: list[str]) -> float | None:
-    """Seconds sharp takes for the same thumbnails, or None without node and sharp."""
+def time_sharp(paths: list[str]) -> dict | None:
+    """Seconds (and CPU seconds) sharp takes for the same thumbnails, or None without node and sharp."""
     import shutil
     import subprocess
 
@@ -100,7 +100,7 @@ def time_sharp(paths: list[str]) -> float | None:
     if shutil.which("node") is None or not (script.parent / "node_modules" / "sharp").exists():
         return None
     done = subprocess.run(["node", str(script), *paths], capture_output=True, text=True, timeout=600, check=True)
-    return json.loads(done.stdout)["seconds"]
+    return json.loads(done.stdout)
 
 
 def _loop(fn_name: str, paths: list[str], warm_up: str, ready=None) -> None:
@@ -221,8 +221,30 @@ async def time_other_kinds(client, inputs: dict[str, list[Path]], rounds: int, s
 
 
 # -- through mediamill ------------------------------------------------------------------------
+def tree_cpu_s() -> float:
+    """CPU seconds used so far by this process and every live descendant (worker pool, Redis)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    ours, grew = {os.getpid()}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in ours} - ours
+        ours |= found
+        grew = bool(found)
+    return sum(used.get(pid, 0.0) for pid in ours)
+
+
 async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int, documents: list[Path],
-                  models: list[Path]) -> dict:
+                  models: list[Path], only_thumbnails: bool = False) -> dict:
     """Every measurement, `rounds` times, interleaved (plain 1 proc, plain 2 procs, mediamill) so
     that load from other processes on a shared machine hits all three alike; medians are reported."""
     from mediamill.client import AsyncClient
@@ -236,13 +258,15 @@ async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int, do
     configure_logging(settings)  # warnings only, on stderr: stdout is the JSON report
     names = [str(p) for p in paths]
     samples: dict[str, list[float]] = {}
-    out: dict = {"samples_s": samples}
+    cpu_ms: dict[str, list[float]] = {}
+    out: dict = {"samples_s": samples, "cpu_ms_per_thumbnail": cpu_ms}
     async with AsyncClient(settings) as client:
         start = time.perf_counter()
         uploads = [await client.upload(path) for path in paths]
         out["upload_s"] = round(time.perf_counter() - start, 3)
         async with running_worker(settings, ["thumbnails", "variants"]):
             jobs = (("asset.thumbnail", "plain_thumbnail", "thumbnails"), ("asset.variants", "plain_variants", "variants"))
+            jobs = jobs[:1] if only_thumbnails else jobs
             for task, _, _ in jobs:  # warm-up: both pool children of each queue started and used
                 for handle in [await client.submit(task, {}, [uploads[i].id]) for i in range(2)]:
                     await handle.result(300)
@@ -251,16 +275,21 @@ async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int, do
                     for processes in (1, 2):
                         seconds = await asyncio.to_thread(time_plain, plain, names, processes)
                         samples.setdefault(f"{key}_plain_{processes}proc", []).append(round(seconds, 3))
-                    start = time.perf_counter()
+                    cpu_start, start = tree_cpu_s(), time.perf_counter()
                     handles = [await client.submit(task, {}, [upload.id]) for upload in uploads]
                     for handle in handles:
                         await handle.result(600)
                     samples.setdefault(f"{key}_mediamill", []).append(round(time.perf_counter() - start, 3))
-            for _ in range(rounds):
-                seconds = await asyncio.to_thread(time_sharp, names)
-                if seconds is not None:
-                    samples.setdefault("thumbnails_sharp", []).append(round(seconds, 3))
-            await time_other_kinds(client, {"documents": documents, "models": models}, rounds, samples)
+                    if key != "thumbnails":
+                        continue
+                    # The worker, its pool, Redis and this client: every CPU second the jobs cost.
+                    cpu_ms.setdefault("mediamill", []).append(round((tree_cpu_s() - cpu_start) * 1000 / len(names), 1))
+                    sharp = await asyncio.to_thread(time_sharp, names)
+                    if sharp is not None:
+                        samples.setdefault("thumbnails_sharp", []).append(round(sharp["seconds"], 3))
+                        cpu_ms.setdefault("sharp", []).append(round(sharp["cpu_s"] * 1000 / len(names), 1))
+            if not only_thumbnails:
+                await time_other_kinds(client, {"documents": documents, "models": models}, rounds, samples)
             if SOFFICE_PEAK_RSS_KB:
                 out["soffice_peak_rss_mb"] = round(max(SOFFICE_PEAK_RSS_KB) / 1024, 1)
         async with running_worker(settings, ["thumbnails"]) as service:
@@ -285,7 +314,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--documents", type=int, default=6)
     parser.add_argument("--models", type=int, default=12)
+    parser.add_argument("--only-thumbnails", action="store_true",
+                        help="only the JPEG thumbnail rows (plain pyvips, mediamill, sharp) and the huge JPEG")
     args = parser.parse_args()
+    if args.only_thumbnails:
+        args.documents = args.models = 0
     width, height = (int(v) for v in args.side.split("x"))
     with tempfile.TemporaryDirectory(prefix="mediamill-bench-") as tmp:
         root = Path(tmp)
@@ -296,7 +329,7 @@ def main() -> None:
         documents = make_documents(root / "in", args.documents)
         models = make_models(root / "in", args.models)
         generate_s = time.perf_counter() - start
-        result = asyncio.run(run_all(root / "data", paths, huge, args.rounds, documents, models))
+        result = asyncio.run(run_all(root / "data", paths, huge, args.rounds, documents, models, args.only_thumbnails))
     n, samples = args.images, result["samples_s"]
     report = {
         "images": n, "size": [width, height], "cpus": os.cpu_count(), "worker_concurrency": 2,
@@ -304,6 +337,8 @@ def main() -> None:
         "generate_inputs_s": round(generate_s, 2),
     }
     for key in ("thumbnails", "variants"):
+        if not samples.get(f"{key}_mediamill"):
+            continue
         rates = {
             "mediamill": round(n / statistics.median(samples[f"{key}_mediamill"]), 2),
             "plain_loop": round(n / statistics.median(samples[f"{key}_plain_1proc"]), 2),
@@ -316,6 +351,10 @@ def main() -> None:
         sharp_rate = n / statistics.median(samples["thumbnails_sharp"])
         report["thumbnails_per_s"]["sharp_2_in_flight"] = round(sharp_rate, 2)
         report["thumbnails_per_s"]["ratio_vs_sharp"] = round(report["thumbnails_per_s"]["mediamill"] / sharp_rate, 3)
+        # CPU per thumbnail is what a loaded machine cannot skew: wall rates follow the CPU share.
+        cpu = {who: statistics.median(values) for who, values in result["cpu_ms_per_thumbnail"].items()}
+        report["cpu_ms_per_thumbnail"] = {**{who: round(value, 1) for who, value in cpu.items()},
+                                          "ratio_sharp_over_mediamill": round(cpu["sharp"] / cpu["mediamill"], 3)}
     for key, count in (("documents", args.documents), ("models", args.models)):
         if samples.get(f"{key}_mediamill"):
             mediamill = count / statistics.median(samples[f"{key}_mediamill"])

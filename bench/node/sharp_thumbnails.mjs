@@ -1,6 +1,6 @@
 // The peer of mediamill's asset.thumbnail: sharp making the same 200x200 attention-cropped JPEGs
 // (quality 80, progressive, optimised Huffman tables, metadata stripped), two files in flight.
-// Usage: node sharp_thumbnails.mjs FILE... ; prints {"seconds": ..., "count": ...} after a warm-up.
+// Usage: node sharp_thumbnails.mjs FILE... ; prints {"seconds": ..., "cpu_s": ..., "count": ...} after a warm-up.
 import sharp from "sharp";
 
 const files = process.argv.slice(2);
@@ -13,10 +13,13 @@ const thumbnail = (file) => sharp(file, { failOn: "truncated" })
 
 await thumbnail(files[0]); // warm-up, as the Python side warms its pool
 const started = process.hrtime.bigint();
+const cpuStart = process.cpuUsage();
 let next = 0;
 const lane = async () => {
   while (next < files.length) await thumbnail(files[next++]);
 };
 await Promise.all([lane(), lane()]);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(JSON.stringify({ seconds, count: files.length, vips: sharp.versions.vips }));
+const cpu = process.cpuUsage(cpuStart);
+const cpu_s = (cpu.user + cpu.system) / 1e6;
+console.log(JSON.stringify({ seconds, cpu_s, count: files.length, vips: sharp.versions.vips }));

@@ -184,3 +184,46 @@ def test_heic_photos_decode_through_pillow_heif(settings, tmp_path):
     assert (image.width, image.height) == (200, 150) and _is(image(100, 75), (220, 30, 30), 12)
     facts, _ = call_task(settings, "asset.inspect", {}, [source])
     assert (facts["mime"], facts["format"], facts["width"]) == ("image/heic", "heif", 640)
+
+
+def _big_jpeg(path: Path, orientation: int = 1) -> Path:
+    """A 4000x3000 JPEG stored red-left/blue-right, with the given EXIF orientation."""
+    import pyvips
+
+    xyz = pyvips.Image.xyz(4000, 3000)
+    left = (xyz[0] < 2000).ifthenelse([220, 30, 30], [30, 30, 220]).cast("uchar")
+    image = left.copy(interpretation="srgb")
+    image.set_type(pyvips.GValue.gint_type, "orientation", orientation)
+    image.jpegsave(str(path), Q=90)
+    return path
+
+
+@pytest.mark.parametrize(("box", "crop", "orientation", "factor"), [
+    ((200, 200), "attention", 1, 8),   # cover: 3000 -> 200 needs 15x
+    ((1920, 1080), "none", 1, 2),      # fit: 4000 -> 1920 needs 2.08x
+    ((200, 1000), "centre", 1, 2),     # cover by height: 3000 -> 1000 needs 3x
+    ((200, 1000), "centre", 6, 4),     # turned upright the height is 4000: 4x
+    ((4000, 3000), "none", 1, 1),
+])
+def test_jpeg_shrink_on_load_leaves_at_least_the_box(tmp_path, box, crop, orientation, factor):
+    import pyvips
+
+    from mediamill.processors.assets.render import Box, jpeg_shrink
+
+    header = pyvips.Image.new_from_file(str(_big_jpeg(tmp_path / "big.jpg", orientation)))
+    assert jpeg_shrink(header, Box(*box, crop)) == factor
+
+
+def test_large_rotated_jpeg_shrunk_on_load_matches_a_full_thumbnail(settings, tmp_path):
+    import pyvips
+
+    # Given a 4000x3000 JPEG with orientation 6 (upright it is 3000x4000, red on top)
+    path = _big_jpeg(tmp_path / "big.jpg", orientation=6)
+    result, ctx = call_task(settings, "asset.thumbnail", {"crop": "none"}, [path])
+    image = _load(ctx, result, tmp_path)
+    # Then it is upright, and within a few levels of libvips' own thumbnail (which decodes 2x more)
+    assert (image.width, image.height) == (150, 200)
+    assert _is(image(75, 10), (220, 30, 30)) and _is(image(75, 190), (30, 30, 220))
+    reference = pyvips.Image.thumbnail(str(path), 200, height=200, size="down")
+    assert (reference.width, reference.height) == (150, 200)
+    assert (image - reference).abs().avg() < 3
