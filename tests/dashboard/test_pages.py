@@ -263,3 +263,31 @@ def test_saved_filters_are_kept_applied_and_deleted_in_this_browser(stack, brows
     page.reload()
     assert page.locator("#saved-list li").count() == 0
     context.close()
+
+
+def test_run_page_recolours_steps_live_without_a_reload(stack, page):
+    from mediamill.pipelines.catalog import get_pipeline, register_pipeline
+    from mediamill.services import runs as run_service
+
+    register_pipeline(stack.settings, {"name": "dash-live", "steps": {
+        "first": {"task": "test.sleep", "params": {"seconds": 2}},
+        "second": {"task": "test.sleep", "params": {"seconds": 8}, "after": ["first"]}}})
+
+    async def start():
+        return (await run_service.coordinator(stack.services).start(get_pipeline(stack.settings, "dash-live"), {}, {})).id
+
+    run_id = stack.call(start())
+    page.goto(stack.url(f"/dashboard/runs/{run_id}"))
+    assert page.get_attribute("svg.dag [data-step=first]", "data-state") != "completed"
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    page.wait_for_function(
+        "() => document.querySelector('svg.dag [data-step=first]').getAttribute('data-state') === 'completed'",
+        timeout=60000)
+    first = page.locator("svg.dag [data-step=first] rect")
+    assert first.evaluate("r => getComputedStyle(r).stroke") == "rgb(26, 127, 55)"  # the completed colour
+    assert page.inner_text("#step-first .step-state") == "completed"
+    assert page.evaluate("window.__sameDocument") is True  # recoloured in place: no reload
+    assert page.get_attribute("svg.dag [data-step=second]", "data-state") not in ("completed", "failed", "cancelled")
+    final = stack.call(run_service.coordinator(stack.services).wait(run_id, timeout=90))
+    assert final.state == "completed"
+    page.wait_for_selector("#run-state >> text=completed", timeout=30000)

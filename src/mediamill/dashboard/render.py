@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from mediamill import __version__
 from mediamill.dashboard.auth import Visitor, apply_cookie, visitor
@@ -101,6 +101,28 @@ def redirect(request: Request, found: Visitor, url: str) -> Response:
     else:
         response = RedirectResponse(url, status_code=303, headers=_headers())
     return apply_cookie(response, found, request)
+
+
+async def event_stream(events: AsyncIterator[tuple[str, Any]],
+                       shape: Callable[[str, Any], Any] = lambda _event, data: data) -> Response:
+    """Server-sent events from (event, data) pairs; ("heartbeat", None) becomes a comment line.
+    The first pair is read before answering, so that a NotFound is an HTML error, not a broken stream."""
+    first = await anext(events)
+
+    async def stream():
+        event, data = first
+        while True:
+            if event == "heartbeat":
+                yield b": keep-alive\n\n"
+            else:
+                yield f"event: {event}\ndata: {json.dumps(shape(event, data), default=str)}\n\n".encode()
+            try:
+                event, data = await anext(events)
+            except StopAsyncIteration:
+                return
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 def _headers() -> dict[str, str]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 from starlette.requests import Request
 
 from mediamill.dashboard.pages.common import (
@@ -21,7 +19,16 @@ from mediamill.dashboard.pages.common import (
     services_of,
     text_field,
 )
-from mediamill.dashboard.render import STATE_CLASS, DashboardRoute, ago, duration, page, redirect, when
+from mediamill.dashboard.render import (
+    STATE_CLASS,
+    DashboardRoute,
+    ago,
+    duration,
+    event_stream,
+    page,
+    redirect,
+    when,
+)
 from mediamill.db.models.jobs import JOB_STATES
 from mediamill.errors import BadInput
 from mediamill.services import artifacts as artifact_service
@@ -120,23 +127,7 @@ def _outputs(result, produced) -> list[dict]:
 async def job_stream(job_id: str, request: Request, found: Seen):
     """Server-sent events for the job page: progress and step while it runs, then its final state."""
     found.require_read()
-    events = job_events(services_of(request), job_id)
-    first = await anext(events)  # NotFound before the stream starts (an HTML error, not a broken stream)
-
-    async def stream():
-        event, data = first
-        while True:
-            if event == "heartbeat":
-                yield b": keep-alive\n\n"
-            else:
-                yield f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n".encode()
-            try:
-                event, data = await anext(events)
-            except StopAsyncIteration:
-                return
-
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return await event_stream(job_events(services_of(request), job_id))
 
 
 @router.post("/jobs/{job_id}/{action}")

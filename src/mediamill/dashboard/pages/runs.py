@@ -1,4 +1,5 @@
-"""Pipeline runs: the list, and a run with its DAG drawn (state colours), steps, rerun-from-failed, cancel."""
+"""Pipeline runs: the list, and a run with its DAG drawn (state colours, live over SSE), steps,
+rerun-from-failed, cancel."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from mediamill.dashboard.pages.common import (
     page_number,
     services_of,
 )
-from mediamill.dashboard.render import DashboardRoute, page, redirect
+from mediamill.dashboard.render import STATE_CLASS, DashboardRoute, event_stream, page, redirect
 from mediamill.dashboard.svg import layout_dag
 from mediamill.db.models.pipelines import RUN_STATES
 from mediamill.errors import BadInput
 from mediamill.services import runs as run_service
+from mediamill.services.events import run_events
 
 router = APIRouter(route_class=DashboardRoute)
 
@@ -48,6 +50,21 @@ async def run_page(run_id: str, request: Request, found: Seen):
         node.data = steps.get(node.name)
     return page(request, found, "run.html", run=status, graph=graph,
                 outputs=artifact_refs(status.outputs), final=status.state in FINAL_STATES)
+
+
+@router.get("/runs/{run_id}/events")
+async def run_stream(run_id: str, request: Request, found: Seen):
+    """Server-sent events for the run page: every step's state (with its colour class) as it changes."""
+    found.require_read()
+    return await event_stream(run_events(services_of(request), run_id), _with_classes)
+
+
+def _with_classes(_event: str, snapshot: dict | None) -> dict | None:
+    if snapshot and "steps" in snapshot:
+        for step in snapshot["steps"]:
+            step["class"] = STATE_CLASS.get(step["state"], "idle")
+        snapshot["class"] = STATE_CLASS.get(snapshot["state"], "idle")
+    return snapshot
 
 
 @router.post("/runs/{run_id}/{action}")

@@ -1,5 +1,4 @@
-// mediamill dashboard: confirmations for actions, live job progress (SSE), a refresh for running runs,
-// saved job filters.
+// mediamill dashboard: confirmations for actions, live job progress and run steps (SSE), saved job filters.
 // Plain script, no build; htmx does the rest.
 (function () {
   "use strict";
@@ -32,6 +31,52 @@
     });
     source.addEventListener("error", function () {
       if (source.readyState === EventSource.CLOSED) { return; }
+    });
+  }
+
+  // The run page: each step's state (and colour), timing and items as the run goes, without a reload.
+  function span(seconds) {
+    if (seconds === null || seconds === undefined) { return "—"; }
+    if (seconds < 1) { return Math.round(seconds * 1000) + " ms"; }
+    if (seconds < 90) { return seconds.toFixed(1) + " s"; }
+    if (seconds < 5400) { return Math.round(seconds / 60) + " min"; }
+    if (seconds < 172800) { return (seconds / 3600).toFixed(1) + " h"; }
+    return Math.round(seconds / 86400) + " d";
+  }
+
+  function showRun(data) {
+    var badge = document.getElementById("run-state");
+    badge.textContent = data.state;
+    badge.className = "badge " + data["class"];
+    document.getElementById("run-progress").textContent = Math.round(data.progress) + "%";
+    data.steps.forEach(function (step) {
+      var node = document.querySelector('svg.dag [data-step="' + CSS.escape(step.name) + '"]');
+      if (node) {
+        node.setAttribute("data-state", step.state);
+        node.setAttribute("class", "node " + step["class"]);
+        if (step.job_id) { node.setAttribute("href", "/dashboard/jobs/" + step.job_id); }
+        var sub = step.state + (step.duration_s ? " · " + span(step.duration_s) : "") +
+          (step.items_total !== null ? " · " + step.items_done + "/" + step.items_total : "");
+        node.querySelector("text.sub").textContent = sub;
+        node.querySelector("title").textContent = step.name + ": " + step.state;
+      }
+      var row = document.querySelector('tr[data-step="' + CSS.escape(step.name) + '"]');
+      if (row) {
+        var cell = row.querySelector(".step-state .badge");
+        cell.textContent = step.state;
+        cell.className = "badge " + step["class"];
+        row.querySelector(".step-attempts").textContent = step.attempts;
+        row.querySelector(".step-took").textContent = span(step.duration_s);
+      }
+    });
+  }
+
+  function followRun(box) {
+    var source = new EventSource(box.getAttribute("data-run-events"));
+    source.addEventListener("steps", function (e) { showRun(JSON.parse(e.data)); });
+    ["completed", "failed", "cancelled"].forEach(function (name) {
+      // The end: reload once for what only a finished run shows (outputs, rerun).
+      source.addEventListener(name, function () { source.close(); window.location.reload(); });
     });
   }
 
@@ -112,9 +157,7 @@
     if (saved) { savedFilters(saved); }
     var box = document.querySelector("[data-events]");
     if (box && window.EventSource) { follow(box); }
-    var refresh = document.querySelector("[data-refresh]");
-    if (refresh) {
-      window.setTimeout(function () { window.location.reload(); }, 1000 * Number(refresh.getAttribute("data-refresh")));
-    }
+    var run = document.querySelector("[data-run-events]");
+    if (run && window.EventSource) { followRun(run); }
   });
 })();
