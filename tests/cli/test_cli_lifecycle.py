@@ -47,3 +47,30 @@ async def test_share_create_list_revoke_then_delete_the_artifact(settings):
     assert deleted.returncode == 0 and f"deleted {artifact.id}" in deleted.stdout
     missing = mediamill(settings, "artifacts", "delete", artifact.id)
     assert missing.returncode == 1 and "no artifact" in missing.stderr
+
+
+@pytest.mark.slow
+def test_schedules_list_and_cleanup_dry_run(settings):
+    from datetime import UTC, datetime, timedelta
+
+    from mediamill.db import open_database
+    from mediamill.db.models import ShareLink
+
+    with open_database(settings).session() as session:
+        session.add(ShareLink(id="shr_cli", artifact_id="art_0000000000000000000000", token_hash="0" * 64,
+                              expires_at=datetime.now(UTC) - timedelta(hours=1), downloads=0))
+
+    listed = mediamill(settings, "schedules", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["id"]: row for row in json.loads(listed.stdout)}
+    assert set(rows) == {"storage.cleanup:hourly", "storage.cleanup:daily", "storage.cleanup:monthly",
+                         "pipelines.sweep:5min"}
+    assert rows["storage.cleanup:daily"]["next_run"].endswith("02:00:00+00:00")
+
+    dry = mediamill(settings, "cleanup", "EXPIRED_LINKS", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would remove" in dry.stdout and "expired_links" in dry.stdout and "links: 1" in dry.stdout
+    done = json.loads(mediamill(settings, "cleanup", "expired_links", "--json").stdout)
+    assert done == {"expired_links": {"links": 1, "more": False}}
+    bad = mediamill(settings, "cleanup", "NOPE")
+    assert bad.returncode == 2 and "types" in bad.stderr

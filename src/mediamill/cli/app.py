@@ -516,6 +516,30 @@ def share_revoke(share_id: str, as_json: JsonOpt = False) -> None:
     share_revoke_command(_settings(), share_id, as_json=as_json)
 
 
+@app.command()
+def schedules(as_json: JsonOpt = False) -> None:
+    """Every recurring job (the cleanup kinds, the pipeline sweep) with its next run."""
+    from mediamill.cli.lifecycle import schedules_command
+
+    schedules_command(_settings(), as_json=as_json)
+
+
+@app.command()
+def cleanup(
+    kinds: Annotated[list[str] | None, typer.Argument(
+        help="expired_artifacts, temp_files, expired_links, old_variants, old_analytics, old_records, old_emails "
+             "(or the seed's EXPIRED_LINKS...); none = all")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count what would go, remove nothing")] = False,
+    batch_size: Annotated[int | None, typer.Option(help="most items per kind (default: cleanup.batch_size)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run maintenance kinds now, in this process (the schedules run them on a cleanup worker)."""
+    from mediamill.cli.lifecycle import cleanup_command
+
+    options = {"dry_run": dry_run, **({"batch_size": batch_size} if batch_size else {})}
+    cleanup_command(_settings(), kinds or [], options, as_json=as_json)
+
+
 def main() -> None:
     """Console entry point: errors are one clear line and a non-zero exit, never a traceback."""
     try:

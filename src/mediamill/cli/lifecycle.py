@@ -73,3 +73,61 @@ def share_revoke_command(settings: Settings, share_id: str, *, as_json: bool) ->
 
     view = with_services(settings, revoke_share, share_id)
     emit_json(view) if as_json else console.print(f"revoked {view['id']} ({view['artifact']})", highlight=False)
+
+
+def schedules_command(settings: Settings, *, as_json: bool) -> None:
+    from mediamill.engine.broker import Broker
+    from mediamill.engine.schedules import describe_schedules
+
+    async def read() -> list[dict]:
+        broker = Broker(settings)
+        try:
+            return await describe_schedules(broker)
+        finally:
+            await broker.close()
+
+    rows = asyncio.run(read())
+    if as_json:
+        emit_json(rows)
+        return
+    table("schedules", ["id", "task", "queue", "when", "kinds", "next run (UTC)", "installed"],
+          [[r["id"], r["task"], r["queue"], r["when"], ", ".join(r["kinds"]),
+            f"{r['next_run']:%Y-%m-%d %H:%M}", "yes" if r["installed"] else "not yet (no worker on its queue)"]
+           for r in rows])
+
+
+def cleanup_command(settings: Settings, kinds: list[str], options: dict, *, as_json: bool) -> dict:
+    """storage.cleanup run here and now (not through the queue), so a dry run answers at once."""
+    import secrets
+    import shutil
+
+    from mediamill.engine.wire import to_wire
+    from mediamill.storage import open_store
+    from mediamill.tasks.context import JobInfo, TaskContext
+    from mediamill.tasks.registry import get_task
+
+    spec = get_task("storage.cleanup")
+    params = spec.parse_params({**options, **({"types": kinds} if kinds else {})})
+    job_id = f"cli-cleanup-{secrets.token_hex(6)}"
+    scratch = settings.resolved_data_dir / "scratch" / job_id
+    scratch.mkdir(parents=True, exist_ok=True)
+    ctx = TaskContext(job=JobInfo(job_id=job_id, task=spec.name, queue=spec.queue), store=open_store(settings),
+                      scratch=scratch, limits=settings.limits, ttl_hours=settings.storage_ttl_hours,
+                      settings=settings)
+    try:
+        result = to_wire(spec.fn(ctx, params))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if as_json:
+        emit_json(result)
+        return result
+    verb = "would remove" if params.dry_run else "removed"
+    rows = []
+    for kind, counts in result.items():
+        if isinstance(counts, dict):
+            shown = ", ".join(f"{k}: {v}" for k, v in counts.items() if k not in ("before", "more"))
+            if counts.get("more"):
+                shown += " (more left: batch size reached)"
+            rows.append([kind, shown])
+    table(f"cleanup: {verb}", ["kind", "counts"], rows)
+    return result

@@ -1,1 +1,1 @@
-"""Maintenance: storage.cleanup (expired artifacts and stale temporary files), run hourly on "cleanup"."""
+"""Maintenance: storage.cleanup (expired artifacts and links, temp files, orphaned variants, old records) on "cleanup"."""

@@ -38,15 +38,20 @@ def delete_from_store(store: ArtifactStore, artifact_id: str, tally: Tally) -> N
     tally.bytes += artifact.size
 
 
-def purge_records(ctx: TaskContext, tally: Tally, limit: int) -> None:
+def purge_records(ctx: TaskContext, tally: Tally, limit: int, dry_run: bool = False) -> None:
     """Expired rows first (an indexed query): delete each one's bytes, then the rows, in batches."""
-    database = _records_database(ctx)
+    database = records_database(ctx)
     if database is None:
         return
     from mediamill.db.repositories import artifacts as records
     from mediamill.processors.maintenance.removal import remove_artifacts
 
     now = utcnow()
+    if dry_run:
+        with database.session() as session:
+            rows = records.expired(session, now, limit=limit)
+        tally.records, tally.bytes = len(rows), sum(row.size for row in rows)
+        return
     while tally.records < limit:
         with database.session() as session:
             ids = [row.id for row in records.expired(session, now, limit=min(RECORD_BATCH, limit - tally.records))]
@@ -56,12 +61,16 @@ def purge_records(ctx: TaskContext, tally: Tally, limit: int) -> None:
         ctx.check()
 
 
-def purge_store(ctx: TaskContext, tally: Tally, limit: int) -> None:
+def purge_store(ctx: TaskContext, tally: Tally, limit: int, dry_run: bool = False) -> None:
     """Expired artifacts the records do not know (fetched inputs, other producers): a full store scan."""
     now = utcnow()
     # Ids first, deletions after: never delete from a listing while iterating it.
-    expired = [a.id for a in ctx.store.iter_artifacts() if a.expires_at is not None and a.expires_at <= now]
-    batch = expired[: max(0, limit - tally.artifacts)]
+    expired = [a for a in ctx.store.iter_artifacts() if a.expires_at is not None and a.expires_at <= now]
+    if dry_run:
+        tally.artifacts = min(len(expired), limit)
+        tally.bytes = max(tally.bytes, sum(a.size for a in expired[:limit]))
+        return
+    batch = [a.id for a in expired[: max(0, limit - tally.artifacts)]]
     for done, artifact_id in enumerate(batch, start=1):
         ctx.check()
         delete_from_store(ctx.store, artifact_id, tally)
@@ -73,7 +82,7 @@ def data_dir_of(ctx: TaskContext) -> Path:
     return ctx.scratch.parent.parent
 
 
-def _records_database(ctx: TaskContext):  # -> Database | None
+def records_database(ctx: TaskContext):  # -> Database | None
     """The records database of the worker running this job, or None where there is none (yet).
 
     The worker's settings (or, when called bare, settings rebuilt for the data dir this job runs in).

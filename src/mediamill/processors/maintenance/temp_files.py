@@ -1,4 +1,5 @@
-"""Removing stale temporary files: staging and download leftovers, cached copies, orphaned scratch dirs.
+"""Removing stale temporary files: pending uploads, staging and download leftovers, cached copies,
+orphaned scratch dirs (the seed's TEMP_FILES).
 
 Each of these is removed after use; leftovers come from a worker killed mid-job. Only entries
 untouched for the whole max age go, so a job still running never loses its files.
@@ -26,22 +27,25 @@ class TempTally:
         return {"files": self.files, "dirs": self.dirs, "bytes": self.bytes}
 
 
-def remove_stale(ctx: TaskContext, max_age_s: float) -> TempTally:
+def remove_stale(ctx: TaskContext, max_age_s: float, dry_run: bool = False) -> TempTally:
     cutoff = time.time() - max_age_s
     tally = TempTally()
-    _remove_old_files(ctx.store.tmp_dir, cutoff, tally)  # stage-*, fetch-*, s3-cache/*
+    # stage-*, fetch-*, s3-cache/* in the store's; pending API uploads (tmp/uploads) in the data dir's.
+    for folder in dict.fromkeys([ctx.store.tmp_dir, data_dir_of(ctx) / "tmp"]):
+        _remove_old_files(folder, cutoff, tally, dry_run)
     scratch_root = data_dir_of(ctx) / "scratch"
     if scratch_root.is_dir():
         for entry in scratch_root.iterdir():
             ctx.check()
             if entry != ctx.scratch and entry.is_dir() and _newest_mtime(entry) < cutoff:
                 tally.bytes += _tree_size(entry)
-                shutil.rmtree(entry, ignore_errors=True)
+                if not dry_run:
+                    shutil.rmtree(entry, ignore_errors=True)
                 tally.dirs += 1
     return tally
 
 
-def _remove_old_files(folder: Path, cutoff: float, tally: TempTally) -> None:
+def _remove_old_files(folder: Path, cutoff: float, tally: TempTally, dry_run: bool) -> None:
     if not folder.is_dir():
         return
     for root, _, names in os.walk(folder):
@@ -50,7 +54,8 @@ def _remove_old_files(folder: Path, cutoff: float, tally: TempTally) -> None:
             try:
                 info = path.stat()
                 if info.st_mtime < cutoff:
-                    path.unlink()
+                    if not dry_run:
+                        path.unlink()
                     tally.files += 1
                     tally.bytes += info.st_size
             except FileNotFoundError:  # removed by its owner meanwhile
