@@ -44,6 +44,9 @@ def _session():
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    # The memory-pattern planner keeps a second set of activation buffers: ~200 MB more per process
+    # for u2netp (550 -> 355 MB RSS after a few runs), with no speed difference measurable here.
+    options.enable_mem_pattern = False
     return onnxruntime.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
 
 

