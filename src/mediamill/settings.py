@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     health_log_interval_s: float = Field(
         300.0, ge=0, description="how often a worker logs the queue health table; 0 = never"
     )
+    queue_metrics_minutes: int = Field(
+        0, ge=0, le=20160, description="minutes of completed/failed counts per minute BullMQ keeps in its own "
+        "metrics keys (bull:<queue>:metrics:*, the worker's `metrics` option) for the dashboard's sparkline; "
+        "0 = off (the sparkline counts the job records)"
+    )
     metrics_dir: Path | None = Field(
         None, description="where processes keep their Prometheus values (multi-process); unset = <data_dir>/prometheus"
     )

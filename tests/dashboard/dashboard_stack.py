@@ -83,8 +83,9 @@ class Stack:
 def _settings(data_dir: Path) -> Settings:
     queues = {name: {"backoff_ms": 50} for name in Settings().policies()}
     queues["analytics"] = {"backoff_ms": 50, "concurrency": 8}
+    # queue_metrics_minutes: the overview's sparkline reads BullMQ's own metrics keys, filled by the real jobs.
     return Settings(data_dir=data_dir, log_format="json", log_level="warning", shutdown_grace_s=5, queues=queues,
-                    webhook_secret="never-shown-secret")
+                    webhook_secret="never-shown-secret", queue_metrics_minutes=120)
 
 
 @contextlib.contextmanager

@@ -45,7 +45,7 @@ def test_every_page_renders_with_real_data_and_passes_axe(stack, browser, tmp_pa
     shots = Path(SHOTS_DIR) if SHOTS_DIR else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     expectations = {
-        "overview": ["analytics", "Throughput", "Pause all queues"],
+        "overview": ["analytics", "Throughput", "Pause all queues", "counted by BullMQ"],
         "jobs": ["test.fail", "this step fails on purpose"],
         "job-detail": ["product.jpg", "clip.webm", "music.m4a", "made 6 artifacts"],
         "job-failed": ["BadInput", "Traceback", "this step fails on purpose"],
@@ -291,3 +291,19 @@ def test_run_page_recolours_steps_live_without_a_reload(stack, page):
     final = stack.call(run_service.coordinator(stack.services).wait(run_id, timeout=90))
     assert final.state == "completed"
     page.wait_for_selector("#run-state >> text=completed", timeout=30000)
+
+
+def test_the_sparkline_counts_what_bullmq_counted(stack, page):
+    from mediamill.services.catalog import throughput
+
+    series, source = stack.call(throughput(stack.services))
+    assert source == "bullmq"
+    # The seeded jobs finished in the last minutes: the three test.fail jobs (and the run's failed step) among them.
+    assert sum(series["failed"]) >= 4 and sum(series["completed"]) >= 5
+    page.goto(stack.url("/dashboard"))
+    caption = page.inner_text("figure.spark figcaption")
+    shown = {kind: int(re.search(rf"(\d+) {kind}", caption).group(1)) for kind in ("completed", "failed")}
+    # At least what was counted a moment ago (a scheduled sweep job may have finished since).
+    assert shown["completed"] >= sum(series["completed"]) and shown["failed"] >= sum(series["failed"])
+    assert "counted by BullMQ" in caption
+    assert page.get_attribute("figure.spark polyline.line-bad", "points").count(",") == 60

@@ -96,6 +96,9 @@ class WorkerService:
                 "maxStalledCount": policy.max_stalls,
                 "name": self.name,
             }
+            if self.settings.queue_metrics_minutes:
+                # BullMQ then counts completed and failed jobs per minute itself (bull:<q>:metrics:*).
+                opts["metrics"] = {"maxDataPoints": self.settings.queue_metrics_minutes}
             if policy.rate_limit:
                 # The limiter key lives in Redis: the limit holds across every worker process.
                 opts["limiter"] = {"max": policy.rate_limit.max, "duration": policy.rate_limit.duration_ms}
@@ -134,6 +137,8 @@ class WorkerService:
             opts = {"connection": worker_connection_url(url), "prefix": seed.prefix,
                     "concurrency": policy.concurrency, "lockDuration": policy.lock_duration_ms,
                     "stalledInterval": policy.stalled_interval_ms, "maxStalledCount": 1, "name": self.name}
+            if self.settings.queue_metrics_minutes:
+                opts["metrics"] = {"maxDataPoints": self.settings.queue_metrics_minutes}
             worker = BullWorker(seed_name, process, opts)
             worker.on("error", lambda err, *_, q=seed_name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[f"{seed.prefix}:{seed_name}"] = worker

@@ -8,10 +8,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from mediamill import constants as C
+from mediamill.engine import queue_metrics
 from mediamill.engine.health import HealthSnapshot
 from mediamill.engine.health import health_snapshot as engine_health_snapshot
 from mediamill.engine.heartbeats import online_per_queue, read_workers
 from mediamill.errors import WaitTimedOut
+from mediamill.services import history
 from mediamill.services.context import Services
 from mediamill.settings import Settings
 from mediamill.tasks.registry import load_tasks, unavailable_families
@@ -41,6 +44,17 @@ async def health_snapshot(services: Services) -> HealthSnapshot:
 def task_names() -> list[str]:
     """Registered task names, sorted (cheap: no schema is built, unlike task_catalog())."""
     return sorted(load_tasks())
+
+
+async def throughput(services: Services, minutes: int = 60) -> tuple[dict[str, list[int]], str]:
+    """Completed and failed jobs per minute over the last `minutes`, oldest first, and where the counts
+    come from: BullMQ's own metrics keys when `queue_metrics_minutes` turns them on, else the job records."""
+    settings = services.settings
+    if settings.queue_metrics_minutes:
+        keys = [f"{C.KEY_PREFIX}:{name}" for name in settings.policies()]
+        keys += [f"{seed.prefix}:{name}" for name, seed in settings.seed_queues.items()]
+        return await queue_metrics.throughput(services.broker.redis, keys, minutes), "bullmq"
+    return await asyncio.to_thread(history.throughput, services, minutes), "records"
 
 
 async def queue_overview(services: Services) -> list[dict]:

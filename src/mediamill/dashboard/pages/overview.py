@@ -11,8 +11,7 @@ from mediamill.dashboard.pages.common import Seen, action_form, services_of
 from mediamill.dashboard.render import DashboardRoute, page, redirect
 from mediamill.dashboard.svg import sparkline
 from mediamill.errors import BadInput
-from mediamill.services.catalog import queue_overview, set_paused_many
-from mediamill.services.history import throughput
+from mediamill.services.catalog import queue_overview, set_paused_many, throughput
 
 router = APIRouter(route_class=DashboardRoute)
 
@@ -22,8 +21,8 @@ async def overview(request: Request, found: Seen):
     found.require_read()
     services = services_of(request)
     # Rows carry the workers online per queue (worker heartbeats) and `no_workers`: jobs wait, none serve.
-    queues, series = await asyncio.gather(queue_overview(services), asyncio.to_thread(throughput, services))
-    return page(request, found, "overview.html", queues=queues, spark=sparkline(series),
+    queues, (series, source) = await asyncio.gather(queue_overview(services), throughput(services))
+    return page(request, found, "overview.html", queues=queues, spark=sparkline(series), spark_source=source,
                 no_workers=not any(q["workers"] for q in queues), all_paused=all(q["paused"] for q in queues))
 
 
