@@ -165,7 +165,8 @@ def test_temp_files_include_pending_uploads(settings):
 
 
 @pytest.mark.parametrize(("params", "words"), [
-    ({"type": "EVERYTHING"}, "types"),
+    ({"type": "EVERYTHING"}, "type 'EVERYTHING' is not a cleanup kind; known: EXPIRED_ARTIFACTS"),
+    ({"types": ["everything"]}, "types"),
     ({"type": "TEMP_FILES", "types": ["temp_files"]}, "not both"),
     ({"type": "TEMP_FILES", "data": {"surprise": 1}}, "surprise"),
     ({"batch_size": 0}, "batch_size"),

@@ -68,7 +68,11 @@ class CleanupParams(BaseModel):
         if "type" in value:
             if "types" in value:
                 raise ValueError("give type or types, not both")
-            value["types"] = [value.pop("type")]
+            kind = value.pop("type")
+            if not isinstance(kind, str) or kind.lower() not in CleanupType.__members__:
+                known = ", ".join(k.upper() for k in CleanupType.__members__)
+                raise ValueError(f"type {kind!r} is not a cleanup kind; known: {known}")
+            value["types"] = [kind]
         return {**data, **value}
 
     @field_validator("types", mode="before")
