@@ -8,10 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mediamill.errors import Forbidden, Unauthorized
-from mediamill.services.keys import KeyInfo, authenticate, keys_exist, keys_exist_cached
-
-# What a caller is when no key exists and the server listens on loopback only.
-LOCAL_USER = KeyInfo(id="local", name="local (no API keys configured)", prefix="", scopes=("admin",))
+from mediamill.services.keys import LOCAL_USER, KeyInfo, any_key, authenticate
 
 
 def is_loopback(host: str) -> bool:
@@ -21,11 +18,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-async def any_key(database) -> bool:
-    cached = keys_exist_cached(database)  # asked on every keyless request: answered from memory mostly
-    return cached if cached is not None else await run_in_threadpool(keys_exist, database)
 
 
 async def authorize(request: Request, scope: str) -> KeyInfo:

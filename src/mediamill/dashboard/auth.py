@@ -12,10 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mediamill.api.auth import LOCAL_USER, any_key
 from mediamill.dashboard import session as sessions
 from mediamill.errors import Forbidden, MediamillError, Unauthorized
-from mediamill.services.keys import KeyInfo, active_key
+from mediamill.services.keys import LOCAL_USER, KeyInfo, active_key, any_key
 from mediamill.signing import server_secret
 
 

@@ -6,6 +6,7 @@ hash), found by the public prefix and compared in constant time.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -48,6 +49,10 @@ class KeyInfo:
     def allows(self, scope: str) -> bool:
         # admin implies every other scope.
         return scope in self.scopes or "admin" in self.scopes
+
+
+# What a caller is when no key exists and the server listens on loopback only (the API and the dashboard).
+LOCAL_USER = KeyInfo(id="local", name="local (no API keys configured)", prefix="", scopes=("admin",))
 
 
 def token_hash(token: str) -> str:
@@ -111,6 +116,12 @@ def keys_exist_cached(database: Database) -> bool | None:
     if cached is not None and time.monotonic() - cached[0] < KEYS_EXIST_TTL_S:
         return cached[1]
     return None
+
+
+async def any_key(database: Database) -> bool:
+    """keys_exist() for a request handler: asked on every keyless request, answered from memory mostly."""
+    cached = keys_exist_cached(database)
+    return cached if cached is not None else await asyncio.to_thread(keys_exist, database)
 
 
 def keys_exist(database: Database) -> bool:

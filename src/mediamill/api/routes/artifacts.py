@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
-from mediamill.api.downloads import download_response
 from mediamill.api.models import ArtifactView
 from mediamill.api.routes import problems
 from mediamill.api.uploads import UploadedFile, media_type, read_multipart, read_raw
 from mediamill.errors import BadInput
 from mediamill.services import analytics as analytics_service
 from mediamill.services import artifacts as artifact_service
+from mediamill.web.downloads import download_response
 
 router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"])
 

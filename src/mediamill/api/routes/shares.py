@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
-from mediamill.api.downloads import download_response
 from mediamill.api.routes import problems
 from mediamill.api.uploads import media_type, read_json
 from mediamill.errors import BadInput, Unauthorized
 from mediamill.services import shares as service
+from mediamill.web.downloads import download_response
 
 router = APIRouter(tags=["shares"])
 public = APIRouter(tags=["shares"])

@@ -10,11 +10,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mediamill.api.downloads import download_response
 from mediamill.dashboard.pages.common import PAGE_SIZE, Seen, page_number, preview_kind, services_of
 from mediamill.dashboard.render import DashboardRoute, page
 from mediamill.errors import BadInput
 from mediamill.services import artifacts as artifact_service
+from mediamill.web.downloads import download_response
 
 router = APIRouter(route_class=DashboardRoute)
 KINDS = {"image": "image/", "video": "video/", "audio": "audio/", "text": "text/", "json": "application/json"}
