@@ -110,10 +110,17 @@ class SeedQueue(BaseModel):
     task: str | None = Field(None, description="the task every job runs; else `tasks` by job name")
     tasks: dict[str, str] = Field(default_factory=dict, description="job name -> task (seeds with job types)")
     prefix: str = Field("bull", description="the producer's BullMQ key prefix (Bull and BullMQ default: bull)")
-    input_field: str | None = Field(
-        None, description="the field holding the stored bytes' key (seed 004: fileKey); it becomes the job's input")
+    input_field: str | list[str] | None = Field(
+        None, description="the field(s) holding stored files' keys (seed 004: fileKey; `config.audio` reaches into "
+        "an object; a field may hold a list of keys); in this order they become the job's inputs")
     keep_fields: list[str] = Field(
         default_factory=list, description="the app's own fields kept with the job (under seed), not passed as params")
+    params_field: str | None = Field(
+        None, description="an object field whose keys join the params (seed 000 carries a stage's options in config)")
+
+    @property
+    def input_fields(self) -> list[str]:
+        return [self.input_field] if isinstance(self.input_field, str) else list(self.input_field or [])
 
 
 def _config_file() -> Path:

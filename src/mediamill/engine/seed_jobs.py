@@ -25,15 +25,36 @@ def seed_envelope(seed_name: str, seed: SeedQueue, job_name: str, raw: Any,
                        field="name")
     if not isinstance(raw, dict):
         raise BadInput(f"queue {seed_name!r}: job data must be a JSON object, got {type(raw).__name__}")
-    params = {k: v for k, v in raw.items() if k not in seed.keep_fields and k != seed.input_field}
+    fields = seed.input_fields
+    params = {k: v for k, v in raw.items() if k not in seed.keep_fields and k not in fields and k != seed.params_field}
+    if seed.params_field is not None:
+        nested = raw.get(seed.params_field, {})
+        if not isinstance(nested, dict):
+            raise BadInput(f"{seed.params_field}: must be an object, got {type(nested).__name__}",
+                           field=seed.params_field)
+        inner = {f.partition(".")[2] for f in fields if f.startswith(seed.params_field + ".")}
+        params.update({k: v for k, v in nested.items() if k not in inner})
     envelope: dict = {"task": task, "params": params, "seed": {k: raw[k] for k in seed.keep_fields if k in raw}}
-    if seed.input_field:
-        key = raw.get(seed.input_field)
-        if not isinstance(key, str) or not key:
-            raise BadInput(f"{seed.input_field}: Field required (the key of the stored file)", field=seed.input_field)
-        # A key put through mediamill's storage (put(key=...)) has a deterministic artifact id.
-        artifact = key if is_artifact_id(key) else artifact_id_for_key(key)
-        if not exists(artifact):
-            raise BadInput(f"{seed.input_field}: no stored file has the key {key!r}", field=seed.input_field)
-        envelope["inputs"] = [{"artifact": artifact}]
+    inputs = [{"artifact": _artifact(field, key, exists)} for field in fields for key in _keys(raw, field)]
+    if inputs:
+        envelope["inputs"] = inputs
     return envelope
+
+
+def _keys(raw: dict, field: str) -> list[str]:
+    """The storage keys at `field` (`config.audio` reaches into an object): one key or a list of them."""
+    value: Any = raw
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    keys = value if isinstance(value, list) else [value]
+    if not keys or not all(isinstance(key, str) and key for key in keys):
+        raise BadInput(f"{field}: Field required (the key of the stored file)", field=field)
+    return keys
+
+
+def _artifact(field: str, key: str, exists: Callable[[str], bool]) -> str:
+    # A key put through mediamill's storage (put(key=...)) has a deterministic artifact id.
+    artifact = key if is_artifact_id(key) else artifact_id_for_key(key)
+    if not exists(artifact):
+        raise BadInput(f"{field}: no stored file has the key {key!r}", field=field)
+    return artifact

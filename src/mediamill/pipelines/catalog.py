@@ -30,7 +30,7 @@ class CatalogEntry:
     def describe(self) -> dict:
         spec = self.spec
         return {
-            "name": spec.name, "description": spec.description, "source": self.source,
+            "name": spec.name, "aliases": spec.aliases, "description": spec.description, "source": self.source,
             "available": self.available, "missing_tasks": self.missing_tasks, "problem": self.problem,
             "inputs": {k: v.model_dump() for k, v in spec.inputs.items()},
             "params": spec.params_schema(),
@@ -79,8 +79,23 @@ def _registered(settings: Settings) -> list[PipelineSpec]:
         return [PipelineSpec.model_validate(row.spec) for row in session.query(PipelineDefinition).all()]
 
 
+def find_entry(catalog: dict[str, CatalogEntry], name: str) -> CatalogEntry | None:
+    """The entry by its name or an alias; "Voice-Over Only" also matches voice-over-only (case and spaces aside)."""
+    if name in catalog:
+        return catalog[name]
+    wanted = _folded(name)
+    for entry in catalog.values():
+        if wanted in {_folded(entry.spec.name), *map(_folded, entry.spec.aliases)}:
+            return entry
+    return None
+
+
+def _folded(name: str) -> str:
+    return "-".join(name.lower().replace("_", " ").replace("-", " ").split())
+
+
 def get_pipeline(settings: Settings, name: str) -> PipelineSpec:
-    entry = load_catalog(settings).get(name)
+    entry = find_entry(load_catalog(settings), name)
     if entry is None:
         raise NotFound(f"unknown pipeline {name!r}; see `mediamill pipelines`", field="pipeline")
     if entry.problem:

@@ -43,6 +43,7 @@ class PipelineSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
+    aliases: list[str] = Field(default_factory=list, description="other names it answers to (a seed's own names)")
     inputs: dict[str, InputDecl] = Field(default_factory=dict)
     params: dict[str, dict[str, Any]] = Field(default_factory=dict, description="JSON schema per param")
     steps: dict[str, StepDecl] = Field(min_length=1)

@@ -16,7 +16,7 @@ from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json, r
 from mediamill.constants import FINAL_STATES
 from mediamill.errors import BadInput, NotFound
 from mediamill.pipelines import service as pipeline_service
-from mediamill.pipelines.catalog import load_catalog, register_pipeline
+from mediamill.pipelines.catalog import find_entry, load_catalog, register_pipeline
 from mediamill.pipelines.coordinator import Coordinator
 from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
@@ -59,10 +59,10 @@ async def list_pipelines(services: ServicesDep, key: ReadKey) -> list[dict]:
 
 @pipelines.get("/{name}", responses=problems(401, 403, 404))
 async def get_pipeline(name: str, services: ServicesDep, key: ReadKey) -> dict:
-    catalog = await asyncio.to_thread(load_catalog, services.settings)
-    if name not in catalog:
+    entry = find_entry(await asyncio.to_thread(load_catalog, services.settings), name)
+    if entry is None:
         raise NotFound(f"unknown pipeline {name!r}", field="name")
-    return catalog[name].describe()
+    return entry.describe()
 
 
 @pipelines.post("", status_code=201, responses=problems(401, 403, 415, 422),

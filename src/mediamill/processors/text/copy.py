@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from mediamill.processors.text import offline_copy, prompts
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, put_text, speaking_seconds
@@ -21,8 +21,10 @@ SCRIPT_SENTENCES = 4
 
 
 class CopyParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    product: ProductInfo = Field(..., description="what to write about")
+    # The marketing seed's job data names the product productInfo.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    product: ProductInfo = Field(..., description="what to write about (seed: productInfo)",
+                                 validation_alias=AliasChoices("product", "productInfo"))
     platforms: list[str] = Field(list(DEFAULT_PLATFORMS), min_length=1, max_length=10,  # a plain default: in the schema
                                  description=f"any of {', '.join(PLATFORMS)} (x = twitter)")
     variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
