@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hiredis import pack_command
 from redis.exceptions import NoScriptError, ResponseError
 
 # Calls per pipeline: bounds one round trip's size (and how long Redis is busy with one batch).
@@ -66,19 +67,14 @@ class ScriptBatch:
                 self._pending = []
 
     async def _send(self, batch: list[tuple[list, list, asyncio.Future]]) -> list[Any]:
-        if len(batch) == 1:  # nothing to batch with: a plain call (it also loads the script if needed)
-            keys, args, _ = batch[0]
-            return [await self.script(keys=keys, args=args)]
-        pipe = self.client.pipeline(transaction=False)
-        sha = self.script.sha
-        for keys, args, _ in batch:
-            pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
-        self.pipelines += 1
-        self.batched_calls += len(batch)
-        replies = await pipe.execute(raise_on_error=False)
+        if len(batch) > 1:
+            self.pipelines += 1
+            self.batched_calls += len(batch)
+        replies = await self._pipeline(batch)
         missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if missing:
-            # Redis lost its script cache (a restart, SCRIPT FLUSH): the script object loads it again.
+            # Not loaded yet, or Redis lost its script cache (a restart, SCRIPT FLUSH): the script
+            # object loads it and runs the call.
             # A NOSCRIPT call did not run, so running it now runs it once.
             for i in missing:
                 keys, args, _ = batch[i]
@@ -87,3 +83,29 @@ class ScriptBatch:
                 except ResponseError as exc:  # that caller's reply, as in the pipeline
                     replies[i] = exc
         return replies
+
+    async def _pipeline(self, batch: list[tuple[list, list, asyncio.Future]]) -> list[Any]:
+        """Every call of the batch written at once, then every reply read, in order, on one pooled connection.
+
+        What redis-py's Pipeline does, less its per-command bookkeeping, with hiredis packing the
+        commands (12 us of 20 per call saved; docs/performance.md).
+        """
+        sha = self.script.sha
+        packed = b"".join(pack_command(("EVALSHA", sha, len(keys), *keys, *args)) for keys, args, _ in batch)
+        pool = self.client.connection_pool
+        connection = await pool.get_connection()
+        try:
+            await connection.send_packed_command(packed, check_health=False)
+            replies: list[Any] = []
+            for _ in batch:
+                try:
+                    replies.append(await connection.read_response())
+                except ResponseError as exc:  # that call's own error; the stream goes on
+                    replies.append(exc)
+            return replies
+        except BaseException:
+            # Replies still unread would answer the next user of this connection: it is dropped.
+            await connection.disconnect(nowait=True)
+            raise
+        finally:
+            await pool.release(connection)
