@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from bullmq import UnrecoverableError
 from bullmq.custom_errors import DelayedError
 
+from mediamill.engine.call import CancelSignal
 from mediamill.engine.jobs import format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
 from mediamill.engine.wire import JobData
@@ -50,7 +51,7 @@ class ActiveJob:
 
     def __init__(self, running: RunningJob) -> None:
         self.running = running
-        self.cancel = asyncio.Event()
+        self.cancel = CancelSignal()
         self.cutoff = False
 
 

@@ -77,21 +77,63 @@ def run_call(call: Call, settings: Settings, reporter: Reporter, cancel_event) -
     return to_wire(spec.fn(ctx, params))
 
 
+class CancelSignal(asyncio.Event):
+    """An asyncio.Event that also calls back when set, so waiting on it needs no task of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._callbacks: list = []
+
+    def set(self) -> None:
+        super().set()
+        for callback in self._callbacks:
+            callback()
+
+    def watch(self, callback) -> None:
+        self._callbacks.append(callback)
+
+    def unwatch(self, callback) -> None:
+        with contextlib.suppress(ValueError):
+            self._callbacks.remove(callback)
+
+
 async def race(work: asyncio.Future, cancel: asyncio.Event, timeout: float, on_cancel) -> Any:
     """The work's result, unless the job is cancelled (Cancelled) or runs past `timeout` (JobTimeout).
 
     Either way `on_cancel` tells the work to stop; after a cancel it gets CANCEL_GRACE_S to do so.
+    One future woken by callbacks (the work's end, the timer, the cancel signal): this runs for
+    every job, and asyncio.wait with a task watching the cancel event cost a no-op job ~15 us.
     """
-    cancel_wait = asyncio.ensure_future(cancel.wait())
+    loop = asyncio.get_running_loop()
+    woken = loop.create_future()
+
+    def wake(*_: Any) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    work.add_done_callback(wake)
+    timer = loop.call_later(timeout, wake)
+    cancel_wait = None
+    if isinstance(cancel, CancelSignal):
+        cancel.watch(wake)
+    else:
+        cancel_wait = asyncio.ensure_future(cancel.wait())
+        cancel_wait.add_done_callback(wake)
     try:
-        done, _ = await asyncio.wait({work, cancel_wait}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if work in done:
-            return work.result()
-        on_cancel()
-        if cancel_wait in done:
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(asyncio.shield(work), CANCEL_GRACE_S)
-            raise Cancelled("the job was cancelled")
-        raise JobTimeout(f"the job ran past its timeout of {timeout:.0f} s")
+        if not (work.done() or cancel.is_set()):
+            await woken
     finally:
-        cancel_wait.cancel()
+        timer.cancel()
+        work.remove_done_callback(wake)
+        if cancel_wait is None:
+            cancel.unwatch(wake)
+        else:
+            cancel_wait.cancel()
+    if work.done():
+        return work.result()
+    on_cancel()
+    if cancel.is_set():
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(asyncio.shield(work), CANCEL_GRACE_S)
+        raise Cancelled("the job was cancelled")
+    raise JobTimeout(f"the job ran past its timeout of {timeout:.0f} s")
