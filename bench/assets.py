@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from proc_cpu import tree_cpu_s
+
 SOFFICE_PEAK_RSS_KB: list[int] = []
 VARIANT_BOXES = ((1920, 1080, 85), (800, 600, 85), (640, 480, 80), (200, 200, 80))
 HUGE_SIDE = 12_000
@@ -221,28 +223,6 @@ async def time_other_kinds(client, inputs: dict[str, list[Path]], rounds: int, s
 
 
 # -- through mediamill ------------------------------------------------------------------------
-def tree_cpu_s() -> float:
-    """CPU seconds used so far by this process and every live descendant (worker pool, Redis)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    ours, grew = {os.getpid()}, True
-    while grew:
-        found = {pid for pid, parent in parents.items() if parent in ours} - ours
-        ours |= found
-        grew = bool(found)
-    return sum(used.get(pid, 0.0) for pid in ours)
-
-
 async def run_all(data_dir: Path, paths: list[Path], huge: Path, rounds: int, documents: list[Path],
                   models: list[Path], only_thumbnails: bool = False) -> dict:
     """Every measurement, `rounds` times, interleaved (plain 1 proc, plain 2 procs, mediamill) so

@@ -7,7 +7,7 @@
 3. notifications: from submitting notify.create to the event arriving on the user's SSE stream
    (median, p99), beside the submit -> job completed round trip of the same jobs.
 
-    .venv/bin/python bench/messaging.py [--emails 500] [--events 100000] [--batch 5000] [--notifications 50]
+    .venv/bin/python bench/messaging.py [--emails 500] [--rounds 3] [--events 100000] [--batch 5000] [--notifications 50]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import aiosmtplib
 import httpx
 from aiosmtpd.controller import Controller
 from local_http import free_port  # bench/local_http.py: run as a script, bench/ is on the path
+from proc_cpu import tree_cpu_s
 from sqlalchemy import delete, func, select
 
 from mediamill.client import AsyncClient
@@ -68,51 +69,85 @@ async def wait_for(predicate, timeout: float, step: float = 0.02) -> None:
 
 
 # -- 1. email ------------------------------------------------------------------------------
-async def bench_email(settings: Settings, count: int) -> dict:
+def plain_message(index: int, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"] = sender, f"user{index}@example.com"
+    message["Subject"] = f"Bench {index}"
+    message.set_content("A plain benchmark email.\n")
+    return message
+
+
+async def email_loop(port: int, sender: str, count: int, reuse: bool) -> None:
+    """The baseline: `count` messages at the queue's concurrency, with `aiosmtplib.send` (a connection
+    per message, as the seed sends) or over one connection per lane."""
+    next_index = iter(range(count))
+
+    async def lane() -> None:
+        if not reuse:
+            for index in next_index:
+                await aiosmtplib.send(plain_message(index, sender), hostname="127.0.0.1", port=port,
+                                      use_tls=False, start_tls=False)
+            return
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, use_tls=False, start_tls=False) as smtp:
+            for index in next_index:
+                await smtp.send_message(plain_message(index, sender))
+
+    await asyncio.gather(*(lane() for _ in range(EMAIL_CONCURRENCY)))
+
+
+async def bench_email(settings: Settings, count: int, rounds: int) -> dict:
+    """Interleaved rounds (medians): the two loops, then the same messages through the queue. CPU is
+    that of this process (client, worker, SMTP sink) and its children (Redis) for each side."""
     sink, port = Sink(), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
+    samples: dict[str, list[float]] = {}
+    cpu_ms: dict[str, list[float]] = {}
+
+    def sample(key: str, started: float, cpu_started: float) -> None:
+        samples.setdefault(key, []).append(round(time.perf_counter() - started, 3))
+        cpu_ms.setdefault(key, []).append(round((tree_cpu_s() - cpu_started) * 1000 / count, 2))
+
     try:
         config = settings.email.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
                                                    "smtp_security": "none", "domain_rate_limit": 1_000_000})
         settings = settings.model_copy(update={"email": config})
-
-        async def baseline() -> float:
-            next_index = iter(range(count))
-
-            async def lane() -> None:
-                for index in next_index:
-                    message = EmailMessage()
-                    message["From"], message["To"] = config.from_address, f"user{index}@example.com"
-                    message["Subject"] = f"Bench {index}"
-                    message.set_content("A plain benchmark email.\n")
-                    await aiosmtplib.send(message, hostname="127.0.0.1", port=port, use_tls=False,
-                                          start_tls=False)
-
-            start = time.perf_counter()
-            await asyncio.gather(*(lane() for _ in range(EMAIL_CONCURRENCY)))
-            return time.perf_counter() - start
-
-        baseline_s = await baseline()
-        sink.count = 0
         async with running_worker(settings, ["email"]), AsyncClient(settings) as client:
-            start = time.perf_counter()
-            for index in range(count):
-                await client.submit("email.send", {"to": f"user{index}@example.com", "subject": f"Bench {index}",
-                                                   "text": "A plain benchmark email.\n"})
-            await wait_for(lambda: sink.count >= count, timeout=600)
-            queue_s = time.perf_counter() - start
+            await email_loop(port, config.from_address, 20, reuse=False)  # warm-up: imports, first connections
+            for index in range(20):
+                await client.submit("email.send", {"to": f"warm{index}@example.com", "subject": "w", "text": "w\n"})
+            await wait_for(lambda: sink.count >= 40, timeout=600)
+            for round_index in range(rounds):
+                for key, reuse in (("aiosmtplib_send", False), ("aiosmtplib_reused", True)):
+                    cpu, start = tree_cpu_s(), time.perf_counter()
+                    await email_loop(port, config.from_address, count, reuse)
+                    sample(key, start, cpu)
+                sink.count = 0
+                cpu, start = tree_cpu_s(), time.perf_counter()
+                for index in range(count):
+                    await client.submit("email.send", {"to": f"r{round_index}u{index}@example.com",
+                                                       "subject": f"Bench {index}", "text": "A plain benchmark email.\n"})
+                await wait_for(lambda: sink.count >= count, timeout=600)
+                sample("queue", start, cpu)
         with open_database(settings).session() as session:
             from mediamill.db.models.messaging import EmailMessage as Row
 
             sent = session.scalar(select(func.count()).select_from(Row).where(Row.status == "sent"))
     finally:
         controller.stop()
-    return {"emails": count, "queue_per_s": round(count / queue_s, 1),
-            "aiosmtplib_loop_per_s": round(count / baseline_s, 1),
-            "ratio": round(baseline_s / queue_s, 3), "recorded_sent": sent,
-            "method": f"both at concurrency {EMAIL_CONCURRENCY}, one SMTP connection per message; the queue "
-                      "figure runs from the first submit to the sink holding every message"}
+    rate = {key: count / statistics.median(values) for key, values in samples.items()}
+    cpu = {key: statistics.median(values) for key, values in cpu_ms.items()}
+    return {"emails": count, "rounds": rounds, "queue_per_s": round(rate["queue"], 1),
+            "aiosmtplib_loop_per_s": round(rate["aiosmtplib_send"], 1),
+            "ratio": round(rate["queue"] / rate["aiosmtplib_send"], 3),
+            "aiosmtplib_reused_connection_per_s": round(rate["aiosmtplib_reused"], 1),
+            "ratio_vs_reused_connection": round(rate["queue"] / rate["aiosmtplib_reused"], 3),
+            "cpu_ms_per_email": {key: round(value, 2) for key, value in cpu.items()},
+            "cpu_ratio": round(cpu["aiosmtplib_send"] / cpu["queue"], 3),
+            "recorded_sent": sent, "samples_s": samples,
+            "method": f"all at concurrency {EMAIL_CONCURRENCY}; the queue figure runs from the first submit to the "
+                      "sink holding every message; aiosmtplib_send opens a connection per message (the seed's "
+                      "way), aiosmtplib_reused keeps one per lane; cpu_ratio = loop CPU / queue CPU per email"}
 
 
 # -- 2. analytics ----------------------------------------------------------------------------
@@ -212,6 +247,7 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--notifications", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=["email", "analytics", "notifications"], default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -230,7 +266,7 @@ async def main() -> None:
                     await asyncio.sleep(0.1)
             results = {}
             if args.only in (None, "email"):
-                results["email"] = await bench_email(settings, args.emails)
+                results["email"] = await bench_email(settings, args.emails, args.rounds)
             if args.only in (None, "analytics"):
                 results["analytics"] = await bench_analytics(settings, base_url, args.events, args.batch)
             if args.only in (None, "notifications"):

@@ -238,17 +238,29 @@ class Settings(BaseSettings):
 
     @property
     def resolved_data_dir(self) -> Path:
-        path = self.data_dir.expanduser().resolve()
+        path = self._data_dir_path()
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def _data_dir_path(self) -> Path:
+        relative_to = "" if self.data_dir.is_absolute() else os.getcwd()  # a relative dir follows the cwd
+        return _resolved(str(self.data_dir), relative_to)
+
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.resolved_data_dir / 'mediamill.db'}"
+        """The database URL (read for every job: no mkdir here; `open_database` makes the folder)."""
+        return self.database_url or f"sqlite:///{self._data_dir_path() / 'mediamill.db'}"
 
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+
+@lru_cache(maxsize=64)
+def _resolved(data_dir: str, cwd: str) -> Path:
+    # Read several times per job (database URL, stores, transports): resolve() is an lstat per path
+    # component, which a busy disk makes cost ~1 ms an email (measured).
+    return (Path(cwd) / Path(data_dir).expanduser()).resolve()
 
 
 @lru_cache(maxsize=64)

@@ -76,6 +76,8 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     with _lock:
         database = _databases.get(url)
         if database is None:
+            if not settings.database_url:
+                settings.resolved_data_dir  # noqa: B018 - made here: the URL itself no longer makes it
             database = Database(url)
             if migrate:
                 database.migrate()

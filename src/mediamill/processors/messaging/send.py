@@ -44,7 +44,8 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     database = open_database(settings)
     if len(params.to) > config.max_recipients:
         raise BadInput(f"{len(params.to)} recipients; at most {config.max_recipients} per message", field="to")
-    ctx.progress(10, "render")
+    # No progress reports on the way: each is a BullMQ write and an event, more than the rest of a
+    # send to a local relay costs (measured); only a wait for the domain limit is worth showing.
     logo = _logo(ctx, settings)
     body = _body(params, settings, logo)
     attachments = load_attachments(params.attachments, ctx.store, config)
@@ -62,10 +63,11 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     if claim.previous is EmailStatus.sending:
         ctx.log("an earlier attempt died while sending: sending again with the same Message-ID")
 
-    ctx.progress(40, "rate-limit")
     domains = [address.rpartition("@")[2] for address in params.to]
-    await limiter_for(config.domain_rate_limit, config.domain_rate_window_s).acquire(domains, ctx.check)
-    ctx.progress(60, "send")
+    limiter = limiter_for(config.domain_rate_limit, config.domain_rate_window_s)
+    if limiter.wait_time(domains) > 0:
+        ctx.progress(40, "rate-limit")
+    await limiter.acquire(domains, ctx.check)
     try:
         accepted = await transport.send(message, params.to)
     except BadInput as exc:
@@ -79,7 +81,6 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     await asyncio.to_thread(in_session, database, records.finish, row.id, EmailStatus.sent,
                             provider_message_id=accepted.provider_id, error=refused)
     row.status, row.provider_message_id = EmailStatus.sent.value, accepted.provider_id
-    ctx.progress(100, "send")
     return {**_result(row, duplicate=False), "refused": sorted(accepted.refused), "size": raw_size}
 
 
@@ -105,7 +106,7 @@ def _logo(ctx: TaskContext, settings: Settings) -> Part | None:
 
 
 def _transport(settings: Settings) -> Transport:
-    key = settings.email.model_dump_json() + str(settings.resolved_data_dir)
+    key = settings.email.model_dump_json() + str(settings.data_dir)
     if key not in _transports:
         _transports[key] = open_transport(settings)
     return _transports[key]

@@ -1,8 +1,10 @@
-"""SMTP through aiosmtplib: STARTTLS or implicit TLS, optional AUTH; replies sorted into retry or not."""
+"""SMTP through aiosmtplib: STARTTLS or implicit TLS, optional AUTH, pooled connections; replies sorted into retry or not."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -10,26 +12,47 @@ import aiosmtplib
 
 from mediamill.errors import BadInput, ProviderError
 from mediamill.providers.email.base import Accepted
+from mediamill.providers.email.smtp_pool import SmtpPool
 from mediamill.settings import EmailSettings
 
 
 class SmtpTransport:
+    """Messages go over pooled connections to the one configured server (see `smtp_pool`)."""
+
     name = "smtp"
 
     def __init__(self, config: EmailSettings) -> None:
         self.config = config
+        self.pool = SmtpPool(self._client)
+
+    def _client(self) -> aiosmtplib.SMTP:
+        config = self.config
+        return aiosmtplib.SMTP(
+            hostname=config.smtp_host, port=config.smtp_port, username=config.smtp_username,
+            password=config.smtp_password, use_tls=config.smtp_security == "tls",
+            start_tls=config.smtp_security == "starttls", timeout=config.smtp_timeout_s,
+            cert_bundle=str(config.smtp_ca_file) if config.smtp_ca_file else None,
+            local_hostname=_local_hostname(),
+        )
 
     async def send(self, message: EmailMessage, recipients: list[str]) -> Accepted:
         config = self.config
         with translate_smtp_errors(f"{config.smtp_host}:{config.smtp_port}"):
-            refused, reply = await aiosmtplib.send(
-                message, recipients=recipients, hostname=config.smtp_host, port=config.smtp_port,
-                username=config.smtp_username, password=config.smtp_password,
-                use_tls=config.smtp_security == "tls", start_tls=config.smtp_security == "starttls",
-                timeout=config.smtp_timeout_s, cert_bundle=str(config.smtp_ca_file) if config.smtp_ca_file else None,
-            )
+            connection = await self.pool.take()
+            reusable = False
+            try:
+                refused, reply = await connection.client.send_message(message, recipients=recipients)
+                reusable = True
+            finally:
+                await self.pool.give_back(connection, reusable=reusable)
         return Accepted(provider_id=reply.strip()[:255],
                         refused={address: str(response) for address, response in refused.items()})
+
+
+@functools.cache
+def _local_hostname() -> str:
+    """The EHLO name: socket.getfqdn() may ask DNS, so once per process rather than per connection."""
+    return socket.getfqdn()
 
 
 @contextlib.contextmanager
