@@ -22,8 +22,14 @@ async def test_offline_piece_is_structured_honest_and_scored(run_text):
     assert "Bean There" in result["cta"] and "#BeanThere" in result["hashtags"]
     assert any("fresh beans and honest advice" in s["body"] for s in result["sections"])
     q = result["quality"]
-    assert set(q) >= {"score", "readability", "length", "keyword_coverage", "structure", "voice", "details"}
-    assert q["keyword_coverage"] == 100.0 and q["structure"] == 100.0 and 0 < q["score"] <= 100
+    parts = {"readability", "length", "brand_voice", "avoided_words"}
+    assert set(q) >= {"score", "details", "weights", "formulas", "omitted", *parts}
+    assert set(q["weights"]) == set(q["formulas"]) == parts  # each part shown with its weight and formula
+    # The template pastes the keywords in: coverage would be 100 by construction, so it is not scored.
+    assert "keyword_coverage" not in q and "by construction" in q["omitted"]["keyword_coverage"]
+    assert q["score"] == pytest.approx(sum(q[p] * w for p, w in q["weights"].items()) / sum(q["weights"].values()),
+                                       abs=0.1)
+    assert 0 < q["brand_voice"] <= 100 and q["details"]["brand_similarity"]["references"] == 1
     text = json.dumps(result)
     assert "{" not in "".join(s["body"] for s in result["sections"]) and "lorem" not in text.lower()
     markdown = ctx.path(result["markdown_file"]["artifact"]).read_text()
@@ -52,7 +58,8 @@ async def test_research_as_a_param(run_text):
 async def test_avoided_words_lower_the_voice_score(run_text):
     brand = {**BRAND, "avoid": ["cold brew", "synergy"]}
     result, _ = await run_text("content.generate", {"idea": "Cold brew at home", "brand": brand})
-    assert result["quality"]["voice"] == 75.0 and result["quality"]["details"]["avoided_words_present"] == ["cold brew"]
+    quality_ = result["quality"]
+    assert quality_["avoided_words"] == 75.0 and quality_["details"]["avoided_words_present"] == ["cold brew"]
 
 
 @pytest.mark.parametrize("kind", ["blog", "newsletter", "social", "landing"])
@@ -85,8 +92,8 @@ def test_quality_heuristics():
     assert quality.length_score(800, 800) == 100 and quality.length_score(400, 800) == 62.5
     assert quality.length_score(2000, 800) == 0
     scored = quality.score(title="T", sections=[{"heading": "A", "body": "Cold brew is easy."}], cta="",
-                           keywords=["cold brew", "espresso"], target_words=10)
-    assert scored["keyword_coverage"] == 50.0 and scored["structure"] == 50.0
+                           keywords=["cold brew", "espresso"], target_words=10, brand=BRAND, template=False)
+    assert scored["keyword_coverage"] == 50.0 and scored["weights"]["keyword_coverage"] == 0.15
 
 
 @pytest.mark.parametrize(("params", "field"), [

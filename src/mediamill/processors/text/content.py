@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import asyncio
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +35,8 @@ class Brand(BaseModel):
     audience: str = Field("", max_length=300, description="who the brand writes for")
     values: list[str] = Field(default_factory=list, max_length=10, description="what the brand stands for")
     avoid: list[str] = Field(default_factory=list, max_length=50, description="words the brand never uses")
+    examples: list[Annotated[str, Field(max_length=2_000)]] = Field(
+        default_factory=list, max_length=20, description="approved texts in the brand's voice (the voice score compares with them)")
     cta: str | None = Field(None, max_length=300, description="the call to action to use, if fixed")
 
 
@@ -63,8 +66,11 @@ async def generate(ctx: TaskContext, params: ContentParams) -> dict:
         else:
             piece = await llm_piece(llm, params, research, keywords, target)
         result = {**llm.describe(), "kind": params.kind, **piece}
-    result["quality"] = quality.score(title=piece["title"], sections=piece["sections"], cta=piece["cta"],
-                                      keywords=keywords, target_words=target, avoid=params.brand.avoid)
+    ctx.progress(80, "scoring")
+    # The embedding model is CPU work: off the worker's event loop.
+    result["quality"] = await asyncio.to_thread(
+        quality.score, title=piece["title"], sections=piece["sections"], cta=piece["cta"], keywords=keywords,
+        target_words=target, brand=params.brand.model_dump(), template=llm.offline)
     ctx.check()
     ctx.progress(90, "storing")
     result["content_file"] = await put_json(ctx, result, "content.json")
