@@ -255,6 +255,8 @@ def test_saved_filters_are_kept_applied_and_deleted_in_this_browser(stack, brows
     statuses = page.locator("#results tbody td .badge").all_inner_texts()
     assert statuses and set(statuses) == {"failed"}
     assert page.get_attribute("#saved-list a", "aria-current") == "page"  # the view it is on
+    if SHOTS_DIR:
+        page.screenshot(path=str(Path(SHOTS_DIR) / "dashboard-jobs-saved-filter.png"))
     other = browser.new_context().new_page()  # per browser: another profile has none
     other.goto(stack.url("/dashboard/jobs"))
     assert other.locator("#saved-list li").count() == 0
@@ -287,6 +289,8 @@ def test_run_page_recolours_steps_live_without_a_reload(stack, page):
     assert first.evaluate("r => getComputedStyle(r).stroke") == "rgb(26, 127, 55)"  # the completed colour
     assert page.inner_text("#step-first .step-state") == "completed"
     assert page.evaluate("window.__sameDocument") is True  # recoloured in place: no reload
+    if SHOTS_DIR:
+        page.screenshot(path=str(Path(SHOTS_DIR) / "dashboard-run-live.png"))
     assert page.get_attribute("svg.dag [data-step=second]", "data-state") not in ("completed", "failed", "cancelled")
     final = stack.call(run_service.coordinator(stack.services).wait(run_id, timeout=90))
     assert final.state == "completed"
