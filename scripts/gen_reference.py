@@ -43,7 +43,7 @@ import mediamill.db.models  # noqa: F401 - registers every model on Base's metad
 from mediamill import errors
 from mediamill.api.main import create_app
 from mediamill.cli.app import app as cli_app
-from mediamill.composition import install_tasks
+from mediamill.composition import BUILTIN_TASK_SOURCES, TASK_MANIFEST, install_tasks
 from mediamill.db.base import Base
 from mediamill.pipelines.catalog import BUILTIN_DIR
 from mediamill.pipelines.spec import parse_spec
@@ -51,6 +51,8 @@ from mediamill.pipelines.validate import validate_spec
 from mediamill.security import Limits
 from mediamill.services.catalog import task_catalog
 from mediamill.settings import Settings
+from mediamill.tasks.manifest import manifest_text
+from mediamill.tasks.registry import load_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS_DIR = Path("docs/reference/tasks")
@@ -472,7 +474,15 @@ def regenerate(root: Path) -> dict[Path, str]:
             return f"{match.group(1)}{body}{match.group(4)}"
 
         out[relative] = BLOCK.sub(fill, text)
+    out[Path("src/mediamill") / TASK_MANIFEST.name] = builtin_manifest()
     return out
+
+
+def builtin_manifest() -> str:
+    """The manifest of mediamill's own tasks, from the real registry (every family imported)."""
+    builtin = [spec for spec in load_tasks().values()
+               if any(spec.fn.__module__ == s or spec.fn.__module__.startswith(s + ".") for s in BUILTIN_TASK_SOURCES)]
+    return manifest_text(builtin)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mediamill.cli.output import console, emit_json, err_console, fail, table
-from mediamill.composition import install_tasks
+from mediamill.cli import output
+from mediamill.cli.output import emit_json, fail, table
 from mediamill.errors import BadInput, MediamillError
-from mediamill.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from mediamill.settings import Settings
 
 # Each command imports what it runs inside its own function: `mediamill status` must not pay for the
-# worker, FastAPI, SQLAlchemy and the speech stack it never uses (measured on a shared 2-core machine:
-# this module loads in about 3 s, and importing every command's modules on top of it adds 9.5-11 s).
+# worker, FastAPI, SQLAlchemy and the speech stack it never uses, and `mediamill --help` loads typer
+# and this module only (no settings, no rich: bench/startup.py measures it against `import typer`).
+# Plain (click) help, not typer's rich panels: those import rich's markdown and syntax highlighting,
+# about 0.4 s of every `--help`.
 app = typer.Typer(help="mediamill: background media and content work on BullMQ.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+                  add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
@@ -27,7 +30,7 @@ def _print_version(asked: bool) -> None:
     if asked:
         import mediamill
 
-        console.print(f"mediamill {mediamill.__version__}", highlight=False)
+        output.console.print(f"mediamill {mediamill.__version__}", highlight=False)
         raise typer.Exit()
 
 
@@ -41,7 +44,9 @@ QueuesOpt = Annotated[str | None, typer.Option("--queues", "-q", help="comma-sep
 
 
 def _settings() -> Settings:
+    from mediamill.composition import install_tasks
     from mediamill.logs import configure_logging  # structlog: 0.5 s that `--help` and `--version` skip
+    from mediamill.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings)
@@ -50,6 +55,8 @@ def _settings() -> Settings:
 
 
 def _run(coro) -> Any:
+    import asyncio
+
     return asyncio.run(coro)
 
 
@@ -267,7 +274,7 @@ def tasks(as_json: JsonOpt = False) -> None:
                for s in specs])
     # On stderr, so `--json` output stays the catalog; the exit code stays 0 (the rest works).
     for module, error in sorted(unavailable.items()):
-        err_console.print(f"[bold yellow]unavailable:[/] {module}: {error}", highlight=False, soft_wrap=True)
+        output.err_console.print(f"[bold yellow]unavailable:[/] {module}: {error}", highlight=False, soft_wrap=True)
 
 
 # -- pipelines ----------------------------------------------------------------------------
@@ -349,7 +356,7 @@ def register_pipeline(path: Path, as_json: JsonOpt = False) -> None:
     if not path.is_file():
         raise BadInput(f"no such file: {path}", field="path")
     spec = register(_settings(), path.read_text())
-    emit_json({"name": spec.name, "registered": True}) if as_json else console.print(f"registered {spec.name}")
+    emit_json({"name": spec.name, "registered": True}) if as_json else output.console.print(f"registered {spec.name}")
 
 
 # -- speech and keys ----------------------------------------------------------------------
@@ -368,7 +375,8 @@ def voices(as_json: JsonOpt = False) -> None:
             "yes" if v.get("name") == default else ""] for v in found])
 
 
-keys_app = typer.Typer(help="API keys: create, list, revoke (stored only as hashes).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create, list, revoke (stored only as hashes).", no_args_is_help=True,
+                       rich_markup_mode=None)
 app.add_typer(keys_app, name="keys")
 
 
@@ -390,9 +398,9 @@ def keys_create(
     if as_json:
         emit_json({**_key_row(info), "token": token})
         return
-    console.print(f"created key [bold]{info.id}[/] ({info.name}, scopes {', '.join(info.scopes)})")
-    console.print(f"token (shown once): [bold]{token}[/]")
-    console.print("send it as: Authorization: Bearer <token>")
+    output.console.print(f"created key [bold]{info.id}[/] ({info.name}, scopes {', '.join(info.scopes)})")
+    output.console.print(f"token (shown once): [bold]{token}[/]")
+    output.console.print("send it as: Authorization: Bearer <token>")
 
 
 @keys_app.command("list")
@@ -415,10 +423,11 @@ def keys_revoke(key_id: str, as_json: JsonOpt = False) -> None:
     from mediamill.services.keys import revoke_key
 
     info = revoke_key(_settings(), key_id)
-    emit_json(_key_row(info)) if as_json else console.print(f"revoked {info.id} ({info.name})")
+    emit_json(_key_row(info)) if as_json else output.console.print(f"revoked {info.id} ({info.name})")
 
 
-email_app = typer.Typer(help="Email: list the templates and preview them.", no_args_is_help=True)
+email_app = typer.Typer(help="Email: list the templates and preview them.", no_args_is_help=True,
+                        rich_markup_mode=None)
 app.add_typer(email_app, name="email")
 
 
@@ -457,7 +466,7 @@ def email_preview(
         emit_json({"template": template, "html": str(html_path), "text": str(text_path),
                    "unsubscribe_url": preview.unsubscribe_url})
         return
-    console.print(f"wrote [bold]{html_path}[/] and [bold]{text_path}[/]")
+    output.console.print(f"wrote [bold]{html_path}[/] and [bold]{text_path}[/]")
 
 
 artifacts_app = typer.Typer(help="Artifacts: delete one with everything derived from it.", no_args_is_help=True)

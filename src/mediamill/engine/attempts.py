@@ -33,13 +33,13 @@ from mediamill.engine.jobs import format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
 from mediamill.engine.wire import JobData
 from mediamill.errors import Cancelled, MediamillError, RetryableFailure
-from mediamill.tasks.registry import TaskSpec
+from mediamill.tasks.registry import TaskInfo
 
 
 class JobRunner(Protocol):
     """What the hooks ask of the runner that owns them (engine.runner.JobRunner)."""
 
-    def timeout_for(self, queue: str, spec: TaskSpec) -> float: ...
+    def timeout_for(self, queue: str, spec: TaskInfo) -> float: ...
 
     def planned_hooks(self, method: str) -> tuple[Middleware, ...]: ...
 
@@ -63,7 +63,7 @@ class Attempt:
     bull_job: Any
     token: str
     data: JobData
-    spec: TaskSpec
+    spec: TaskInfo
     running: RunningJob
     active: ActiveJob
     progress: Any  # the runner's progress writer (drain())

@@ -5,8 +5,10 @@ number of ("progress", percent, step) and ("log", message, fields), and one ("do
 ("error", description). An error travels as plain data (class name, message, field, traceback)
 and is raised again in the worker as the same class of mediamill's tree (`errors.rebuild`).
 
-A spawned child imports this module before anything else: keep its imports light (issue: a warm,
-fast child); the processors are loaded once, in `child_main`.
+Task processes start warm: they are forked from a fork server (multiprocessing's "forkserver") that
+imported this module and the task modules of the worker's queues once (`preload_task_modules`), so
+a replacement child (after a crash, a timeout or a memory kill) costs a fork, not a new interpreter
+importing mediamill. Keep this module's imports light all the same: the fork server imports it first.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -22,14 +25,15 @@ import traceback
 from typing import Any
 
 from mediamill.engine.call import HARD_TIMEOUT_SLACK_S, Call, Callbacks, race, run_call
+from mediamill.engine.pids import pid_alive
 from mediamill.errors import Cancelled, MediamillError, MemoryLimitExceeded, WorkerCrashed, rebuild
 from mediamill.settings import Settings
-from mediamill.tasks.registry import task_sources
+from mediamill.tasks.registry import queue_task_modules, registry_state
 
-# How often a child process checks that its worker is still alive.
+# How often a child process checks that its worker is still alive (where no pidfd can tell it).
 PARENT_POLL_S = 0.2
-# A new child imports mediamill and every processor module before it can take a job; that time
-# must not count against the job's timeout (on a loaded machine it takes seconds).
+# A new child (the first one: the fork server's imports) may take seconds on a loaded machine before
+# it can take a job; that time must not count against the job's timeout.
 CHILD_START_TIMEOUT_S = 120.0
 # An idle child asked to exit (its pipe closed) is killed if it is still there after this long.
 CHILD_EXIT_GRACE_S = 3.0
@@ -63,28 +67,41 @@ def exit_with_parent(parent_pid: int) -> None:
 
     A worker killed with SIGKILL cannot stop its children; an orphan would keep running its job
     while stalled-job detection hands that job to another worker (running it twice). The pipe
-    only reports EOF when the child next reads, which a busy processor does not do.
+    only reports EOF when the child next reads, which a busy processor does not do. The worker is
+    not our parent (the fork server is), so a pidfd of the worker says when it ends.
     """
     def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(PARENT_POLL_S)
+        try:
+            pidfd = os.pidfd_open(parent_pid)
+        except (AttributeError, OSError):  # no pidfds here, or the worker is already gone
+            pidfd = None
+        if pidfd is not None:
+            select.select([pidfd], [], [])  # readable once the process has ended
+        else:
+            while pid_alive(parent_pid):
+                time.sleep(PARENT_POLL_S)
         os._exit(70)
 
     threading.Thread(target=watch, daemon=True, name="mediamill-parent-watch").start()
 
 
-def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, sources: tuple[str, ...]) -> None:
-    """Entry point of a pool process: run calls until the pipe closes. `sources`: the parent's task sources."""
+def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, registry: dict,
+               preload: list[str]) -> None:
+    """Entry point of a pool process: run calls until the pipe closes.
+
+    `registry`: the worker's task sources and declarations; `preload`: the task modules of its queue,
+    imported before "ready" (already imported when the fork server preloaded them).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     exit_with_parent(parent_pid)
     # Here, not at the top: the child's own start-up, after the parent watch is in place.
     from mediamill.logs import configure_logging
-    from mediamill.tasks.registry import add_task_sources, load_tasks
+    from mediamill.tasks.registry import import_task_modules, restore_registry_state
 
     settings = Settings.model_validate(settings_data)
     configure_logging(settings)
-    add_task_sources(sources)
-    load_tasks()
+    restore_registry_state(registry)
+    import_task_modules(preload)
     conn.send(("ready",))
     while True:
         try:
@@ -96,6 +113,16 @@ def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, sources
             conn.send(("done", result))
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
             conn.send(("error", describe_error(exc)))
+
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+
+
+def preload_task_modules(modules: list[str]) -> None:
+    """What the fork server imports once, before it forks the first task process (later calls, once it
+    runs, change nothing: those children import what they miss themselves). `__main__` first, so a
+    child does not import the worker's main script again."""
+    _CONTEXT.set_forkserver_preload(["__main__", __name__, *modules])
 
 
 def describe_error(exc: BaseException) -> dict:
@@ -118,13 +145,12 @@ def rebuild_error(info: dict) -> MediamillError:
 
 
 class ChildProcess:
-    def __init__(self, settings: Settings) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child_conn = context.Pipe()
-        self.cancel = context.Event()
-        self.process = context.Process(
+    def __init__(self, settings: Settings, queue: str) -> None:
+        self.conn, child_conn = _CONTEXT.Pipe()
+        self.cancel = _CONTEXT.Event()
+        self.process = _CONTEXT.Process(
             target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid(),
-                                     task_sources()),
+                                     registry_state(), queue_task_modules(queue)),
             daemon=True, name="mediamill-task",
         )
         self.process.start()

@@ -6,9 +6,10 @@ import asyncio
 from typing import Any
 
 from mediamill.engine.call import Call, Callbacks
-from mediamill.engine.child import ChildProcess
+from mediamill.engine.child import ChildProcess, preload_task_modules
 from mediamill.errors import Cancelled, JobTimeout, MediamillError, TaskFailure, WorkerCrashed
 from mediamill.settings import Settings
+from mediamill.tasks.registry import queue_task_modules
 
 
 class ProcessPool:
@@ -48,14 +49,23 @@ class ProcessPool:
                 self.busy.add(child)
                 return child
             child.kill()
-        child = ChildProcess(self.settings)
+        child = ChildProcess(self.settings, queue)
         self.busy.add(child)
         return child
 
     def prewarm(self, queue: str, count: int) -> None:
         idle = self.idle.setdefault(queue, [])
         while len(idle) < count:
-            idle.append(ChildProcess(self.settings))
+            idle.append(ChildProcess(self.settings, queue))
+
+    def warm_up(self, queues: list[str]) -> None:
+        """At worker start: the fork server preloads these queues' task modules, and each queue with
+        process tasks gets its first task process now, so its imports overlap the worker's own start."""
+        modules = {queue: queue_task_modules(queue) for queue in queues}
+        preload_task_modules(sorted({m for found in modules.values() for m in found}))
+        for queue, found in modules.items():
+            if found:
+                self.prewarm(queue, 1)
 
     def child_pids(self) -> list[int]:
         children = [c for group in self.idle.values() for c in group] + list(self.busy)

@@ -27,7 +27,7 @@ from mediamill.errors import MediamillError
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.tasks.context import JobInfo
-from mediamill.tasks.registry import get_task
+from mediamill.tasks.registry import task_info
 
 
 class _ProgressWriter:
@@ -135,7 +135,7 @@ class JobRunner:
         attempt = int(bull_job.attemptsMade or 0) + 1
         try:
             data = JobData.parse(bull_job.data, bull_job.name)
-            spec = get_task(data.task)
+            spec = task_info(data.task)  # metadata only: a process task's module loads in its task process
         except MediamillError as exc:
             raise UnrecoverableError(format_failure(exc)) from exc
         info = JobInfo(job_id=bull_job.id, task=spec.name, queue=queue, attempt=attempt, run=data.run, step=data.step)

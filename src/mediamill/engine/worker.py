@@ -7,7 +7,7 @@ import gc
 import os
 import signal
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import redis.asyncio as aioredis
 from bullmq import UnrecoverableError, Worker
@@ -32,7 +32,7 @@ from mediamill.engine.worker_http import WorkerHTTP
 from mediamill.errors import BadInput, ConfigError
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
-from mediamill.tasks.registry import TaskSpec, load_tasks, unavailable_families
+from mediamill.tasks.registry import TaskInfo, task_infos, unavailable_families
 
 log = get_logger("mediamill.worker")
 
@@ -46,14 +46,20 @@ def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:
     return names
 
 
-def warn_unserved_queues(queues: list[str], specs: Iterable[TaskSpec], unavailable: dict[str, str]) -> list[str]:
-    """Say at start which served queues have no task this process can run (a family failed to import)."""
-    served = {spec.queue for spec in specs}
+def warn_unserved_queues(queues: list[str], tasks: Iterable[TaskInfo],
+                         unavailable: Callable[[], dict[str, str]]) -> list[str]:
+    """Say at start which served queues have no task this process can run (a family failed to import).
+
+    `tasks` is metadata (no task module is imported for it); only when a queue is idle are the
+    families imported to find the ones that fail (`unavailable`).
+    """
+    served = {info.queue for info in tasks}
     idle = [queue for queue in queues if queue not in served]
+    failed = unavailable() if idle else {}
     for queue in idle:
-        if unavailable:
+        if failed:
             log.error("queue has no available task: its task families may be among the unavailable ones",
-                      queue=queue, unavailable=unavailable)
+                      queue=queue, unavailable=failed)
         else:
             log.warning("queue has no registered task", queue=queue)
     return idle
@@ -72,7 +78,8 @@ class WorkerService:
         self.http: WorkerHTTP | None = None
 
     async def start(self) -> None:
-        warn_unserved_queues(self.queues, load_tasks().values(), unavailable_families())
+        warn_unserved_queues(self.queues, task_infos().values(), unavailable_families)
+        self.pool.warm_up(self.queues)  # first: the task processes start while the rest comes up
         metrics.enable(self.settings)  # before the first job is counted
         url = redis_url(self.settings)
         self.redis = aioredis.from_url(url, decode_responses=True, retry=connection_retry(),

@@ -61,6 +61,51 @@ class TaskSpec:
     def schema(self) -> dict:
         return self.params_model.model_json_schema()
 
+    def info(self) -> TaskInfo:
+        cached = self.__dict__.get("_info")  # built once: the runner asks for every job
+        if cached is None:
+            cached = self._build_info()
+            object.__setattr__(self, "_info", cached)
+        return cached
+
+    def _build_info(self) -> TaskInfo:
+        return TaskInfo(
+            name=self.name, module=self.fn.__module__, queue=self.queue, isolation=self.isolation,
+            timeout_s=self.timeout_s, attempts=self.attempts, min_inputs=self.min_inputs,
+            max_inputs=self.max_inputs, accepts=self.accepts, description=self.description, tags=self.tags,
+            memory_limit_mb=self.memory_limit_mb, params_schema=self.schema(),
+        )
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What is known of a task without importing its module: a TaskSpec minus the function and the
+    params model (the schema stands in for it). The built-in tasks' come from the generated manifest."""
+
+    name: str
+    module: str
+    queue: str
+    isolation: Isolation
+    timeout_s: float | None = None
+    attempts: int | None = None
+    min_inputs: int = 0
+    max_inputs: int | None = None
+    accepts: tuple[str, ...] = ()
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    memory_limit_mb: int | None = None
+    params_schema: dict = field(default_factory=dict)
+
+    def schema(self) -> dict:
+        return self.params_schema
+
+    def as_dict(self) -> dict:
+        return {**vars(self), "accepts": list(self.accepts), "tags": list(self.tags)}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> TaskInfo:
+        return cls(**{**raw, "accepts": tuple(raw["accepts"]), "tags": tuple(raw["tags"])})
+
 
 def _alias_names(model: type[BaseModel] | None, name: object) -> str:
     """`text (or tweetBody)`: a missing field named by every name it accepts (a seed's own too)."""
@@ -139,10 +184,14 @@ def _params_from_annotation(fn: Callable[..., Any]) -> type[BaseModel] | None:
 
 # -- discovery ----------------------------------------------------------------------------
 # The registry knows no processor: the composition root (mediamill.composition) names the packages
-# and modules whose tasks a process loads, and the first lookup imports them.
+# and modules whose tasks a process loads. Sources it also *declares* (with a manifest of their
+# tasks' metadata) are imported one module at a time, when a task of that module is first looked
+# up; the other sources are imported whole on the first lookup.
 _sources: list[str] = []
 _imported: set[str] = set()
 _unavailable: dict[str, str] = {}
+_declared: dict[str, TaskInfo] = {}
+_declared_sources: set[str] = set()
 
 
 def add_task_sources(sources: Iterable[str]) -> None:
@@ -152,23 +201,49 @@ def add_task_sources(sources: Iterable[str]) -> None:
             _sources.append(source)
 
 
+def declare_tasks(infos: Iterable[TaskInfo], sources: Iterable[str]) -> None:
+    """Tasks known before their modules are imported; `sources` are the task sources they cover."""
+    for info in infos:
+        _declared.setdefault(info.name, info)
+    _declared_sources.update(sources)
+
+
 def task_sources() -> tuple[str, ...]:
     """What this process loads tasks from (a worker passes it to its child processes)."""
     return tuple(_sources)
 
 
+def registry_state() -> dict:
+    """Sources and declarations, in picklable form: a task process starts from its worker's."""
+    return {"sources": list(_sources), "declared": [info.as_dict() for info in _declared.values()],
+            "declared_sources": sorted(_declared_sources)}
+
+
+def restore_registry_state(state: dict) -> None:
+    add_task_sources(state["sources"])
+    declare_tasks(map(TaskInfo.from_dict, state["declared"]), state["declared_sources"])
+
+
 def load_tasks() -> dict[str, TaskSpec]:
-    """Import every task source not imported yet; returns the registry.
+    """Import every task source not imported yet (declared ones too); returns the registry.
 
     A module whose import fails (an optional library missing) is recorded
     in `unavailable_families()` with its error, and the other families still load.
     """
-    for source in _sources:
+    _load_sources(_sources)
+    return dict(_registry)
+
+
+def _load_sources(sources: Iterable[str]) -> None:
+    for source in sources:
         if source not in _imported:
             _imported.add(source)
             for module in _modules_of(source):
                 _import_family(module)
-    return dict(_registry)
+
+
+def _undeclared_sources() -> list[str]:
+    return [source for source in _sources if source not in _declared_sources]
 
 
 def _modules_of(source: str) -> list[str]:
@@ -202,14 +277,51 @@ def _describe_import_error(exc: ImportError) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def import_task_modules(modules: Iterable[str]) -> None:
+    """Import these task modules now (a task process preloads its queue's before its first job)."""
+    for module in modules:
+        if module not in sys.modules:
+            _import_family(module)
+
+
 def get_task(name: str) -> TaskSpec:
+    """The task with its function and params model: imports its module (only that one) if needed."""
     spec = _registry.get(name)  # no copy of the registry: this runs for every job
-    if spec is None and len(_imported) < len(_sources):
-        load_tasks()
+    if spec is None:
+        declared = _declared.get(name)
+        if declared is not None:
+            import_task_modules([declared.module])
+        else:
+            _load_sources(_undeclared_sources())
         spec = _registry.get(name)
     if spec is None:
+        declared = _declared.get(name)
+        problem = declared and _unavailable.get(declared.module)
+        if problem:
+            raise NotFound(f"task {name!r} is unavailable: {declared.module}: {problem}", field="task")
         raise NotFound(f"unknown task {name!r}; see `mediamill tasks` for the list", field="task")
     return spec
+
+
+def task_info(name: str) -> TaskInfo:
+    """What the engine needs to route and limit a task (queue, isolation, limits), without importing it."""
+    spec = _registry.get(name)
+    if spec is not None:
+        return spec.info()
+    declared = _declared.get(name)
+    return declared if declared is not None else get_task(name).info()
+
+
+def task_infos() -> dict[str, TaskInfo]:
+    """Every task's metadata: the declared ones from their manifest, the others from their imported specs."""
+    _load_sources(_undeclared_sources())
+    found = {name: spec.info() for name, spec in _registry.items() if name not in _declared}
+    return {**_declared, **found}
+
+
+def queue_task_modules(queue: str) -> list[str]:
+    """The modules of a queue's process-isolated tasks: what its task processes import before their first job."""
+    return sorted({info.module for info in task_infos().values() if info.queue == queue and info.isolation == "process"})
 
 
 def unavailable_families() -> dict[str, str]:

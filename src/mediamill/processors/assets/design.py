@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import struct
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from mediamill.errors import BadInput
 from mediamill.processors.assets.limits import check_image_header
 from mediamill.security import Limits
+
+if TYPE_CHECKING:  # numpy loads with the first PSD, not with asset.inspect's task processes
+    import numpy as np
 
 PSD_MIME, AI_MIME, EPS_MIME = "image/vnd.adobe.photoshop", "application/illustrator", "application/postscript"
 _COLOUR_MODES = {0: "bitmap", 1: "grayscale", 2: "indexed", 3: "rgb", 4: "cmyk", 7: "multichannel",
@@ -70,6 +72,8 @@ def psd_flattened(path: Path, limits: Limits) -> np.ndarray:
         image = psd.composite()
     if image is None:
         raise BadInput("the PSD has neither a flattened image nor visible layers", field="inputs")
+    import numpy as np
+
     return np.asarray(image.convert("RGBA" if "A" in image.getbands() else "RGB"))
 
 

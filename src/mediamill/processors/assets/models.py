@@ -15,8 +15,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mediamill.errors import BadInput, LimitExceeded
 from mediamill.security import Limits
 
@@ -86,6 +84,8 @@ def load_mesh(path: Path, found: Declared):
 def model_facts(path: Path, mime: str, limits: Limits) -> dict:
     found = declared(path, mime, limits)
     mesh = load_mesh(path, found)
+    import numpy as np  # with the first 3D model (trimesh needs it anyway), not with every task process
+
     low, high = (np.asarray(corner, dtype=float) for corner in mesh.bounds)
     return {"format": found.fmt, "vertices": int(len(mesh.vertices)), "faces": int(len(mesh.faces)),
             "bounding_box": {"min": [round(v, 6) for v in low.tolist()], "max": [round(v, 6) for v in high.tolist()],

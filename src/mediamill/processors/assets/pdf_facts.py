@@ -8,21 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from mediamill.errors import BadInput
 
-# Shapes pypdf's parser fails in on malformed files; PDFium then gets its turn.
-_PYPDF_PARSE_ERRORS = (PyPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
+# Shapes pypdf's parser fails in on malformed files (besides its own PyPdfError); PDFium then gets its turn.
+_PARSE_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
 
 
 def pdf_facts(path: Path, text_bytes: int, check=lambda: None) -> dict:
+    # pypdf loads here, not with the module: asset.inspect's task processes import this module
+    # before their first job, and most inputs are not PDFs (~0.3 s of every worker's start).
+    from pypdf.errors import PyPdfError
+
     try:
         facts = _pypdf_facts(path, text_bytes, check)
     except BadInput:
         raise
-    except _PYPDF_PARSE_ERRORS:
+    except (PyPdfError, *_PARSE_ERRORS):
         facts = _pdfium_facts(path, text_bytes, check)
     if facts["pages"] == 0:
         raise BadInput("the PDF has no pages", field="inputs")
@@ -30,6 +31,8 @@ def pdf_facts(path: Path, text_bytes: int, check=lambda: None) -> dict:
 
 
 def _pypdf_facts(path: Path, text_bytes: int, check) -> dict:
+    from pypdf import PdfReader
+
     reader = PdfReader(str(path), strict=False)
     encrypted = reader.is_encrypted
     if encrypted and not reader.decrypt(""):  # owner-password-only PDFs open with an empty user password

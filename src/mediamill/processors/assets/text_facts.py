@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import py3langid
 from striprtf.striprtf import rtf_to_text
 
 from mediamill.errors import LimitExceeded
@@ -66,6 +65,8 @@ def guess_language(text: str) -> str | None:
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS_FOR_LANGUAGE:
         return None
+    import py3langid  # with numpy: loaded by the first text that needs a language, not by every task process
+
     return py3langid.classify(sample)[0]
 
 

@@ -1,0 +1,65 @@
+"""Task processes start warm: forked from a fork server that imported their task modules once.
+
+Run in a fresh interpreter (the fork server is one per process, started with the first task process's
+preload list), on a task module written here and found through PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+MODULE = '''
+import os
+
+from mediamill.tasks import task
+
+IMPORTED_IN = os.getpid()  # the process that ran this import: the fork server, not the task process
+
+
+@task("warmtest.where", queue="warmtest", isolation="process")
+def where(ctx, params) -> dict:
+    return {"imported_in": IMPORTED_IN, "pid": os.getpid()}
+'''
+
+SCRIPT = '''
+import asyncio, json, sys
+from mediamill.engine.call import Call, Callbacks
+from mediamill.engine.pool import ProcessPool
+from mediamill.settings import Settings
+from mediamill.tasks.context import JobInfo
+from mediamill.tasks.registry import add_task_sources
+
+async def main():
+    add_task_sources(["warm_tasks"])
+    pool = ProcessPool(Settings(data_dir=sys.argv[1]))
+    pool.warm_up(["warmtest"])
+    seen = []
+    for n in range(2):
+        call = Call(job=JobInfo(job_id=f"warm-{n}", task="warmtest.where", queue="warmtest"), params={},
+                    inputs=[], scratch=sys.argv[1], ttl_hours=None, limits={}, timeout_s=60)
+        seen.append(await pool.run("warmtest", call, Callbacks(lambda *a: None, lambda *a: None), asyncio.Event()))
+        for child in pool.idle["warmtest"]:  # a crash: the next job gets a new task process
+            child.kill()
+    pool.close()
+    print(json.dumps(seen))
+
+asyncio.run(main())
+'''
+
+
+def test_task_processes_are_forked_from_a_server_that_imported_their_module_once(tmp_path: Path):
+    (tmp_path / "warm_tasks.py").write_text(MODULE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml"}
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "data")], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout.splitlines()[-1])
+    assert first["pid"] != second["pid"]  # two task processes (the first was killed)
+    # Neither imported the module itself: both inherited it from the one process that did.
+    assert first["imported_in"] == second["imported_in"]
+    assert first["imported_in"] not in (first["pid"], second["pid"])
