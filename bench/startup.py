@@ -99,35 +99,32 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-async def mediamill_worker_round(client: AsyncClient, png: Path, env: dict) -> float:
-    handle = await client.submit("asset.inspect", {}, [png])
-    queue = client.broker.queue("assets")
+async def launch_until_done(queue: Queue, job_id: str, args: list[str], env: dict) -> float:
+    """Seconds from launching a worker command to the pre-filled job's completion (then it is stopped)."""
     start = time.perf_counter()
-    worker = launch([str(BIN / "mediamill"), "worker", "--queues", "assets"], env)
+    worker = launch(args, env)
     try:
-        state = await wait_state(queue, handle.id)
+        state = await wait_state(queue, job_id)
         elapsed = time.perf_counter() - start
     finally:
         stop(worker)
     if state != "completed":
-        raise RuntimeError(f"asset.inspect {handle.id} {state}: {(await handle.status()).error}")
+        raise RuntimeError(f"{args[:3]}: job {job_id} {state}")
     return elapsed
+
+
+async def mediamill_worker_round(client: AsyncClient, png: Path, env: dict) -> float:
+    handle = await client.submit("asset.inspect", {}, [png])
+    return await launch_until_done(client.broker.queue("assets"), handle.id,
+                                   [str(BIN / "mediamill"), "worker", "--queues", "assets"], env)
 
 
 async def raw_worker_round(url: str, png: Path, env: dict) -> float:
     queue = Queue(RAW_QUEUE, {"connection": url, "prefix": C.KEY_PREFIX})
     try:
         job = await queue.add("inspect", {"path": str(png)})
-        start = time.perf_counter()
-        worker = launch([sys.executable, "-c", RAW_WORKER, url, RAW_QUEUE, C.KEY_PREFIX], env)
-        try:
-            state = await wait_state(queue, job.id)
-            elapsed = time.perf_counter() - start
-        finally:
-            stop(worker)
-        if state != "completed":
-            raise RuntimeError(f"raw job {state}")
-        return elapsed
+        return await launch_until_done(queue, job.id, [sys.executable, "-c", RAW_WORKER, url, RAW_QUEUE, C.KEY_PREFIX],
+                                       env)
     finally:
         await queue.close()
 

@@ -8,7 +8,7 @@ import pkgutil
 import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ValidationError
@@ -28,11 +28,11 @@ class NoParams(BaseModel):
 
 
 @dataclass(frozen=True)
-class TaskSpec:
+class TaskMeta:
+    """A task's name, routing and limits: what both its spec and its manifest entry say."""
+
     name: str
-    fn: Callable[..., Any]
     queue: str
-    params_model: type[BaseModel]
     isolation: Isolation
     timeout_s: float | None = None
     attempts: int | None = None
@@ -42,6 +42,14 @@ class TaskSpec:
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     memory_limit_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec(TaskMeta):
+    """A registered task: its metadata, its function and its params model."""
+
+    fn: Callable[..., Any] = field(kw_only=True)
+    params_model: type[BaseModel] = field(kw_only=True)
 
     @property
     def is_async(self) -> bool:
@@ -64,37 +72,19 @@ class TaskSpec:
     def info(self) -> TaskInfo:
         cached = self.__dict__.get("_info")  # built once: the runner asks for every job
         if cached is None:
-            cached = self._build_info()
+            meta = {f.name: getattr(self, f.name) for f in fields(TaskMeta)}
+            cached = TaskInfo(**meta, module=self.fn.__module__, params_schema=self.schema())
             object.__setattr__(self, "_info", cached)
         return cached
 
-    def _build_info(self) -> TaskInfo:
-        return TaskInfo(
-            name=self.name, module=self.fn.__module__, queue=self.queue, isolation=self.isolation,
-            timeout_s=self.timeout_s, attempts=self.attempts, min_inputs=self.min_inputs,
-            max_inputs=self.max_inputs, accepts=self.accepts, description=self.description, tags=self.tags,
-            memory_limit_mb=self.memory_limit_mb, params_schema=self.schema(),
-        )
-
 
 @dataclass(frozen=True)
-class TaskInfo:
-    """What is known of a task without importing its module: a TaskSpec minus the function and the
-    params model (the schema stands in for it). The built-in tasks' come from the generated manifest."""
+class TaskInfo(TaskMeta):
+    """What is known of a task without importing its module: its metadata, its module and its params'
+    JSON schema (standing in for the model). The built-in tasks' come from the generated manifest."""
 
-    name: str
-    module: str
-    queue: str
-    isolation: Isolation
-    timeout_s: float | None = None
-    attempts: int | None = None
-    min_inputs: int = 0
-    max_inputs: int | None = None
-    accepts: tuple[str, ...] = ()
-    description: str = ""
-    tags: tuple[str, ...] = ()
-    memory_limit_mb: int | None = None
-    params_schema: dict = field(default_factory=dict)
+    module: str = field(kw_only=True)
+    params_schema: dict = field(default_factory=dict, kw_only=True)
 
     def schema(self) -> dict:
         return self.params_schema
