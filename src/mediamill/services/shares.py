@@ -184,37 +184,40 @@ def _existing(session, share_id: str) -> ShareLink:
     return link
 
 
-def _check_open(services: Services, token: str, password: str | None) -> tuple[ShareLink, Artifact]:
+def _open(services: Services, token: str, password: str | None, method: str,
+          range_header: str | None) -> tuple[ShareLink, Artifact, BinaryIO, bool]:
+    """One thread hop: find and check the link, count the download, open the bytes."""
     with services.database.session() as session:
         link = records.by_token_hash(session, token_hash(token)) if 16 <= len(token) <= 128 else None
         if link is None:
             raise NotFound("no such share link", field="token")
+        state = state_of(link)
+        if state == "expired":
+            raise Gone(f"this share link expired at {link.expires_at.isoformat()}", field="token")
+        if state == "used up":
+            raise Gone(f"this share link reached its download limit of {link.max_downloads}", field="token")
+        if state != "active":
+            raise Gone(f"this share link no longer works ({state})", field="token")
+        if link.password_hash is not None:
+            if not password:
+                raise Unauthorized("this share link needs a password (form field or X-Share-Password header)",
+                                   field="password")
+            if not password_matches(password, link.password_hash):
+                raise Forbidden("wrong password for this share link", field="password")
+        try:
+            artifact = get_artifact(services, link.artifact_id)
+        except NotFound:
+            raise Gone("the shared artifact no longer exists", field="token") from None
         session.expunge(link)
-    state = state_of(link)
-    if state == "expired":
-        raise Gone(f"this share link expired at {link.expires_at.isoformat()}", field="token")
-    if state == "used up":
-        raise Gone(f"this share link reached its download limit of {link.max_downloads}", field="token")
-    if state != "active":
-        raise Gone(f"this share link no longer works ({state})", field="token")
-    if link.password_hash is not None:
-        if not password:
-            raise Unauthorized("this share link needs a password (form field or X-Share-Password header)",
-                               field="password")
-        if not password_matches(password, link.password_hash):
-            raise Forbidden("wrong password for this share link", field="password")
-    try:
-        artifact = get_artifact(services, link.artifact_id)
-    except NotFound:
-        raise Gone("the shared artifact no longer exists", field="token") from None
-    return link, artifact
-
-
-def _count(services: Services, link: ShareLink) -> None:
-    with services.database.session() as session:
-        if not records.count_download(session, link.id, utcnow()):
-            # Another request took the last download (or the link was revoked) since the check.
-            raise Gone("this share link no longer works (used up or revoked)", field="token")
+    counted = counts_as_download(link, method, range_header)
+    if counted:
+        # Its own short transaction (a SQLite read turned write can fail at once when another write
+        # came between). The conditional UPDATE, not the checks above, decides: another request may
+        # have taken the last download (or revoked the link) since this one read the row.
+        with services.database.session() as session:
+            if not records.count_download(session, link.id, utcnow()):
+                raise Gone("this share link no longer works (used up or revoked)", field="token")
+    return link, artifact, services.store.open(artifact.id), counted
 
 
 def counts_as_download(link: ShareLink, method: str, range_header: str | None) -> bool:
@@ -231,11 +234,14 @@ async def open_share(services: Services, token: str, password: str | None, metho
                      range_header: str | None) -> tuple[Artifact, BinaryIO]:
     """Check the link (404 unknown, 410 expired/revoked/used up, 401/403 password), count the download,
     open the bytes (the caller closes the reader)."""
-    link, artifact = await asyncio.to_thread(_check_open, services, token, password)
-    if counts_as_download(link, method, range_header):
-        await asyncio.to_thread(_count, services, link)
-        await _track(services, EventType.ASSET_DOWNLOAD, link, {"via": "share-link"})
-    return artifact, await asyncio.to_thread(services.store.open, artifact.id)
+    link, artifact, reader, counted = await asyncio.to_thread(_open, services, token, password, method, range_header)
+    if counted:
+        try:
+            await _track(services, EventType.ASSET_DOWNLOAD, link, {"via": "share-link"})
+        except BaseException:
+            reader.close()
+            raise
+    return artifact, reader
 
 
 async def _track(services: Services, kind: EventType, link: ShareLink, data: dict) -> None:

@@ -72,9 +72,12 @@ def test_old_variants_go_with_their_own_derivatives_and_the_rest_stays(settings)
     grandchild = store.put(b"the variant's thumbnail", key="grandchild", source_artifact=child.id)
     kept_parent = store.put(b"another original", key="kept")
     kept_child = store.put(b"its variant", key="kept-child", source_artifact=kept_parent.id)
+    # A source the records never knew (a fetched URL input, a seed producer's fileKey) but the store has.
+    unrecorded = store.put(b"put by the app under its fileKey", key="uploads/photo.jpg")
+    unrecorded_child = store.put(b"its thumbnail", key="unrecorded-child", source_artifact=unrecorded.id)
     database = open_database(settings)
     with database.session() as session:
-        artifact_records.record(session, [parent, child, grandchild, kept_parent, kept_child])
+        artifact_records.record(session, [parent, child, grandchild, kept_parent, kept_child, unrecorded_child])
         artifact_records.remove(session, [parent.id])  # deleted outside the lineage delete (an old version)
     store.delete(parent.id)
 
@@ -84,7 +87,7 @@ def test_old_variants_go_with_their_own_derivatives_and_the_rest_stays(settings)
     result = run(settings, {"types": ["OLD_VARIANTS"]})["old_variants"]
     assert result["records"] == 2 and result["artifacts"] == 2 and not result["more"]
     assert not store.exists(child.id) and not store.exists(grandchild.id)
-    assert store.exists(kept_parent.id) and store.exists(kept_child.id)
+    assert store.exists(kept_parent.id) and store.exists(kept_child.id) and store.exists(unrecorded_child.id)
     assert run(settings, {"types": ["old_variants"]})["old_variants"]["records"] == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -75,11 +76,13 @@ def derived_from(session: Session, artifact_id: str, limit: int = 10_000) -> lis
     return found[:limit]
 
 
-def orphaned(session: Session, limit: int) -> list[ArtifactRecord]:
-    """Derived artifacts whose source artifact has no record any more (deleted, or expired and purged)."""
+def orphaned(session: Session, limit: int, *, except_sources: Collection[str] = ()) -> list[ArtifactRecord]:
+    """Derived artifacts whose source artifact has no record (deleted, or expired and purged; or never
+    recorded: the caller checks the store), leaving out those derived from `except_sources`."""
     parent = ArtifactRecord.__table__.alias("parent")
     query = (select(ArtifactRecord)
              .outerjoin(parent, parent.c.id == ArtifactRecord.source)
-             .where(ArtifactRecord.source.is_not(None), parent.c.id.is_(None))
-             .order_by(ArtifactRecord.created_at).limit(limit))
-    return list(session.scalars(query))
+             .where(ArtifactRecord.source.is_not(None), parent.c.id.is_(None)))
+    if except_sources:
+        query = query.where(ArtifactRecord.source.not_in(list(except_sources)))
+    return list(session.scalars(query.order_by(ArtifactRecord.created_at, ArtifactRecord.id).limit(limit)))

@@ -84,11 +84,24 @@ def expired_links(database: Database, limit: int, dry_run: bool, check: Callable
 def old_variants(database: Database, store: ArtifactStore, limit: int, dry_run: bool,
                  check: Callable[[], None]) -> dict:
     """OLD_VARIANTS: derivatives whose source artifact is gone (deleted, expired) go too; removing one
-    may orphan its own derivatives, which the same run (or the next) takes."""
+    may orphan its own derivatives, which the same run (or the next) takes.
+
+    A source with no record may still be in the store (a fetched URL input, a seed producer's
+    fileKey): those are asked of the store, and their derivatives stay."""
     tally = Tally()
+    alive: set[str] = set()
+
+    def pick(session, n: int) -> list:
+        while True:  # each round either finds real orphans or learns at least one live source
+            rows = artifact_records.orphaned(session, n, except_sources=alive)
+            live = {row.source for row in rows if store.exists(row.source)}
+            if not live:
+                return rows
+            alive.update(live)
+
     if dry_run:
         with database.session() as session:
-            rows = artifact_records.orphaned(session, limit)
+            rows = pick(session, limit)
         tally.records, tally.bytes = len(rows), sum(row.size for row in rows)
         return {**tally.as_dict(), "more": len(rows) >= limit}
     removal = Removal()
@@ -96,8 +109,7 @@ def old_variants(database: Database, store: ArtifactStore, limit: int, dry_run: 
     def remove(session, ids: list) -> None:
         remove_artifacts(store, session, ids, tally, reason="artifact deleted")
 
-    _in_chunks(database, limit, removal, lambda s, n: [row.id for row in artifact_records.orphaned(s, n)],
-               remove, check)
+    _in_chunks(database, limit, removal, lambda s, n: [row.id for row in pick(s, n)], remove, check)
     return {**tally.as_dict(), "more": removal.more}
 
 
