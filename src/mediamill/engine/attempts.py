@@ -9,6 +9,7 @@ chain (a job the shutdown cut off goes back to its queue).
     BullTranslation      an error becomes BullMQ's: retried (RetryableFailure) or not (UnrecoverableError)
     Timeout              the task's time budget, from settings, the task, or the queue's policy
     JobMiddleware        the worker's middleware (before_job / after_job)
+    LockFence            an attempt whose job lock another worker took over reports nothing
     RetryClassification  whether this attempt was the job's last
     ShutdownCutoff       a job the worker's shutdown cut off returns to its queue, attempt unspent
     CancelBeforeStart    a job cancelled while it waited never starts
@@ -21,7 +22,7 @@ import asyncio
 import dataclasses
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,11 +34,16 @@ from mediamill.engine.jobs import format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
 from mediamill.engine.wire import JobData
 from mediamill.errors import Cancelled, MediamillError, RetryableFailure
+from mediamill.logs import get_logger
 from mediamill.tasks.registry import TaskInfo
+
+log = get_logger("mediamill.worker")
 
 
 class JobRunner(Protocol):
     """What the hooks ask of the runner that owns them (engine.runner.JobRunner)."""
+
+    settings: Any
 
     def timeout_for(self, queue: str, spec: TaskInfo) -> float: ...
 
@@ -70,6 +76,7 @@ class Attempt:
     scratch: Path
     timeout_s: float = 0.0
     retryable: bool = True
+    began: float = field(default_factory=time.monotonic)  # just after BullMQ claimed the job
 
 
 class AttemptHook:
@@ -130,6 +137,48 @@ class JobMiddleware(AttemptHook):
         return error
 
 
+class AttemptLost(DelayedError):
+    """The job is no longer this worker's: its lock expired and another worker took it over."""
+
+
+class LockFence(AttemptHook):
+    """Before the middleware records an attempt's end, make sure the job is still this worker's.
+
+    A worker cut off from Redis (a network partition, a long freeze) keeps running its job while
+    its lock expires and the stalled-job check hands the job to another worker. When the first one
+    gets through again, its late result or failure must not overwrite the new owner's record, fire
+    a second webhook or advance a pipeline twice. Renewing the lock here (a full lock duration, so
+    it holds through the hooks and BullMQ's own completion) proves ownership; a lost lock, or a Redis
+    that cannot answer, ends the attempt silently: BullMQ's completion would be refused anyway.
+    """
+
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+
+    async def _check(self, attempt: Attempt, error: BaseException | None = None) -> None:
+        duration = self.runner.settings.policy(attempt.queue).lock_duration_ms
+        if attempt.active.cutoff or time.monotonic() - attempt.began < duration / 2000:
+            # Shutdown hands the job back itself (ShutdownCutoff). A job younger than half its lock
+            # cannot have lost the lock its claim took: most jobs skip the extra round trip.
+            return
+        try:
+            held = await attempt.bull_job.backend.extendLock(attempt.bull_job.id, attempt.token, duration)
+        except Exception as exc:  # noqa: BLE001 - no answer is no proof of ownership
+            held, error = 0, error or exc
+        if int(held or 0) != 1:
+            log.warning("job lock lost: another worker owns the job now; this attempt's end is not recorded",
+                        job_id=attempt.bull_job.id, attempt=attempt.running.info.attempt,
+                        error=str(error) if error else None)
+            raise AttemptLost() from error
+
+    async def succeeded(self, attempt: Attempt, result: Any) -> None:
+        await self._check(attempt)
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        await self._check(attempt, error)
+        return error
+
+
 class RetryClassification(AttemptHook):
     async def succeeded(self, attempt: Attempt, result: Any) -> None:
         attempt.running.final = True
@@ -173,8 +222,8 @@ class ProgressDrain(AttemptHook):
 
 def standard_hooks(runner: JobRunner) -> list[AttemptHook]:
     """The stack in its order (outermost first); the order is the behaviour, see the module doc."""
-    return [ScratchCleanup(), BullTranslation(), Timeout(runner), JobMiddleware(runner), RetryClassification(),
-            ShutdownCutoff(), CancelBeforeStart(runner), ProgressDrain()]
+    return [ScratchCleanup(), BullTranslation(), Timeout(runner), JobMiddleware(runner), LockFence(runner),
+            RetryClassification(), ShutdownCutoff(), CancelBeforeStart(runner), ProgressDrain()]
 
 
 @dataclass(frozen=True)

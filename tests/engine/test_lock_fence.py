@@ -1,0 +1,47 @@
+"""A worker whose job was taken over by another (its lock lost, as after a network partition) records nothing.
+
+The multi-host test (tests/cluster) cuts a real cable; this is the same situation on one machine: the
+job's lock is handed to another owner while the first worker runs it.
+"""
+
+from __future__ import annotations
+
+import redis
+from helpers import until, until_event
+
+from mediamill import constants as C
+from mediamill.db import open_database
+from mediamill.db.repositories import jobs as job_records
+from mediamill.engine.connection import redis_url
+
+
+async def test_an_attempt_whose_lock_was_taken_over_leaves_the_record_alone(client, worker_process, settings, tmp_path):
+    log = tmp_path / "events.log"
+    worker = worker_process(QUEUES__ENGINETEST__LOCK_DURATION_MS="2000", QUEUES__ENGINETEST__STALLED_INTERVAL_MS="60000")
+    handle = await client.submit("enginetest.work", {"log": str(log), "seconds": 4})
+    await until_event(log, "start")
+    # Another worker owns the job now (what the stalled-job check does once the first one's lock expired)
+    server = redis.Redis.from_url(redis_url(settings))
+    try:
+        server.set(f"{C.KEY_PREFIX}:enginetest:{handle.id}:lock", "another-workers-token", px=120_000)
+        await until_event(log, "done", timeout=60)
+        # The attempt's end: either the fence ("job lock lost") or the middleware's "job completed"
+        ended = await until(lambda: _attempt_end(worker.log_path.read_text(), handle.id), 60, "the attempt's end")
+    finally:
+        server.close()
+    assert ended == "job lock lost"
+    # The first worker's late result went nowhere: BullMQ still has the job active, the record says active
+    status = await handle.status()
+    assert status.state == "active", status
+    with open_database(settings).session() as session:
+        record = job_records.get(session, handle.id)
+    assert record is not None and record.state == "active" and record.result is None, record
+
+
+def _attempt_end(log: str, job_id: str) -> str | None:
+    for line in log.splitlines():
+        if job_id in line:
+            for event in ("job lock lost", "job completed"):
+                if event in line:
+                    return event
+    return None
