@@ -15,6 +15,7 @@ class JobLinks(BaseModel):
 
 class JobAccepted(BaseModel):
     id: str
+    jobId: str = Field(description="the id again: the `{jobId, status: 'queued'}` answer seed apps return")  # noqa: N815
     status: str = Field(description="always 'queued' on submission")
     links: JobLinks
 

@@ -88,7 +88,7 @@ async def submit_job(request: Request, services: ServicesDep, key: SubmitKey) ->
     if uploaded:
         job = job.model_copy(update={"inputs": [*job.inputs, *map(parse_input, uploaded)]})
     view = await job_service.submit_job(services, job)
-    body = {"id": view["id"], "status": "queued", "links": view["links"]}
+    body = {"id": view["id"], "jobId": view["id"], "status": "queued", "links": view["links"]}
     return JSONResponse(body, status_code=202, headers={"Location": view["links"]["self"]})
 
 

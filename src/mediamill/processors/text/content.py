@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from mediamill.processors.text import offline_content, prompts, quality
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, put_text, read_json_input
+from mediamill.processors.text.ideas import idea_brief
 from mediamill.processors.text.keywords import extract_keywords
 from mediamill.processors.text.models import ContentAnswer
 from mediamill.processors.text.offline_copy import seeded
@@ -29,10 +30,14 @@ TARGET_WORDS: dict[str, dict[str, int]] = {
 class Brand(BaseModel):
     """Who the piece speaks for: its name, voice, audience, values, words to avoid, a fixed call to action."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # The content seed's brand record is accepted as the app has it (id, brandVoice, targetAudience).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    id: str | None = Field(None, max_length=128, description="the app's brand id (kept, not used)")
     name: str = Field(..., min_length=1, max_length=120, description="the brand's name")
-    voice: str = Field("friendly", max_length=300, description="e.g. 'warm, witty, concise'")
-    audience: str = Field("", max_length=300, description="who the brand writes for")
+    voice: str = Field("friendly", max_length=300, description="e.g. 'warm, witty, concise' (seed: brandVoice)",
+                       validation_alias=AliasChoices("voice", "brandVoice"))
+    audience: str = Field("", max_length=300, description="who the brand writes for (seed: targetAudience)",
+                          validation_alias=AliasChoices("audience", "targetAudience"))
     values: list[str] = Field(default_factory=list, max_length=10, description="what the brand stands for")
     avoid: list[str] = Field(default_factory=list, max_length=50, description="words the brand never uses")
     examples: list[Annotated[str, Field(max_length=2_000)]] = Field(
@@ -41,15 +46,19 @@ class Brand(BaseModel):
 
 
 class ContentParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    idea: str = Field(..., min_length=1, max_length=5_000, description="the idea: a title, a brief or a summary")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    idea: str = Field(..., min_length=1, max_length=5_000,
+                      description="the idea: a title, a brief or a summary, or the seed's idea record {title, description}")
     brand: Brand = Field(..., description="who the piece speaks for")
-    kind: Kind = Field("blog", description="blog | newsletter | social | landing")
+    kind: Kind = Field("blog", description="blog | newsletter | social | landing (seed: contentType)",
+                       validation_alias=AliasChoices("kind", "contentType"))
     length: Length = Field("medium", description="short | medium | long (target words depend on kind)")
     keywords: list[str] = Field(default_factory=list, max_length=20, description="keywords to cover")
     research: dict | None = Field(None, description="a content.research result (or pass research.json as input)")
     variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
     provider: ProviderChoice = Field("auto", description="'offline' forces the offline writer even with keys set")
+
+    _idea_record = field_validator("idea", mode="before")(idea_brief)
 
 
 @task("content.generate", queue="content", inputs=(0, 1), accepts=("application/json",))

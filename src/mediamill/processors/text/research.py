@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from mediamill.processors.text import offline_research as rules
 from mediamill.processors.text import prompts
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, read_text_input
+from mediamill.processors.text.ideas import idea_brief
 from mediamill.processors.text.models import ResearchAnswer
 from mediamill.processors.text.offline_copy import seeded
 from mediamill.providers.llm import LLMProvider, generate_json, select_provider
@@ -32,15 +33,20 @@ class Competitor(BaseModel):
 
 
 class ResearchParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    topic: str = Field(..., min_length=1, max_length=2_000, description="the idea or topic to research")
-    type: ResearchType = Field("full", description="keywords | competitors | trends | full")
+    # The content seed's research job: its idea record (or text) as `idea`, its researchType.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    topic: str = Field(..., min_length=1, max_length=2_000, description="the idea or topic to research (seed: idea, "
+                       "text or its {title, description} record)", validation_alias=AliasChoices("topic", "idea"))
+    type: ResearchType = Field("full", description="keywords | competitors | trends | full (seed: researchType)",
+                               validation_alias=AliasChoices("type", "researchType"))
     text: str = Field("", description="source text to analyse (a brief, an article, notes); or pass a text input")
     audience: str = Field("", max_length=300, description="who the content is for")
     competitors: list[Competitor | str] = Field(default_factory=list, max_length=20,
                                                 description="names, or {name, description} objects")
     max_keywords: int = Field(15, ge=1, le=50, description="most keywords returned")
     provider: ProviderChoice = Field("auto", description="'offline' forces the heuristics even with keys set")
+
+    _idea_record = field_validator("topic", mode="before")(idea_brief)
 
     @field_validator("competitors")
     @classmethod
