@@ -92,12 +92,17 @@ def worker(
         "--liveness-file", help="touch this file at every heartbeat (for an exec liveness probe)")] = None,
 ) -> None:
     """Run workers for some or all queues (MEDIAMILL_WORKERS works too) until SIGTERM/Ctrl-C."""
-    from mediamill.serve import build_worker
+    from mediamill.engine.task_server import select_queues, start_task_server
+    from mediamill.tasks.registry import queue_task_modules
 
     settings = _settings()
     overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host, "worker_liveness_file": liveness_file}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    # First: the task processes' fork server imports their modules while this process imports the worker.
+    start_task_server(m for queue in select_queues(settings, wanted) for m in queue_task_modules(queue))
+    from mediamill.serve import build_worker
+
     _run(build_worker(settings, wanted).serve_forever())
 
 

@@ -6,7 +6,7 @@ number of ("progress", percent, step) and ("log", message, fields), and one ("do
 and is raised again in the worker as the same class of mediamill's tree (`errors.rebuild`).
 
 Task processes start warm: they are forked from a fork server (multiprocessing's "forkserver") that
-imported this module and the task modules of the worker's queues once (`preload_task_modules`), so
+imported this module and the task modules of the worker's queues once (`engine.task_server`), so
 a replacement child (after a crash, a timeout or a memory kill) costs a fork, not a new interpreter
 importing mediamill. Keep this module's imports light all the same: the fork server imports it first.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import select
 import signal
@@ -26,6 +25,7 @@ from typing import Any
 
 from mediamill.engine.call import HARD_TIMEOUT_SLACK_S, Call, Callbacks, race, run_call
 from mediamill.engine.pids import pid_alive
+from mediamill.engine.task_server import CONTEXT
 from mediamill.errors import Cancelled, MediamillError, MemoryLimitExceeded, WorkerCrashed, rebuild
 from mediamill.settings import Settings
 from mediamill.tasks.registry import queue_task_modules, registry_state
@@ -115,16 +115,6 @@ def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, registr
             conn.send(("error", describe_error(exc)))
 
 
-_CONTEXT = multiprocessing.get_context("forkserver")
-
-
-def preload_task_modules(modules: list[str]) -> None:
-    """What the fork server imports once, before it forks the first task process (later calls, once it
-    runs, change nothing: those children import what they miss themselves). `__main__` first, so a
-    child does not import the worker's main script again."""
-    _CONTEXT.set_forkserver_preload(["__main__", __name__, *modules])
-
-
 def describe_error(exc: BaseException) -> dict:
     """An error as plain data for the pipe; retryable needs no place: it belongs to the class."""
     ours = isinstance(exc, MediamillError)
@@ -146,9 +136,9 @@ def rebuild_error(info: dict) -> MediamillError:
 
 class ChildProcess:
     def __init__(self, settings: Settings, queue: str) -> None:
-        self.conn, child_conn = _CONTEXT.Pipe()
-        self.cancel = _CONTEXT.Event()
-        self.process = _CONTEXT.Process(
+        self.conn, child_conn = CONTEXT.Pipe()
+        self.cancel = CONTEXT.Event()
+        self.process = CONTEXT.Process(
             target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid(),
                                      registry_state(), queue_task_modules(queue)),
             daemon=True, name="mediamill-task",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from mediamill import fetcher  # its HTTP client loads with the first URL input, not with the worker
 from mediamill.errors import BadInput, NotFound
-from mediamill.fetcher import fetch_to_store
 from mediamill.settings import Settings
 from mediamill.storage.artifact import Artifact
 from mediamill.storage.base import ArtifactStore
@@ -21,6 +21,6 @@ async def resolve_inputs(refs: list[InputRef], settings: Settings, store: Artifa
             except NotFound:
                 raise BadInput(f"input #{index + 1}: artifact {ref.artifact!r} does not exist", field="inputs") from None
         else:
-            artifacts.append(await fetch_to_store(ref.url, settings, store, name=ref.name,
+            artifacts.append(await fetcher.fetch_to_store(ref.url, settings, store, name=ref.name,
                                                   key=f"fetch/{job_id}/{index}"))
     return artifacts

@@ -9,7 +9,8 @@ import threading
 from typing import Any
 
 from mediamill.engine.call import Call, Callbacks
-from mediamill.engine.child import CHILD_START_TIMEOUT_S, ChildProcess, preload_task_modules
+from mediamill.engine.child import CHILD_START_TIMEOUT_S, ChildProcess
+from mediamill.engine.task_server import preload
 from mediamill.errors import Cancelled, JobTimeout, MediamillError, TaskFailure, WorkerCrashed
 from mediamill.settings import Settings
 from mediamill.tasks.registry import queue_task_modules
@@ -82,7 +83,7 @@ class ProcessPool:
         queue with process tasks starts its first task process now, so its imports overlap the
         worker's own start instead of delaying its first job."""
         modules = {queue: queue_task_modules(queue) for queue in queues}
-        preload_task_modules(sorted({m for found in modules.values() for m in found}))
+        preload(m for found in modules.values() for m in found)
         for queue, found in modules.items():
             if found and queue not in self.warming and not self.idle.get(queue):
                 self.warming[queue] = self._start_child(queue)

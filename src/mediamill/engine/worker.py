@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from bullmq import UnrecoverableError, Worker
@@ -28,22 +29,16 @@ from mediamill.engine.redis_checks import check_redis
 from mediamill.engine.runner import JobRunner
 from mediamill.engine.schedules import ensure_schedules
 from mediamill.engine.seed_jobs import seed_envelope
-from mediamill.engine.worker_http import WorkerHTTP
-from mediamill.errors import BadInput, ConfigError
+from mediamill.engine.task_server import select_queues
+from mediamill.errors import BadInput
 from mediamill.logs import get_logger
 from mediamill.settings import Settings
 from mediamill.tasks.registry import TaskInfo, task_infos, unavailable_families
 
+if TYPE_CHECKING:
+    from mediamill.engine.worker_http import WorkerHTTP
+
 log = get_logger("mediamill.worker")
-
-
-def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:
-    known = settings.policies()
-    names = wanted or settings.workers or list(known)
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ConfigError(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(known)}")
-    return names
 
 
 def warn_unserved_queues(queues: list[str], tasks: Iterable[TaskInfo],
@@ -117,6 +112,8 @@ class WorkerService:
                                      self.pool.child_pids)
         await self.monitor.start()
         if self.settings.metrics_port is not None:
+            from mediamill.engine.worker_http import WorkerHTTP  # uvicorn: only for --metrics-port
+
             self.http = WorkerHTTP(self.settings, self.monitor, self.redis)
             await self.http.start()
         if "cleanup" in self.queues:

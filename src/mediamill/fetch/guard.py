@@ -6,12 +6,14 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from mediamill.errors import BadInput, ProviderError
 from mediamill.fetch.addresses import IPAddress, literal_ip, refusal_reason
 from mediamill.security import Limits
+
+if TYPE_CHECKING:  # httpx loads with the first URL checked: a worker's start and most submits need none
+    import httpx
 
 # (host, port) -> the addresses it resolves to, as strings. Tests inject one instead of real DNS.
 Resolver = Callable[[str, int], list[str]]
@@ -43,6 +45,8 @@ class Guard:
 
     def target(self, url: str | httpx.URL) -> Target:
         """Syntax and scheme checks only: no DNS."""
+        import httpx
+
         try:
             parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:

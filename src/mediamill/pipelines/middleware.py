@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediamill.engine.middleware import Middleware, RunningJob
-from mediamill.pipelines.coordinator import Coordinator
 
 
 class PipelineMiddleware(Middleware):
@@ -17,6 +16,10 @@ class PipelineMiddleware(Middleware):
     @property
     def coordinator(self):
         if self._coordinator is None:
+            # Imported with the first pipeline step: a worker's start does not pay for the coordinator
+            # and the database layer under it.
+            from mediamill.pipelines.coordinator import Coordinator
+
             self._coordinator = Coordinator(self.settings)
         return self._coordinator
 

@@ -10,7 +10,6 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from mediamill.db import open_database
 from mediamill.engine.jobs import _ts, format_failure, parse_failure
 from mediamill.engine.middleware import Middleware, RunningJob
 from mediamill.engine.wire import artifact_refs
@@ -49,10 +48,16 @@ class RecordsMiddleware(Middleware):
         self.writer: RecordWriter | None = None
 
     async def on_worker_start(self, worker: Any) -> None:
-        # Opening migrates the schema to head (once per process); a thread keeps the loop free.
-        database = await asyncio.to_thread(open_database, self.settings)
-        self.writer = RecordWriter(database)
+        # The writer's thread opens the database (SQLAlchemy's import and the migration to head: the
+        # larger part of a worker's start) while the worker takes its first jobs; their rows wait in
+        # the writer until it is open. The hook is ready at once: nothing a job writes is missed.
+        self.writer = RecordWriter(opener=self._open)
         self.writer.start()
+
+    def _open(self):
+        from mediamill.db import open_database
+
+        return open_database(self.settings)
 
     async def on_worker_stop(self, worker: Any) -> None:
         if self.writer is not None:

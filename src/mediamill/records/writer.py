@@ -7,13 +7,14 @@ why batching: one transaction per job event would cap job throughput at the data
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from mediamill.db.repositories import artifacts as artifact_records
-from mediamill.db.repositories import jobs as job_records
-from mediamill.db.session import Database
 from mediamill.logs import get_logger
 from mediamill.storage.artifact import Artifact
+
+if TYPE_CHECKING:
+    from mediamill.db.session import Database
 
 log = get_logger("mediamill.records")
 
@@ -25,8 +26,13 @@ POISON_AFTER = 3
 
 
 class RecordWriter:
-    def __init__(self, database: Database, interval_s: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(self, database: Database | None = None, interval_s: float = FLUSH_INTERVAL_S, *,
+                 opener: Callable[[], Database] | None = None) -> None:
+        """`opener` instead of `database`: the thread opens it (a worker takes jobs meanwhile; what they
+        write waits here until the database is open, and a database that cannot be opened is retried)."""
         self.database = database
+        self._opener = opener
+        self._open_failed = False
         self.interval_s = interval_s
         self._jobs: dict[str, dict] = {}
         self._created: list[dict] = []
@@ -89,13 +95,33 @@ class RecordWriter:
         self.flush()
 
     def _run(self) -> None:
+        self._ready()
         while not self._stopping:
             self._wake.wait(self.interval_s)
             self._wake.clear()
             self.flush()
 
+    def _ready(self) -> bool:
+        if self.database is None and self._opener is not None:
+            try:
+                self.database = self._opener()
+            except Exception as exc:  # noqa: BLE001 - rows stay pending; tried again at the next flush
+                if not self._open_failed:
+                    log.error("records database cannot be opened; records wait and it is tried again",
+                              error=str(exc))
+                self._open_failed = True
+                return False
+            if self._open_failed:
+                log.info("records database opened")
+        return self.database is not None
+
     def flush(self) -> int:
         """Write everything pending in one transaction; returns the number of job rows written."""
+        if not self._ready():
+            return 0
+        from mediamill.db.repositories import artifacts as artifact_records
+        from mediamill.db.repositories import jobs as job_records
+
         with self._lock:
             rows, self._jobs = list(self._jobs.values()), {}
             created, self._created = self._created, []
@@ -121,6 +147,9 @@ class RecordWriter:
     def _write_one_by_one(self, rows: list[dict], made: list[Artifact], created: list[dict]) -> int:
         """After repeated failures: write rows singly and drop those that fail, so one bad row cannot
         hold back every other record (a database that is down fails them all, and they are kept)."""
+        from mediamill.db.repositories import artifacts as artifact_records
+        from mediamill.db.repositories import jobs as job_records
+
         written, kept = 0, []
         items = [(job_records.create_many_if_absent, [r]) for r in created]
         items += [(job_records.upsert_many, [r]) for r in rows] + [(artifact_records.record, [a]) for a in made]

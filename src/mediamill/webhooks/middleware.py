@@ -7,9 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mediamill.db import open_database
-from mediamill.db.models import WebhookDelivery
-from mediamill.db.repositories import webhooks
 from mediamill.engine.broker import Broker
 from mediamill.engine.jobs import format_failure, parse_failure
 from mediamill.engine.middleware import Middleware, RunningJob
@@ -42,11 +39,9 @@ class WebhookMiddleware(Middleware):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.broker = None
-        self.database = None
 
     async def on_worker_start(self, worker: Any) -> None:
-        self.broker = Broker(self.settings)
-        self.database = await asyncio.to_thread(open_database, self.settings)
+        self.broker = Broker(self.settings)  # the database opens with the first delivery to record
 
     async def on_worker_stop(self, worker: Any) -> None:
         if self.broker is not None:
@@ -71,6 +66,8 @@ class WebhookMiddleware(Middleware):
         await self.broker.submit(JobRequest(task=DELIVER_TASK, params=params), job_id=delivery_id)
 
     async def _record_attempt(self, job: RunningJob, result: Any, error: BaseException | None) -> None:
+        from mediamill.db.models import WebhookDelivery
+
         params = job.data.params
         finished = datetime.now(UTC)
         row = WebhookDelivery(
@@ -80,9 +77,12 @@ class WebhookMiddleware(Middleware):
             error=None if error is None else str(error), finished_at=finished,
             created_at=finished - timedelta(seconds=job.elapsed_s),
         )
-        if self.database is not None:
+        if self.broker is not None:  # a started worker's hook
             def write() -> None:
-                with self.database.session() as session:
+                from mediamill.db import open_database  # the process's one Database (opened once)
+                from mediamill.db.repositories import webhooks
+
+                with open_database(self.settings).session() as session:
                     webhooks.record(session, row)
 
             await asyncio.to_thread(write)
