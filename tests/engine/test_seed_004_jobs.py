@@ -1,6 +1,7 @@
-"""Seed 004 (asset workers): AssetProcessingJob, EmailJob, NotificationJob and AnalyticsJob added by Node's
-bullmq exactly as the seed's README writes them, on the seed's own Bull queue names; the side effects
-are checked where they land: the artifact's metadata, an aiosmtpd inbox, the notification and analytics rows."""
+"""Seed 004 (asset workers): AssetProcessingJob, EmailJob, NotificationJob, AnalyticsJob (and an OLD_ANALYTICS
+CleanupJob) added by Node's bullmq exactly as the seed's README writes them, on the seed's own Bull queue names;
+the side effects are checked where they land: the artifact's metadata, an aiosmtpd inbox, the notification and
+analytics rows."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ SEED_004 = {
     "email": {"queue": "email", "task": "email.send"},
     "notification": {"queue": "notifications", "task": "notify.create"},
     "analytics": {"queue": "analytics", "task": "analytics.track"},
+    "cleanup": {"queue": "cleanup", "task": "storage.cleanup"},
 }
 
 
@@ -152,3 +154,21 @@ async def test_seed_004_analytics_job_as_written(node, settings, worker):
         ("ASSET_VIEW", "asset_3", "user_7", {"source": "grid"}), ("SEARCH", None, "user_7", {"query": "trail mug"})]
     assert abs(rows[0].occurred_at - datetime.fromisoformat(when)) < timedelta(seconds=1)
     assert "ASSET_LIKE" in unknown["failedReason"], unknown
+
+
+@pytest.mark.engine_settings(seed_queues=SEED_004)
+async def test_seed_004_old_analytics_cleanup_removes_the_seeds_old_events(node, settings, worker):
+    # (test_seed_004_cleanup.py covers the other kinds and bad types.)
+    def stamp(days_ago: float) -> str:
+        return (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    async with worker(["analytics", "cleanup"]):
+        for days_ago in (400, 2):  # one event past the year the seed keeps, one recent
+            await seed_add(node, settings, "analytics", "__default__",
+                           {"type": "ACTIVITY", "userId": "user_7", "data": {}, "timestamp": stamp(days_ago)})
+        # The seed's monthly OLD_ANALYTICS job, as its scheduler adds it.
+        reply = await seed_add(node, settings, "cleanup", "__default__", {"type": "OLD_ANALYTICS"})
+    assert reply.get("result", {}).get("old_analytics") is not None, reply
+    with open_database(settings).session() as session:
+        left = session.scalars(select(AnalyticsEvent)).all()
+    assert [round((datetime.now(UTC) - row.occurred_at).days) for row in left] == [2]
