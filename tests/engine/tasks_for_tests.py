@@ -97,6 +97,13 @@ async def noop(ctx: TaskContext, params) -> dict:
     return {"ok": True}
 
 
+@task("enginetest.note", queue=QUEUE)
+async def note_inline(ctx: TaskContext, params: Params) -> dict:
+    """An inline (async) job that only writes its "done" line: exactly-once checks at full speed."""
+    note(params, ctx, "done")
+    return {"attempt": ctx.job.attempt}
+
+
 @task("enginetest.kill_worker", queue=QUEUE, isolation="thread")
 def kill_worker(ctx: TaskContext, params: Params) -> dict:
     """A poison job: ends the worker process that runs it (a thread task, so the worker itself dies)."""

@@ -5,9 +5,11 @@ at concurrency 50 completes every job exactly once through batched `moveToFinish
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 import redis.asyncio as aioredis
+from helpers import read_events, until_event
 from redis.exceptions import ConnectionError, ResponseError
 from tasks_for_tests import QUEUE
 
@@ -78,3 +80,24 @@ async def test_a_worker_completes_a_backlog_exactly_once_through_batched_complet
     counts = await queue.getJobCounts("completed", "active", "wait", "failed")
     assert counts == {"completed": 300, "active": 0, "wait": 0, "failed": 0}, counts
     assert batch.batched_calls > 0, "completions of concurrent slots went out together"
+
+
+@pytest.mark.engine_settings(queue={"concurrency": 50})
+async def test_stopping_mid_backlog_loses_no_job_and_completes_none_twice(client, worker, tmp_path):
+    log = tmp_path / "events.log"
+    queue = client.broker.queue(QUEUE)
+    await queue.pause()
+    ids = await client.broker.submit_bulk(
+        [{"task": "enginetest.note", "params": {"log": str(log)}} for _ in range(2000)])
+    async with worker([QUEUE]):
+        await queue.resume()
+        await until_event(log, "done", 60, timeout=120)  # stopped with completions still in flight
+    first = len(read_events(log))
+    assert first < len(ids), "the first worker stopped before the backlog's end"
+    async with worker([QUEUE]):
+        # (the queue keeps only the newest completed jobs: the log is the record here)
+        await until_event(log, "done", len(ids), timeout=240)
+        counts = await queue.getJobCounts("active", "wait", "failed", "delayed")
+    assert counts == {"active": 0, "wait": 0, "failed": 0, "delayed": 0}, counts
+    done = Counter(job_id for event, job_id, *_ in read_events(log) if event == "done")
+    assert set(done) == set(ids) and set(done.values()) == {1}, "every job completed, none twice"
