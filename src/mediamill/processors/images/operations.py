@@ -85,10 +85,11 @@ def saturate(image, strength: float = 1.0, boost: float = 0.25):
     return _join_alpha(out.cast("uchar"), alpha)
 
 
-def upscale_2x(image, strength: float = 1.0):
-    """Lanczos 2x enlargement with a light sharpen (classical, not a super-resolution model)."""
-    bigger = image.resize(2, kernel="lanczos3")
-    return sharpen(bigger, 0.3 * strength) if strength > 0 else bigger
+def upscale(image, scale: int = 2, strength: float = 0.3):
+    """Lanczos-3 enlargement, then an unsharp mask of `strength` (classical, not a super-resolution
+    model; image.upscale and image.enhance's upscale both use it)."""
+    bigger = image.resize(scale, kernel="lanczos3")
+    return sharpen(bigger, strength) if strength > 0 else bigger
 
 
 def to_working(image):

@@ -1,8 +1,10 @@
-"""The before/after strip of image.cutout for docs/img/cutout-before-after.png.
+"""The before/after images of the offline AI guide, made by the real tasks on a scratch data dir.
 
-Run: .venv/bin/python scripts/cutout_images.py [out_dir]   (the packaged example product photo, cut
-by the real task on a scratch data dir: input, mask, transparent cutout over a checkerboard, white
-backdrop, brand-coloured backdrop)
+Run: .venv/bin/python scripts/offline_ai_images.py [out_dir]
+- cutout-before-after.png: the packaged example product photo; its mask; the transparent cutout
+  over a checkerboard; on a white and on a brand-coloured backdrop (image.cutout).
+- upscale-before-after.png: a detail of the same photo at half size, enlarged 2x: nearest neighbour
+  (the pixels as they are), plain Lanczos-3, image.upscale (Lanczos-3 + unsharp mask), the original.
 """
 
 from __future__ import annotations
@@ -52,6 +54,27 @@ def main() -> None:
         strip = pyvips.Image.arrayjoin(tiles, shim=12, background=[255, 255, 255], valign="centre")
         strip.pngsave(str(out_dir / "cutout-before-after.png"))
     print(out_dir / "cutout-before-after.png", white["mask_confidence"], white["foreground_fraction"])
+    upscale_strip(out_dir)
+
+
+def upscale_strip(out_dir: Path) -> None:
+    """Each panel 3x more again (nearest) so that the difference is visible at page size."""
+    from mediamill.processors.images.operations import upscale
+
+    original = pyvips.Image.new_from_file(str(example_path("product")))[:3].crop(630, 1000, 200, 100).copy_memory()
+    with tempfile.TemporaryDirectory() as scratch:
+        small_path = Path(scratch) / "detail.png"
+        small = original.resize(0.5, kernel="lanczos3")
+        small.pngsave(str(small_path))
+        result, ctx = call_task(Settings(data_dir=Path(scratch) / "data"), "image.upscale", {"format": "png"},
+                                [small_path])
+        ours = pyvips.Image.new_from_file(str(ctx.store.copy_to(result["artifact"]["artifact"],
+                                                                Path(scratch) / "x2.png"))).copy_memory()
+    panels = [small.resize(2, kernel="nearest"), upscale(small, 2, 0), ours, original]
+    panels = [panel.resize(2, kernel="nearest") for panel in panels]
+    strip = pyvips.Image.arrayjoin(panels, shim=12, background=[255, 255, 255])
+    strip.pngsave(str(out_dir / "upscale-before-after.png"))
+    print(out_dir / "upscale-before-after.png")
 
 
 if __name__ == "__main__":
