@@ -135,7 +135,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(Path(".mediamill"), description="where the embedded Redis, database and artifacts live")
-    redis_url: str | None = Field(None, description="external Redis; unset = the embedded one")
+    redis_url: str | None = Field(
+        None, description="external Redis (redis://, rediss://, or redis+sentinel://host:port,host:port/<master name>); "
+        "unset = the embedded one")
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite in the data dir")
     storage_url: str | None = Field(None, description="file:///path or s3://bucket/prefix; unset = data dir")
     storage_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto, R2...)")

@@ -110,7 +110,7 @@ class WorkerProcess:
     """A real `mediamill worker` subprocess sharing the test's data dir (and so its Redis)."""
 
     def __init__(self, settings: Settings, queues: list[str], log_path: Path, env: dict[str, str]) -> None:
-        self.log_path = log_path
+        self.log_path, self.env = log_path, env
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "mediamill", "worker", "--queues", ",".join(queues)],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)

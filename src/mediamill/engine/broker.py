@@ -10,7 +10,6 @@ import time
 import uuid
 from typing import Any
 
-import redis.asyncio as aioredis
 from bullmq import Job, Queue
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -21,6 +20,7 @@ from mediamill import constants as C
 from mediamill.engine.cancels import clear_cancelled, mark_cancelled
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import JobState, JobStatus, status_from_bull
+from mediamill.engine.redis_urls import redis_client
 from mediamill.engine.wire import JobData, JobRequest, PreparedJob
 from mediamill.errors import BadInput, Conflict, NotFound, WaitTimedOut
 from mediamill.fetch.guard import check_public_url
@@ -50,8 +50,8 @@ class Broker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.url = redis_url(settings)
-        self.redis = aioredis.from_url(self.url, decode_responses=True, retry=connection_retry(),
-                                       retry_on_error=[RedisConnectionError, RedisTimeoutError])
+        self.redis = redis_client(self.url, decode_responses=True, retry=connection_retry(),
+                                  retry_on_error=[RedisConnectionError, RedisTimeoutError])
         self._queues: dict[str, Queue] = {}
 
     def queue(self, name: str) -> Queue:

@@ -26,7 +26,12 @@ from typing import Any
 from bullmq import Job, Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError, WaitingChildrenError
 from bullmq.scripts import raw2NextJobData
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from mediamill.engine.redis_urls import is_sentinel, redis_client
 from mediamill.engine.script_batch import ScriptBatch
 
 # BullMQ blocks on BZPOPMIN for up to 10 s (5 s when drained). redis-py 8's default socket timeout is
@@ -35,7 +40,14 @@ from mediamill.engine.script_batch import ScriptBatch
 BLOCKING_SOCKET_TIMEOUT_S = 30
 
 
-def worker_connection_url(url: str) -> str:
+def worker_connection(url: str) -> str | Any:
+    """What one BullMQ worker connects with: its URL (BullMQ opens its own two connections from it),
+    or for a Sentinel URL a client of its own that follows the primary across failovers."""
+    if is_sentinel(url):
+        # Pooled: BullMQ shares one client for its commands and its blocking wait.
+        return redis_client(url, decode_responses=True, socket_timeout=BLOCKING_SOCKET_TIMEOUT_S,
+                            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 8),
+                            retry_on_error=[RedisConnectionError, RedisTimeoutError])
     return f"{url}{'&' if '?' in url else '?'}socket_timeout={BLOCKING_SOCKET_TIMEOUT_S}"
 
 

@@ -10,7 +10,6 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-import redis.asyncio as aioredis
 from bullmq import UnrecoverableError, Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -18,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from mediamill import constants as C
 from mediamill.engine import metrics
 from mediamill.engine.broker import Broker, connection_retry
-from mediamill.engine.bull_worker import BullWorker, worker_connection_url
+from mediamill.engine.bull_worker import BullWorker, worker_connection
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import format_failure
@@ -26,6 +25,7 @@ from mediamill.engine.middleware import Middleware, run_hooks
 from mediamill.engine.monitor import WorkerMonitor
 from mediamill.engine.pool import ProcessPool
 from mediamill.engine.redis_checks import check_redis
+from mediamill.engine.redis_urls import redis_client
 from mediamill.engine.runner import JobRunner
 from mediamill.engine.schedules import ensure_schedules
 from mediamill.engine.seed_jobs import seed_envelope
@@ -77,8 +77,8 @@ class WorkerService:
         self.pool.warm_up(self.queues)  # first: the task processes start while the rest comes up
         metrics.enable(self.settings)  # before the first job is counted
         url = redis_url(self.settings)
-        self.redis = aioredis.from_url(url, decode_responses=True, retry=connection_retry(),
-                                       retry_on_error=[RedisConnectionError, RedisTimeoutError])
+        self.redis = redis_client(url, decode_responses=True, retry=connection_retry(),
+                                  retry_on_error=[RedisConnectionError, RedisTimeoutError])
         await check_redis(self.redis, where="worker")
         self.runner = JobRunner(self.settings, self.redis, self.pool, self.hooks)
         # Hooks first: a BullMQ worker takes jobs as soon as it exists, and a hook that is not ready
@@ -90,7 +90,7 @@ class WorkerService:
         for name in self.queues:
             policy = self.settings.policy(name)
             opts = {
-                "connection": worker_connection_url(url),
+                "connection": worker_connection(url),
                 "prefix": C.KEY_PREFIX,
                 "concurrency": policy.concurrency,
                 "lockDuration": policy.lock_duration_ms,
@@ -138,7 +138,7 @@ class WorkerService:
                     raise UnrecoverableError(format_failure(exc)) from exc
                 return await run(job, token)
 
-            opts = {"connection": worker_connection_url(url), "prefix": seed.prefix,
+            opts = {"connection": worker_connection(url), "prefix": seed.prefix,
                     "concurrency": policy.concurrency, "lockDuration": policy.lock_duration_ms,
                     "stalledInterval": policy.stalled_interval_ms, "maxStalledCount": 1, "name": self.name}
             if self.settings.queue_metrics_minutes:
