@@ -1,5 +1,5 @@
-"""Dashboard benchmark: with 100,000 job records and 1,000 pipeline runs in the database, the jobs page
-and a text search through the real server (uvicorn, HTTP), each beside the same SQL run directly on the
+"""Dashboard benchmark: with 100,000 job records and 1,000 pipeline runs in the database, the jobs page,
+a text search and a job id search through the real server (uvicorn, HTTP), each beside the same SQL run directly on the
 same database, interleaved request by request; and the bytes each page sends. Prints JSON.
 The server is a separate process, served as `mediamill api` serves it (build_server + the dashboard).
 
@@ -127,7 +127,7 @@ def main() -> None:
     report: dict = {"jobs": args.jobs, "runs": args.runs, "repeat": args.repeat, "seed_s": round(seeded_s, 1)}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            for name, query in (("jobs_page", {}), ("search", {"text": NEEDLE})):
+            for name, query in (("jobs_page", {}), ("search", {"text": NEEDLE}), ("id_prefix", {"id": f"job_{500:012x}"})):
                 http.get("/dashboard/jobs", params=query)  # warm
                 run_sql, connection = direct_sql(settings, JobFilter.parse(query))
                 timings, sql, sql_cpu, size = [], [], [], 0

@@ -80,7 +80,7 @@ def test_text_search_ignores_case_and_treats_wildcards_literally(tmp_path):
 
 
 def test_a_list_page_reads_light_rows_newest_first_with_the_total(tmp_path):
-    from datetime import timedelta
+    from datetime import timedelta, timezone
 
     from mediamill.db import open_database
     from mediamill.db.repositories import jobs as job_records
@@ -99,4 +99,30 @@ def test_a_list_page_reads_light_rows_newest_first_with_the_total(tmp_path):
                                                                    ("job_1", "failed", "broke 1")]
     assert page[0].created_at == start + timedelta(minutes=3)
     assert "params" not in page[0]._fields  # the list never decodes params or results
+    with database.session() as session:  # times compare as the stored UTC values (a zone-aware bound)
+        window, total = job_records.list_page(session, since=start + timedelta(minutes=2),
+                                              until=(start + timedelta(minutes=5)).astimezone(timezone(timedelta(hours=2))))
+        assert [r.id for r in window] == ["job_4", "job_3", "job_2"] and total == 3
+        assert job_records.count(session, since=start + timedelta(minutes=6)) == 1
+    database.dispose()
+
+
+def test_an_id_prefix_matches_literally_and_only_the_start(tmp_path):
+    from mediamill.db import open_database
+    from mediamill.db.repositories import jobs as job_records
+
+    database = open_database(Settings(data_dir=tmp_path))
+    ids = ["job_1a2b", "job_1a2c", "job_1b00", "jobX1a2b", "run_9.step.g0", "job_1a%"]
+    with database.session() as session:
+        job_records.upsert_many(session, [{"id": job_id, "task": "t"} for job_id in ids])
+    with database.session() as session:
+        def found(prefix):
+            return sorted(r.id for r in job_records.search(session, job_id=prefix))
+
+        assert found("job_1a") == ["job_1a%", "job_1a2b", "job_1a2c"]
+        assert found("job_1a%") == ["job_1a%"]  # % is a character, not a wildcard
+        assert found("job_") == ["job_1a%", "job_1a2b", "job_1a2c", "job_1b00"]  # _ too (jobX... is not)
+        assert found("run_9.step") == ["run_9.step.g0"]
+        assert found("1a2b") == []  # a prefix, not a substring
+        assert job_records.count(session, job_id="job_1a2") == 2
     database.dispose()

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy import Integer, String, Text, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mediamill.db.base import utcnow
@@ -112,34 +112,52 @@ def list_recent(session: Session, *, state: str | None = None, task: str | None 
     return list(session.scalars(query))
 
 
-def _matching(query: Any, *, job_id: str | None = None, task: str | None = None, queue: str | None = None,
-              state: str | None = None,
-              run: str | None = None, since: datetime | None = None, until: datetime | None = None,
-              text: str | None = None, dialect: str = "sqlite") -> Any:
+def _matching(query: Any, *, dialect: str = "sqlite", **filters: Any) -> Any:
     """`query` narrowed to jobs matching every given filter (`job_id` is a prefix, `text` a substring
-    of params, result or error as stored)."""
+    of params, result or error as stored; the others equal), each value a named bound parameter."""
+    return _where(query, _filter_values(dialect, **filters), dialect)
+
+
+def _filter_values(dialect: str, *, job_id: str | None = None, task: str | None = None, queue: str | None = None,
+                   state: str | None = None, run: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None, text: str | None = None) -> dict[str, Any]:
+    """A filter's values by the parameter names _where binds them to (empty filters left out): the
+    statements of two filters with the same fields differ only in these values."""
+    values: dict[str, Any] = {}
     if job_id:
-        query = query.where(JobRecord.id.startswith(job_id, autoescape=True))
-    if task:
-        query = query.where(JobRecord.task == task)
-    if queue:
-        query = query.where(JobRecord.queue == queue)
-    if state:
-        query = query.where(JobRecord.state == state)
-    if run:
-        query = query.where(JobRecord.run == run)
-    if since:
-        query = query.where(JobRecord.created_at >= since)
-    if until:
-        query = query.where(JobRecord.created_at < until)
+        # On SQLite a LIKE with an ESCAPE clause never uses an index: an id search scanned every
+        # record (14 ms of server CPU per page at 100,000, against 3.8 for the unfiltered page). Its
+        # ids compare as bytes, so a range on the primary key finds the same ids. PostgreSQL keeps
+        # LIKE: under a non-C collation a range would not match byte prefixes.
+        if dialect == "sqlite":
+            values["id_from"], values["id_to"] = job_id, job_id + "\U0010ffff"
+        else:
+            values["id_like"] = _escape_like(job_id) + "%"
+    values.update({name: value for name, value in (("task", task), ("queue", queue), ("state", state), ("run", run),
+                                                   ("since", since), ("until", until)) if value})
     if text:
-        pattern = f"%{_escape_like(text)}%"
-        query = query.where(or_(*(_contains(column, pattern, dialect)
-                                  for column in (JobRecord.params, JobRecord.result, JobRecord.error))))
+        values["text_like"] = f"%{_escape_like(text)}%"
+    return values
+
+
+def _where(query: Any, values: dict[str, Any], dialect: str) -> Any:
+    conditions = {
+        "id_from": lambda v: JobRecord.id >= v, "id_to": lambda v: JobRecord.id < v,
+        "id_like": lambda v: JobRecord.id.like(v, escape="\\"),
+        "task": lambda v: JobRecord.task == v, "queue": lambda v: JobRecord.queue == v,
+        "state": lambda v: JobRecord.state == v, "run": lambda v: JobRecord.run == v,
+        "since": lambda v: JobRecord.created_at >= v, "until": lambda v: JobRecord.created_at < v,
+        "text_like": lambda v: or_(*(_contains(column, v, dialect)
+                                     for column in (JobRecord.params, JobRecord.result, JobRecord.error))),
+    }
+    for name, value in values.items():
+        # Typed as the column they meet: an untyped bound datetime would skip UTCDateTime's conversion.
+        kind = JobRecord.created_at.type if name in ("since", "until") else String()
+        query = query.where(conditions[name](bindparam(name, value, type_=kind)))
     return query
 
 
-def _contains(column: Any, pattern: str, dialect: str) -> Any:
+def _contains(column: Any, pattern: Any, dialect: str) -> Any:
     value = cast(column, Text)
     # SQLite's LIKE already ignores ASCII case; ILIKE there wraps both sides in lower(), which made a
     # search over 100,000 records 2.2x slower (318 -> 142 ms). Non-ASCII case then matters on SQLite.
@@ -168,16 +186,34 @@ LIST_COLUMNS = (JobRecord.id, JobRecord.task, JobRecord.queue, JobRecord.state.l
 
 def list_statements(*, limit: int, offset: int, dialect: str, **filters: Any) -> tuple[Any, Any]:
     """A list page's two statements: its rows (LIST_COLUMNS, newest first) and how many match in all."""
-    rows = _matching(select(*LIST_COLUMNS), dialect=dialect, **filters)
-    rows = rows.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit).offset(offset)
-    total = _matching(select(func.count()).select_from(JobRecord), dialect=dialect, **filters)
+    return _list_statements(_filter_values(dialect, **filters), limit, offset, dialect)
+
+
+def _list_statements(values: dict[str, Any], limit: int, offset: int, dialect: str) -> tuple[Any, Any]:
+    rows = _where(select(*LIST_COLUMNS), values, dialect)
+    rows = rows.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(
+        bindparam("limit", limit, type_=Integer)).offset(bindparam("offset", offset, type_=Integer))
+    total = _where(select(func.count()).select_from(JobRecord), values, dialect)
     return rows, total
+
+
+# The list's statements by (dialect, filter fields), built once: building a statement and its cache
+# key took 0.4 ms of the page's CPU per request, more than the SQL of a narrow filter.
+_list_cache: dict[tuple[str, tuple[str, ...]], tuple[Any, Any]] = {}
 
 
 def list_page(session: Session, *, limit: int = 50, offset: int = 0, **filters: Any) -> tuple[list[Any], int]:
     """(rows, total): one page of jobs matching `filters` as light rows (attributes as LIST_COLUMNS)."""
-    rows, total = list_statements(limit=limit, offset=offset, dialect=_dialect(session), **filters)
-    return list(session.execute(rows)), session.scalar(total) or 0
+    dialect = _dialect(session)
+    values = _filter_values(dialect, **filters)
+    shape = (dialect, tuple(sorted(values)))
+    statements = _list_cache.get(shape)
+    if statements is None:
+        statements = _list_cache[shape] = _list_statements(values, limit, offset, dialect)
+    rows, total = statements
+    connection = session.connection()
+    return (list(connection.execute(rows, {**values, "limit": limit, "offset": offset})),
+            connection.execute(total, values).scalar() or 0)
 
 
 def count(session: Session, **filters: Any) -> int:
