@@ -47,6 +47,8 @@ class JobRunner(Protocol):
 
     def timeout_for(self, queue: str, spec: TaskInfo) -> float: ...
 
+    def policy(self, queue: str) -> Any: ...
+
     def planned_hooks(self, method: str) -> tuple[Middleware, ...]: ...
 
     async def is_cancelled(self, job_id: str) -> bool: ...
@@ -156,7 +158,7 @@ class LockFence(AttemptHook):
         self.runner = runner
 
     async def _check(self, attempt: Attempt, error: BaseException | None = None) -> None:
-        duration = self.runner.settings.policy(attempt.queue).lock_duration_ms
+        duration = self.runner.policy(attempt.queue).lock_duration_ms
         if attempt.active.cutoff or time.monotonic() - attempt.began < duration / 2000:
             # Shutdown hands the job back itself (ShutdownCutoff). A job younger than half its lock
             # cannot have lost the lock its claim took: most jobs skip the extra round trip.
