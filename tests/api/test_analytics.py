@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -66,6 +67,29 @@ async def test_a_retried_batch_is_written_once(settings):
         assert records.count_events(session) == 2
         since = (datetime.now(UTC) - timedelta(days=1)).date()
         assert records.top_assets(session, "ASSET_VIEW", since, 5) == [{"assetId": "ast_a", "count": 2}]
+
+
+async def test_a_stored_batch_is_written_once_and_then_deleted(settings):
+    # Given a batch stored as POST /v1/events stores it: the job's input, only its count in the params
+    body = json.dumps({"events": [event("SEARCH", query="mug"), event("ASSET_VIEW", "ast_b")]}).encode()
+    spec = get_task("analytics.track")
+    ctx = make_context(settings, "analytics.track", [body], job_id="job_stored")
+    batch = ctx.input(0)
+    first = await spec.fn(ctx, spec.parse_params({"stored": 2}))
+    # When the job runs again (a retry after the batch went in), Then nothing is read or written twice
+    again = await spec.fn(make_context(settings, "analytics.track", [batch], job_id="job_stored"),
+                          spec.parse_params({"stored": 2}))
+    assert first == {"events": 2, "written": True} and again["written"] is False
+    assert not ctx.store.exists(batch.id)
+    with open_database(settings).session() as session:
+        assert records.count_events(session) == 2
+
+
+async def test_a_posted_batch_travels_by_reference(api):
+    answer = await api.post("/v1/events", json={"events": [event("ASSET_VIEW", "a")] * 3})
+    assert answer.status_code == 202 and answer.json()["accepted"] == 3
+    job = (await api.get(f"/v1/jobs/{answer.json()['job']}")).json()
+    assert job["params"] == {"stored": 3} and len(job["inputs"]) == 1
 
 
 @pytest.mark.parametrize(("bad", "where"), [

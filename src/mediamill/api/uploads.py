@@ -59,6 +59,11 @@ def _check_length(request: Request, limit: int, what: str) -> None:
 
 
 async def read_json(request: Request, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    return parse_json(await read_body(request, max_bytes))
+
+
+async def read_body(request: Request, max_bytes: int = MAX_JSON_BYTES) -> bytes:
+    """The whole (JSON) body as bytes, refused past `max_bytes` while it streams in."""
     _check_length(request, max_bytes, "the JSON body")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -66,8 +71,12 @@ async def read_json(request: Request, max_bytes: int = MAX_JSON_BYTES) -> Any:
         if size > max_bytes:
             raise LimitExceeded(f"the JSON body is larger than the limit of {max_bytes} bytes")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> Any:
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInput(f"the body is not valid JSON: {exc}", field="body") from None
 

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 from mediamill.db.models.analytics import EventType
 from mediamill.db.repositories import analytics as records
+from mediamill.engine.wire import JobRequest
 from mediamill.errors import BadInput
+from mediamill.processors.analytics.events import check_events
 from mediamill.services.context import Services
 from mediamill.services.jobs import submit_job
 
+# A stored batch is deleted by its job once written; this expiry only catches a job that never ran.
+STORED_BATCH_TTL = timedelta(days=2)
 
-async def submit_events(services: Services, body: object) -> dict:
-    """`{"events": [...]}` (or one event) -> one analytics.track job; checked here, as the worker would."""
+
+async def submit_events(services: Services, body: object, raw: bytes | None = None) -> dict:
+    """`{"events": [...]}` (or one event) -> one analytics.track job, checked here (BadInput naming
+    the field). A batch is stored once (`raw`, the request's own bytes, when given) as the job's
+    input; the job carries only the reference, not the events."""
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object: {\"events\": [...]}", field="events")
-    view = await submit_job(services, {"task": "analytics.track", "params": body})
-    count = len(body["events"]) if isinstance(body.get("events"), list) else 1
-    return {"job": view["id"], "accepted": count, "links": view["links"]}
+    if "events" not in body:  # one event in the seed's shape: small, it travels in the params
+        view = await submit_job(services, {"task": "analytics.track", "params": body})
+        return {"job": view["id"], "accepted": 1, "links": view["links"]}
+    if set(body) != {"events"}:
+        extra = sorted(set(body) - {"events"})[0]
+        raise BadInput(f"{extra}: unknown field (the body is {{\"events\": [...]}})", field=extra)
+    now = datetime.now(UTC)
+    await asyncio.to_thread(check_events, body["events"], now)
+    payload = raw if raw is not None else json.dumps(body).encode()
+    artifact = await asyncio.to_thread(services.store.put, payload, name="events.json", mime="application/json",
+                                       expires_at=now + STORED_BATCH_TTL)
+    view = await submit_job(services, JobRequest(task="analytics.track", params={"stored": len(body["events"])},
+                                                 inputs=[artifact.id]))
+    return {"job": view["id"], "accepted": len(body["events"]), "links": view["links"]}
 
 
 async def record_download(services: Services, artifact_id: str, range_header: str | None) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.routes import problems
-from mediamill.api.uploads import read_json
+from mediamill.api.uploads import parse_json, read_body
 from mediamill.services import analytics as service
 
 events = APIRouter(prefix="/v1/events", tags=["analytics"])
@@ -25,8 +25,8 @@ Kind = Annotated[str, Query(max_length=32, description="ASSET_VIEW, ASSET_DOWNLO
 @events.post("", status_code=202, responses=problems(401, 403, 413, 422))
 async def post_events(request: Request, services: ServicesDep, key: SubmitKey) -> JSONResponse:
     """Record a batch `{"events": [{type, assetId, userId, data, timestamp}, ...]}` (up to 10,000) as one job."""
-    body = await read_json(request, max_bytes=EVENTS_MAX_BYTES)
-    accepted = await service.submit_events(services, body)
+    raw = await read_body(request, max_bytes=EVENTS_MAX_BYTES)
+    accepted = await service.submit_events(services, parse_json(raw), raw)
     return JSONResponse(accepted, status_code=202)
 
 

@@ -15,14 +15,31 @@ EVENTS = AnalyticsEvent.__table__
 DAILY = AnalyticsDaily.__table__
 
 
+COLUMNS = ("batch", "type", "asset_id", "user_id", "data", "occurred_at", "created_at")
+_SQLITE_INSERT = f"INSERT INTO {EVENTS.name} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_SQLITE_ROLLUP = (f"INSERT INTO {DAILY.name} (day, type, asset_id, user_id, count) VALUES (?, ?, ?, ?, ?) "
+                  "ON CONFLICT (day, type, asset_id, user_id) DO UPDATE SET count = count + excluded.count")
+
+
+def batch_written(session: Session, batch: str) -> bool:
+    return session.scalar(select(EVENTS.c.id).where(EVENTS.c.batch == batch).limit(1)) is not None
+
+
 def write_batch(session: Session, batch: str, events: list[dict]) -> bool:
     """Insert the events (one executemany) and add them to the daily rollups; False when `batch`
     was written before (a retried job), in which case nothing is written again."""
-    if session.scalar(select(EVENTS.c.id).where(EVENTS.c.batch == batch).limit(1)) is not None:
+    if batch_written(session, batch):
         return False
-    session.execute(insert(EVENTS), [{**event, "batch": batch} for event in events])
+    _insert_events(session, batch, events)
     counts = Counter((e["occurred_at"].date(), e["type"], e.get("asset_id") or "", e.get("user_id") or "")
                      for e in events)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # as for the events: straight to the driver
+        to_day = DAILY.c.day.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        days = {day: to_day(day) if to_day else day for day in {key[0] for key in counts}}
+        connection.exec_driver_sql(_SQLITE_ROLLUP, [(days[day], kind, asset, user, n)
+                                                    for (day, kind, asset, user), n in counts.items()])
+        return True
     rows = [{"day": day, "type": kind, "asset_id": asset, "user_id": user, "count": n}
             for (day, kind, asset, user), n in counts.items()]
     statement = insert_for(session, DAILY)
@@ -31,6 +48,28 @@ def write_batch(session: Session, batch: str, events: list[dict]) -> bool:
         set_={"count": DAILY.c.count + statement.excluded["count"]})
     session.execute(statement, rows)
     return True
+
+
+def _insert_events(session: Session, batch: str, events: list[dict]) -> None:
+    """One executemany. On SQLite the rows go to the driver as they are stored (each value through
+    its column type's own bind processor, so they read back as the ORM wrote them): the SQLAlchemy
+    statement path costs ~2 us a row more, a fifth of the insert. Other databases take that path."""
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        session.execute(insert(EVENTS), [{**event, "batch": batch} for event in events])
+        return
+    to_json = EVENTS.c.data.type.dialect_impl(dialect).bind_processor(dialect)
+    to_time = EVENTS.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+    created = {}  # a batch's events share one created_at: converted once
+    rows = []
+    for event in events:
+        stamp = event["created_at"]
+        if stamp not in created:
+            created[stamp] = to_time(stamp)
+        rows.append((batch, event["type"], event["asset_id"], event["user_id"], to_json(event["data"]),
+                     to_time(event["occurred_at"]), created[stamp]))
+    connection.exec_driver_sql(_SQLITE_INSERT, rows)
 
 
 def top_assets(session: Session, kind: str, since: date, limit: int) -> list[dict]:

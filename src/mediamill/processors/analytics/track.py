@@ -1,86 +1,100 @@
-"""The `analytics.track` task: one job carries one event (the seed's shape) or a batch of many.
+"""The `analytics.track` task: one job carries one event (the seed's shape), a batch, or a stored batch.
 
 A batch is one INSERT executemany plus one rollup upsert in one transaction, keyed by the job id:
 a retried job finds its batch written and writes nothing twice (the counts stay exact).
+
+POST /v1/events stores its batch once, as a JSON artifact that is the job's input (`stored` = how
+many events): the events stay out of the job's data and record, which would otherwise hold them
+twice more (BullMQ's hash and the job row). The task deletes that artifact once the batch is in.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mediamill.db import open_database
-from mediamill.db.models.analytics import EventType
 from mediamill.db.repositories import analytics as records
+from mediamill.errors import BadInput, NotFound
+from mediamill.processors.analytics.events import MAX_BATCH, check_events
 from mediamill.settings import Settings, get_settings
 from mediamill.tasks import TaskContext, task
-from mediamill.tasks.naming import SEED_NAMES
-
-# Clocks disagree a little; an event stamped further ahead than this is a bug at the producer.
-MAX_FUTURE = timedelta(minutes=5)
-MAX_BATCH = 10_000
-
-
-class Event(BaseModel):
-    model_config = SEED_NAMES
-    type: EventType
-    asset_id: str | None = Field(None, max_length=128)
-    user_id: str | None = Field(None, max_length=128)
-    data: dict = Field(default_factory=dict)
-    timestamp: datetime | None = Field(None, description="when it happened (ISO 8601); default: now")
-
-    def row(self, now: datetime) -> dict:
-        when = now if self.timestamp is None else _utc(self.timestamp)
-        return {"type": self.type.value, "asset_id": self.asset_id, "user_id": self.user_id, "data": self.data,
-                "occurred_at": when, "created_at": now}
 
 
 class TrackParams(BaseModel):
-    """Either the seed's single event (type, assetId, userId, data, timestamp) or `events: [...]`."""
+    """Either the seed's single event (type, assetId, userId, data, timestamp), `events: [...]`, or
+    `stored` with the batch as the job's input (what POST /v1/events sends)."""
 
-    model_config = SEED_NAMES
-    events: list[Event] = Field(default_factory=list, max_length=MAX_BATCH)
+    model_config = ConfigDict(extra="forbid")
+    events: list[dict] = Field(default_factory=list, max_length=MAX_BATCH,
+                               description="events: type (ASSET_VIEW, ASSET_DOWNLOAD, ASSET_SHARE, SEARCH, "
+                                           "ACTIVITY), assetId, userId, data, timestamp (ISO 8601; default now)")
+    stored: int = Field(0, ge=0, le=MAX_BATCH, description="the batch is the job's one input (a JSON artifact "
+                        "of this many events), as POST /v1/events stores it")
+    _rows: list[dict] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
     def _single_event(cls, raw: object) -> object:
-        if isinstance(raw, dict) and "events" not in raw and "type" in raw:
-            # The seed's own form: its field is `type`, not events.0.type, and the app wants the value it sent.
-            if raw["type"] not in EventType.__members__:
-                raise ValueError(f"type: {raw['type']!r} is not an event type ({', '.join(EventType)})")
+        if isinstance(raw, dict) and "events" not in raw and "stored" not in raw and "type" in raw:
             return {"events": [raw]}
         return raw
 
     @model_validator(mode="after")
-    def _some_and_none_ahead(self) -> TrackParams:
-        # One pass here rather than a validator per event: measured 17 us an event that way, the
-        # larger part of validating a batch of 5,000.
-        if not self.events:
-            raise ValueError("give an event (type, ...) or a non-empty events list")
-        latest = datetime.now(UTC) + MAX_FUTURE
-        for index, event in enumerate(self.events):
-            if event.timestamp is not None and _utc(event.timestamp) > latest:
-                raise ValueError(f"events.{index}.timestamp: {event.timestamp.isoformat()} is in the future "
-                                 f"(more than {MAX_FUTURE} ahead)")
+    def _checked(self) -> TrackParams:
+        if self.stored and self.events:
+            raise ValueError("give events or a stored batch, not both")
+        if not self.stored:
+            try:
+                self._rows = check_events(self.events, datetime.now(UTC))
+            except BadInput as exc:
+                raise ValueError(exc.message) from None
         return self
 
+    def rows(self) -> list[dict]:
+        """The checked rows of the inline events (none for a stored batch)."""
+        return self._rows
 
-@task("analytics.track", queue="analytics", inputs=(0, 0))
+
+@task("analytics.track", queue="analytics", inputs=(0, 1))
 async def track(ctx: TaskContext, params: TrackParams) -> dict:
     """Record analytics events (one or a batch) and add them to the daily rollups, once per job."""
     settings: Settings = ctx.settings or get_settings()
-    now = datetime.now(UTC)
-    rows = [event.row(now) for event in params.events]
-    written = await asyncio.to_thread(_write, open_database(settings), ctx.job.job_id, rows)
-    return {"events": len(rows), "written": written}
+    if params.stored and not ctx.inputs:
+        raise BadInput("stored: the batch must be the job's input", field="inputs")
+    load = (lambda: stored_rows(ctx)) if params.stored else params.rows
+    count, written = await asyncio.to_thread(_ingest, open_database(settings), ctx.job.job_id, load)
+    if params.stored:
+        await asyncio.to_thread(forget_stored, ctx)
+    return {"events": count or params.stored, "written": written}
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def stored_rows(ctx: TaskContext) -> list[dict]:
+    """The stored batch's events, checked again: an artifact input may come from anywhere."""
+    with open(ctx.path(ctx.input(0)), "rb") as handle:
+        try:
+            body = json.load(handle)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadInput(f"the stored batch is not JSON: {exc}", field="inputs") from None
+    return check_events(body.get("events") if isinstance(body, dict) else body, datetime.now(UTC))
 
 
-def _write(database, batch: str, rows: list[dict]) -> bool:
+def _ingest(database, batch: str, load) -> tuple[int, bool]:
+    """(events, written): nothing is read or written again for a batch already in."""
     with database.session() as session:
-        return records.write_batch(session, batch, rows)
+        if records.batch_written(session, batch):
+            return 0, False
+    rows = load()
+    with database.session() as session:
+        return len(rows), records.write_batch(session, batch, rows)
+
+
+def forget_stored(ctx: TaskContext) -> None:
+    """Drop the stored batch once it is written (its expiry is the fallback)."""
+    try:
+        ctx.store.delete(ctx.input(0).id)
+    except NotFound:
+        pass
