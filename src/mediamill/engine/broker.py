@@ -93,7 +93,8 @@ class Broker:
             if ref.url:
                 check_public_url(ref.url, limits, "inputs")
             elif not open_store(self.settings).exists(ref.artifact):
-                raise BadInput(f"input artifact {ref.artifact!r} does not exist", field="inputs")
+                named = f"no stored file has the key {ref.key!r}" if ref.key else f"artifact {ref.artifact!r} does not exist"
+                raise BadInput(f"input {named}", field="inputs")
         options = policy.job_options()
         attempts = (self.settings.tasks.get(spec.name) and self.settings.tasks[spec.name].attempts) or spec.attempts
         if attempts:

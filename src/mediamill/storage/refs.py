@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mediamill.errors import BadInput, describe_validation_error
-from mediamill.storage.artifact import Artifact, is_artifact_id
+from mediamill.storage.artifact import Artifact, artifact_id_for_key, is_artifact_id
 
 
 class InputRef(BaseModel):
@@ -21,6 +21,16 @@ class InputRef(BaseModel):
     artifact: str | None = Field(None, max_length=64, description="id of a stored artifact (art_...)")
     url: str | None = Field(None, max_length=2048, description="http(s) URL to fetch")
     name: str | None = Field(None, max_length=255, description="file name to give a fetched input")
+    key: str | None = Field(None, max_length=1024, description="a storage key the file was put under "
+                            "(a seed's fileKey); read as that file's artifact")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_is_an_artifact(cls, value: Any) -> Any:
+        # A file put under a key (store.put(key=...)) has a deterministic artifact id.
+        if isinstance(value, dict) and value.get("key") and not value.get("artifact"):
+            return {**value, "artifact": artifact_id_for_key(str(value["key"]))}
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> InputRef:
