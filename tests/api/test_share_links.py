@@ -80,6 +80,8 @@ async def test_password_from_the_header_or_the_form_and_a_browser_gets_a_form(ap
     assert wrong.status_code == 403 and wrong.json()["field"] == "password"
     header = await api.get(path_of(link), headers={"X-Share-Password": "correct horse"})
     assert header.status_code == 200 and header.content == DATA
+    retry = await api.post(path_of(link), data={"password": "wrong horse"}, headers={"Accept": "text/html"})
+    assert retry.status_code == 403 and "Wrong password." in retry.text and 'name="password"' in retry.text
     form = await api.post(path_of(link), data={"password": "correct horse"})
     assert form.status_code == 200 and form.content == DATA
     assert (await api.get(f"/v1/shares/{link['id']}")).json()["downloads"] == 2

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.routes import problems
 from mediamill.api.uploads import media_type, read_json
-from mediamill.errors import BadInput, Unauthorized
+from mediamill.errors import BadInput, Forbidden, Unauthorized
 from mediamill.services import shares as service
 from mediamill.web.downloads import download_response
 
@@ -141,10 +141,13 @@ async def _serve(token: str, request: Request, services: ServicesDep, password: 
     try:
         artifact, reader = await service.open_share(services, token, password, method,
                                                     request.headers.get("range"))
-    except Unauthorized:
-        if "text/html" not in request.headers.get("accept", ""):
+    except (Unauthorized, Forbidden) as exc:
+        if "text/html" not in request.headers.get("accept", "") or exc.field != "password":
             raise
-        return HTMLResponse(_PASSWORD_FORM.format(action=html.escape(f"/s/{token}")), status_code=401)
+        # A browser gets the form (again, saying why, after a wrong password).
+        note = "" if isinstance(exc, Unauthorized) else '<p role="alert" style="color: #b42318">Wrong password.</p>'
+        return HTMLResponse(_PASSWORD_FORM.format(action=html.escape(f"/s/{token}"), note=note),
+                            status_code=exc.status_code)
     return download_response(artifact, reader, request.headers.get("range"), method)
 
 
@@ -153,7 +156,7 @@ _PASSWORD_FORM = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: system-ui, sans-serif; max-width: 26rem; margin: 4rem auto; padding: 0 1rem">
 <h1 style="font-size: 1.3rem">This shared file needs a password</h1>
-<form method="post" action="{action}">
+{note}<form method="post" action="{action}">
 <label for="password">Password</label><br>
 <input id="password" name="password" type="password" autocomplete="current-password" required
  style="width: 100%; padding: .5rem; margin: .5rem 0 1rem">
