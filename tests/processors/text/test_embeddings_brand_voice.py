@@ -78,3 +78,14 @@ async def test_content_generate_scores_the_voice_against_the_examples(run_text):
     similarity = result["quality"]["details"]["brand_similarity"]
     assert similarity["references"] == 1 + len(brand["examples"]) and similarity["passages"] >= 3
     assert result["quality"]["brand_voice"] == pytest.approx(band(similarity["similarity"]), abs=0.1)
+
+
+async def test_text_copy_reports_near_duplicate_posts(run_text):
+    product = {"name": "Trail Mug", "description": "A double-walled steel travel mug that keeps coffee hot for 12 hours."}
+    every, _ = await run_text("text.copy", {"product": product, "duplicate_threshold": 0.0})
+    found = every["near_duplicates"]
+    assert found["model"] == "all-MiniLM-L6-v2" and len(found["pairs"]) == 3  # 3 platforms: every pair
+    similarities = [pair["similarity"] for pair in found["pairs"]]
+    assert similarities == sorted(similarities, reverse=True) and all(0 < s < 1 for s in similarities)
+    none, _ = await run_text("text.copy", {"product": product, "duplicate_threshold": 1.0})
+    assert none["near_duplicates"]["pairs"] == []  # the platforms' posts are not identical

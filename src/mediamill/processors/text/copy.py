@@ -29,6 +29,8 @@ class CopyParams(BaseModel):
                                  description=f"any of {', '.join(PLATFORMS)} (x = twitter)")
     variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
     provider: ProviderChoice = Field("auto", description="'offline' forces the rule-based writer even with keys set")
+    duplicate_threshold: float = Field(
+        0.9, ge=0, le=1, description="posts of two platforms at or above this cosine similarity are near-duplicates")
 
     @field_validator("platforms")
     @classmethod
@@ -58,6 +60,8 @@ async def write_copy(ctx: TaskContext, params: CopyParams) -> dict:
             written = await llm_copy_result(llm, params)
         result = {**llm.describe(), "product": params.product.name, **written,
                   "keywords": facts.keywords[:10]}
+    result["near_duplicates"] = await asyncio.to_thread(duplicate_posts, result["platforms"],
+                                                        params.duplicate_threshold)
     result["script_words"] = len(result["script"].split())
     result["script_seconds"] = speaking_seconds(result["script"])
     ctx.check()
@@ -66,6 +70,18 @@ async def write_copy(ctx: TaskContext, params: CopyParams) -> dict:
     script_file = await put_text(ctx, result["script"] + "\n", "script.txt")
     ctx.progress(100, "done")
     return {**result, "copy_file": copy_file, "script_file": script_file}
+
+
+def duplicate_posts(platforms: dict[str, dict], threshold: float) -> dict:
+    """Which platforms got (nearly) the same post: embeddings of each post's text, pairs at or above
+    `threshold` cosine similarity (a repost reads the same however its hashtags or line breaks differ)."""
+    from mediamill.processors.text.embeddings import default_embedder, near_duplicates
+
+    names = list(platforms)
+    embedder = default_embedder()
+    pairs = near_duplicates(embedder, [platforms[name]["text"] for name in names], threshold)
+    return {"model": embedder.name, "threshold": threshold,
+            "pairs": [{"platforms": [names[p["a"]], names[p["b"]]], "similarity": p["similarity"]} for p in pairs]}
 
 
 def offline_copy_result(facts: Facts, params: CopyParams) -> dict:
