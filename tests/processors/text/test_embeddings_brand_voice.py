@@ -89,3 +89,22 @@ async def test_text_copy_reports_near_duplicate_posts(run_text):
     assert similarities == sorted(similarities, reverse=True) and all(0 < s < 1 for s in similarities)
     none, _ = await run_text("text.copy", {"product": product, "duplicate_threshold": 1.0})
     assert none["near_duplicates"]["pairs"] == []  # the platforms' posts are not identical
+
+
+async def test_research_ranks_the_supplied_passages_by_meaning(run_text):
+    text = ("Cold brew needs a coarse grind and about twelve hours in the fridge. Use a 1:8 ratio.\n\n"
+            "Our company picnic is on Saturday. Bring sunscreen and a folding chair.\n\n"
+            "Strain the steeped coffee through a paper filter. It keeps for a week in a sealed jar.\n\n"
+            "The parking garage closes at 10 pm on weekdays.")
+    result, _ = await run_text("content.research", {"topic": "How to make cold brew coffee at home", "text": text,
+                                                    "provider": "offline"})
+    ranked = [p["index"] for p in result["passages"]]
+    assert set(ranked[:2]) == {0, 2} and set(ranked[2:]) == {1, 3}  # the coffee passages first
+    assert result["passages"][0]["similarity"] > 0.4 > result["passages"][2]["similarity"]
+    top = [p["similarity"] for p in result["passages"][:3]]
+    assert result["scores"]["semantic_relevance"] == pytest.approx(band(sum(top) / 3), abs=0.1)
+    off_topic, _ = await run_text("content.research", {"topic": "How to make cold brew coffee at home",
+                                                       "text": text.split("\n\n")[3], "provider": "offline"})
+    assert off_topic["scores"]["semantic_relevance"] < result["scores"]["semantic_relevance"]
+    bare, _ = await run_text("content.research", {"topic": "cold brew", "provider": "offline"})
+    assert "passages" not in bare and "semantic_relevance" not in bare["scores"]

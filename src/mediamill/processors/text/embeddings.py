@@ -58,3 +58,13 @@ def near_duplicates(embedder: Embedder, texts: list[str], threshold: float) -> l
     pairs = [{"a": i, "b": j, "similarity": round(float(sims[i, j]), 4)}
              for i in range(len(texts)) for j in range(i + 1, len(texts)) if sims[i, j] >= threshold]
     return sorted(pairs, key=lambda pair: -pair["similarity"])
+
+
+def rank_passages(embedder: Embedder, query: str, passages: list[str], top: int) -> list[dict]:
+    """The `top` passages closest to `query` (cosine similarity), most similar first."""
+    if not passages:
+        return []
+    vectors = embedder.embed([query, *passages])
+    sims = vectors[1:] @ vectors[0]
+    order = np.argsort(-sims)[:top]
+    return [{"index": int(i), "text": passages[i], "similarity": round(float(sims[i]), 4)} for i in order]

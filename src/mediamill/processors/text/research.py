@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
@@ -10,12 +11,19 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from mediamill.processors.text import offline_research as rules
 from mediamill.processors.text import prompts
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, read_text_input
+from mediamill.processors.text.embeddings import band, default_embedder, rank_passages
 from mediamill.processors.text.ideas import idea_brief
 from mediamill.processors.text.models import ResearchAnswer
 from mediamill.processors.text.offline_copy import seeded
 from mediamill.providers.llm import LLMProvider, generate_json, select_provider
 from mediamill.tasks import TaskContext, task
 
+# Passages of the supplied text ranked against the topic: runs of 3 sentences, at most 64 of them
+# (embedding cost is bounded whatever the text's size); 5 shown, the best 3 make semantic_relevance.
+PASSAGE_SENTENCES = 3
+MAX_PASSAGES = 64
+RELEVANT_SHOWN = 5
+RELEVANT_TOP = 3
 ResearchType = Literal["keywords", "competitors", "trends", "full"]
 # Which sections each research type returns (scores always).
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -97,7 +105,27 @@ def offline_research(params: ResearchParams, text: str) -> dict:
     scores = {"virality": rules.virality(params.topic, params.audience),
               "relevance": rules.relevance(params.topic, text, keywords, params.audience),
               "competition": rules.competition(keywords)}
-    return {**{name: everything[name] for name in SECTIONS[params.type]}, "scores": scores, "notes": notes}
+    found = {**{name: everything[name] for name in SECTIONS[params.type]}, "scores": scores, "notes": notes}
+    if text.strip():
+        found["passages"] = relevant_passages(params.topic, text)
+        top = [p["similarity"] for p in found["passages"][:RELEVANT_TOP]]
+        scores["semantic_relevance"] = round(band(sum(top) / len(top)), 1) if top else 0.0
+    return found
+
+
+def passages_of(text: str) -> list[str]:
+    """Paragraphs, long ones cut into runs of PASSAGE_SENTENCES sentences; at most MAX_PASSAGES."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())) if s]
+        for start in range(0, len(sentences), PASSAGE_SENTENCES):
+            out.append(" ".join(sentences[start:start + PASSAGE_SENTENCES]))
+    return out[:MAX_PASSAGES]
+
+
+def relevant_passages(topic: str, text: str) -> list[dict]:
+    """The supplied text's passages ranked by meaning against the topic (MiniLM cosine similarity)."""
+    return rank_passages(default_embedder(), topic, passages_of(text), RELEVANT_SHOWN)
 
 
 async def llm_research(llm: LLMProvider, params: ResearchParams, text: str) -> dict:
