@@ -101,3 +101,12 @@ async def test_stopping_mid_backlog_loses_no_job_and_completes_none_twice(client
     assert counts == {"active": 0, "wait": 0, "failed": 0, "delayed": 0}, counts
     done = Counter(job_id for event, job_id, *_ in read_events(log) if event == "done")
     assert set(done) == set(ids) and set(done.values()) == {1}, "every job completed, none twice"
+
+
+async def test_a_cancelled_writer_leaves_no_caller_hanging(redis_client):
+    batch = ScriptBatch(redis_client, redis_client.register_script(APPEND))
+    calls = [asyncio.ensure_future(batch(["list"], [str(i)])) for i in range(10)]
+    await asyncio.sleep(0)  # the calls are queued and the writer task exists
+    batch._flusher.cancel()
+    outcomes = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 30)
+    assert all(isinstance(o, asyncio.CancelledError) or isinstance(o, int) for o in outcomes), outcomes

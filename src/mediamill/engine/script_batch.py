@@ -36,6 +36,7 @@ class ScriptBatch:
         if self._flusher is None:
             # Started on the next loop pass: every call made in this pass joins the first batch.
             self._flusher = asyncio.ensure_future(self._flush())
+            self._flusher.add_done_callback(self._flushed)
         return await future
 
     async def _flush(self) -> None:
@@ -44,12 +45,14 @@ class ScriptBatch:
                 batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
                 try:
                     replies = await self._send(batch)
-                except BaseException as exc:  # noqa: BLE001 - the whole round trip failed: every caller hears it
+                except asyncio.CancelledError:
+                    for *_, future in batch:
+                        future.cancel()
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the whole round trip failed: every caller hears it
                     for *_, future in batch:
                         if not future.done():
                             future.set_exception(exc)
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
                     continue
                 for (*_, future), reply in zip(batch, replies, strict=True):
                     if future.done():
@@ -62,9 +65,16 @@ class ScriptBatch:
             self._flusher = None
             if self._pending:  # cancelled with calls still waiting: they must not hang
                 for *_, future in self._pending:
-                    if not future.done():
-                        future.set_exception(asyncio.CancelledError())
+                    future.cancel()
                 self._pending = []
+
+    def _flushed(self, task: asyncio.Future) -> None:
+        # A writer cancelled before its first step never ran its own clean-up: its callers must not hang.
+        if self._flusher is task:
+            self._flusher = None
+            pending, self._pending = self._pending, []
+            for *_, future in pending:
+                future.cancel()
 
     async def _send(self, batch: list[tuple[list, list, asyncio.Future]]) -> list[Any]:
         if len(batch) > 1:
