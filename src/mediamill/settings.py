@@ -141,6 +141,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite in the data dir")
     storage_url: str | None = Field(None, description="file:///path or s3://bucket/prefix; unset = data dir")
     storage_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto, R2...)")
+    storage_redirect_downloads: bool = Field(
+        True, description="S3 storage: signed download links answer 302 to a presigned S3 URL (the bytes skip the "
+        "API); off when clients cannot reach the S3 endpoint")
     storage_ttl_hours: float = Field(24.0, gt=0, description="lifetime of generated outputs")
     workers: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="queues this process serves (comma separated); empty = all"

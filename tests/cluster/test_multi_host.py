@@ -2,7 +2,8 @@
 
 infra runs Redis 7, PostgreSQL and an S3 server; api runs `mediamill api`; worker-1 and worker-2 run
 `mediamill worker`, each on its own data dir. The test talks to the API from outside, as a client:
-it runs asset-ingest and promo-video and downloads their outputs through signed links. Then it cuts
+it runs asset-ingest and promo-video and downloads their outputs through signed links (redirected
+to presigned S3 URLs). Then it cuts
 worker-1's cable while it runs a job: worker-2 must take the job over, nothing may be lost, and
 when the cable is back worker-1 must not record a second result.
 """
@@ -86,6 +87,7 @@ def test_four_hosts_pipelines_signed_downloads_and_a_cut_cable(tmp_path):
 
         try:
             with httpx.Client(base_url=api_url, headers={"authorization": f"Bearer {token}"}, timeout=60) as client:
+                client.s3_url = shared["MEDIAMILL_STORAGE_ENDPOINT_URL"]
                 assert client.get("/readyz").status_code == 200
                 _pipelines(client, figures)
                 _cut_cable(client, net.hosts["worker-1"], workers, shared, figures)
@@ -109,8 +111,12 @@ def _wait_run(client: httpx.Client, run_id: str, timeout: float) -> dict:
 
 
 def _download(client: httpx.Client, ref: dict) -> bytes:
-    # The link is signed and stands on its own: no API key goes with it.
-    answer = httpx.get(ref["url"], timeout=60, follow_redirects=True)
+    # The link is signed and stands on its own: no API key goes with it. The API answers with a
+    # presigned URL on the S3 host, which serves the bytes (they never pass through the API host).
+    redirect = httpx.get(ref["url"], timeout=60)
+    assert redirect.status_code == 302, redirect.text
+    assert redirect.headers["location"].startswith(client.s3_url)
+    answer = httpx.get(redirect.headers["location"], timeout=60)
     assert answer.status_code == 200, answer.text
     assert len(answer.content) == ref["size"]
     return answer.content

@@ -4,6 +4,8 @@ download, delete with everything derived from it."""
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -77,10 +79,20 @@ def artifact_view(services: Services, artifact: Artifact) -> dict:
     }
 
 
-def open_download(services: Services, artifact_id: str, exp: int | None, sig: str | None) -> tuple[Artifact, BinaryIO]:
-    """Check the signed link (403 if bad), then open the bytes (sync; the caller closes the reader)."""
+def open_download(services: Services, artifact_id: str, exp: int | None, sig: str | None,
+                  disposition: Callable[[Artifact], str] | None = None) -> tuple[Artifact, BinaryIO | str]:
+    """Check the signed link (403 if bad), then open the bytes (sync; the caller closes the reader).
+
+    Given the edge's `disposition` (Content-Disposition of an artifact), `storage_redirect_downloads`
+    on and a store that can serve the bytes itself (S3), the second item is instead a presigned URL
+    living as long as the signed link: the bytes skip the API.
+    """
     verify_download(services.settings, artifact_id, exp, sig)
     artifact = get_artifact(services, artifact_id)
+    if disposition is not None and services.settings.storage_redirect_downloads:
+        url = services.store.direct_url(artifact, expires_in_s=int(exp - time.time()), disposition=disposition(artifact))
+        if url:
+            return artifact, url
     return artifact, services.store.open(artifact_id)
 
 

@@ -110,6 +110,10 @@ class ArtifactStore(ABC):
         self._write_meta(artifact)
         return artifact
 
+    def direct_url(self, artifact: Artifact, *, expires_in_s: int, disposition: str) -> str | None:
+        """A URL that serves the bytes without going through mediamill (S3: presigned), or None."""
+        return None
+
     @property
     @abstractmethod
     def tmp_dir(self) -> Path: ...

@@ -26,6 +26,7 @@ from mediamill.storage.artifact import Artifact, is_artifact_id
 from mediamill.storage.base import CHUNK, ArtifactStore
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+PRESIGN_MAX_S = 7 * 24 * 3600  # SigV4's longest presigned URL
 
 
 class S3Store(ArtifactStore):
@@ -130,6 +131,13 @@ class S3Store(ArtifactStore):
         finally:
             partial.unlink(missing_ok=True)
         return target
+
+    def direct_url(self, artifact: Artifact, *, expires_in_s: int, disposition: str) -> str | None:
+        # The blob has no name or type of its own (content-addressed): S3 answers with the artifact's.
+        params = {"Bucket": self.bucket, "Key": self.blob_key(artifact.sha256), "ResponseContentType": artifact.mime,
+                  "ResponseContentDisposition": disposition}
+        return self.client.generate_presigned_url("get_object", Params=params,
+                                                  ExpiresIn=max(1, min(expires_in_s, PRESIGN_MAX_S)))
 
     def copy_to(self, artifact_id: str, target: Path) -> Path:
         self._download(self.stat(artifact_id), Path(target))

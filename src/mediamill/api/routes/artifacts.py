@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
@@ -16,7 +16,7 @@ from mediamill.api.uploads import UploadedFile, media_type, read_multipart, read
 from mediamill.errors import BadInput
 from mediamill.services import analytics as analytics_service
 from mediamill.services import artifacts as artifact_service
-from mediamill.web.downloads import download_response
+from mediamill.web.downloads import content_disposition, download_response
 
 router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"])
 
@@ -81,7 +81,8 @@ async def delete_artifact(artifact_id: str, services: ServicesDep, key: SubmitKe
 
 
 DOWNLOAD_RESPONSES = {200: {"content": {"application/octet-stream": {}}, "description": "the bytes"},
-                      206: {"description": "one byte range"}, **problems(403, 404, 416, 422)}
+                      206: {"description": "one byte range"},
+                      302: {"description": "S3 storage: the bytes are at the presigned URL in Location"}, **problems(403, 404, 416, 422)}
 
 
 @router.get("/{artifact_id}/download", responses=DOWNLOAD_RESPONSES)
@@ -89,11 +90,17 @@ async def download_artifact(artifact_id: str, request: Request, services: Servic
                             exp: Annotated[int | None, Query(description="expiry, Unix seconds")] = None,
                             sig: Annotated[str | None, Query(max_length=128, description="HMAC signature")] = None,
                             ) -> Response:
-    """The bytes, for a signed link (no API key needed). Supports `Range: bytes=...` for seeking."""
-    artifact, reader = await asyncio.to_thread(artifact_service.open_download, services, artifact_id, exp, sig)
+    """The bytes, for a signed link (no API key needed). Supports `Range: bytes=...` for seeking.
+
+    With S3 storage (and `storage_redirect_downloads`, the default) the answer is a 302 to a
+    presigned S3 URL of the bytes, which honours `Range` too."""
+    artifact, source = await asyncio.to_thread(artifact_service.open_download, services, artifact_id, exp, sig,
+                                               content_disposition)
     if request.method == "GET":
         await analytics_service.record_download(services, artifact.id, request.headers.get("range"))
-    return download_response(artifact, reader, request.headers.get("range"), request.method)
+    if isinstance(source, str):
+        return RedirectResponse(source, status_code=302, headers={"Cache-Control": "no-store"})
+    return download_response(artifact, source, request.headers.get("range"), request.method)
 
 
 @router.head("/{artifact_id}/download", include_in_schema=False)
