@@ -17,7 +17,9 @@ DAILY = AnalyticsDaily.__table__
 
 COLUMNS = ("batch", "type", "asset_id", "user_id", "data", "occurred_at", "created_at")
 _SQLITE_INSERT = f"INSERT INTO {EVENTS.name} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_SQLITE_ROLLUP = (f"INSERT INTO {DAILY.name} (day, type, asset_id, user_id, count) VALUES (?, ?, ?, ?, ?) "
+_SQLITE_ROLLUP = (f"INSERT INTO {DAILY.name} (day, type, asset_id, user_id, count) "
+                  "SELECT substr(occurred_at, 1, 10), type, coalesce(asset_id, ''), coalesce(user_id, ''), count(*) "
+                  f"FROM {EVENTS.name} WHERE batch = ? GROUP BY 1, 2, 3, 4 "
                   "ON CONFLICT (day, type, asset_id, user_id) DO UPDATE SET count = count + excluded.count")
 
 
@@ -31,15 +33,14 @@ def write_batch(session: Session, batch: str, events: list[dict]) -> bool:
     if batch_written(session, batch):
         return False
     _insert_events(session, batch, events)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # SQLite counts the batch it has just written itself (by the batch index), in C: no Python
+        # per event. Its times are stored 'YYYY-MM-DD HH:MM:SS...' (UTC), its dates 'YYYY-MM-DD'.
+        connection.exec_driver_sql(_SQLITE_ROLLUP, (batch,))
+        return True
     counts = Counter((e["occurred_at"].date(), e["type"], e.get("asset_id") or "", e.get("user_id") or "")
                      for e in events)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":  # as for the events: straight to the driver
-        to_day = DAILY.c.day.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-        days = {day: to_day(day) if to_day else day for day in {key[0] for key in counts}}
-        connection.exec_driver_sql(_SQLITE_ROLLUP, [(days[day], kind, asset, user, n)
-                                                    for (day, kind, asset, user), n in counts.items()])
-        return True
     rows = [{"day": day, "type": kind, "asset_id": asset, "user_id": user, "count": n}
             for (day, kind, asset, user), n in counts.items()]
     statement = insert_for(session, DAILY)
