@@ -89,6 +89,13 @@ class Gone(MediamillError):
     retryable = False
 
 
+class TooManyRequests(MediamillError):
+    """Too many attempts (wrong share-link passwords): wait and try again."""
+
+    status_code = 429
+    retryable = False
+
+
 class Conflict(MediamillError):
     status_code = 409
     retryable = False

@@ -88,6 +88,9 @@ class ShareSettings(BaseModel):
     default_expiry_hours: float = Field(168.0, gt=0, description="a link made without an expiry lives this long")
     max_expiry_hours: float = Field(24.0 * 365, gt=0, description="the longest a link may live")
     min_password_length: int = Field(8, ge=1, description="shorter share passwords are refused")
+    max_password_failures: int = Field(10, ge=1, description="wrong passwords per link and API process in "
+                                       "password_failure_window_s before it answers 429")
+    password_failure_window_s: float = Field(600.0, gt=0)
 
 
 class CleanupSettings(BaseModel):

@@ -148,3 +148,17 @@ async def test_shares_and_downloads_are_counted_into_analytics(live_api, worker)
         shared = (await http.get("/v1/analytics/top-assets", params={"type": "ASSET_SHARE", "days": 1})).json()
     assert top["data"] == [{"assetId": artifact["id"], "count": 2}]
     assert shared["data"] == [{"assetId": artifact["id"], "count": 1}]
+
+
+async def test_password_guessing_is_cut_off_with_429(make_api, settings):
+    strict = settings.model_copy(update={"shares": settings.shares.model_copy(update={"max_password_failures": 3})})
+    async with make_api(strict) as api:
+        artifact = await upload(api)
+        link = await share(api, artifact["id"], password="correct horse")
+        guesses = [await api.get(path_of(link), headers={"X-Share-Password": f"guess {n}"}) for n in range(3)]
+        assert [g.status_code for g in guesses] == [403, 403, 403]
+        blocked = await api.get(path_of(link), headers={"X-Share-Password": "correct horse"})
+        assert blocked.status_code == 429 and blocked.json()["field"] == "password"
+        assert int(blocked.headers["retry-after"]) == 600
+        other = await share(api, artifact["id"], password="another horse")  # other links are not affected
+        assert (await api.get(path_of(other), headers={"X-Share-Password": "another horse"})).status_code == 200

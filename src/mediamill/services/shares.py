@@ -12,6 +12,8 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
@@ -20,7 +22,15 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from mediamill.db.models.analytics import EventType
 from mediamill.db.models.shares import ShareLink
 from mediamill.db.repositories import shares as records
-from mediamill.errors import BadInput, Forbidden, Gone, NotFound, Unauthorized, describe_validation_error
+from mediamill.errors import (
+    BadInput,
+    Forbidden,
+    Gone,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    describe_validation_error,
+)
 from mediamill.services.artifacts import get_artifact
 from mediamill.services.context import Services
 from mediamill.services.jobs import submit_job
@@ -199,11 +209,7 @@ def _open(services: Services, token: str, password: str | None, method: str,
         if state != "active":
             raise Gone(f"this share link no longer works ({state})", field="token")
         if link.password_hash is not None:
-            if not password:
-                raise Unauthorized("this share link needs a password (form field or X-Share-Password header)",
-                                   field="password")
-            if not password_matches(password, link.password_hash):
-                raise Forbidden("wrong password for this share link", field="password")
+            _check_password(services, link, password)
         try:
             artifact = get_artifact(services, link.artifact_id)
         except NotFound:
@@ -218,6 +224,47 @@ def _open(services: Services, token: str, password: str | None, method: str,
             if not records.count_download(session, link.id, utcnow()):
                 raise Gone("this share link no longer works (used up or revoked)", field="token")
     return link, artifact, services.store.open(artifact.id), counted
+
+
+class _Failures:
+    """Wrong passwords per link in a sliding window, in this process: guessing gets a 429 after
+    `shares.max_password_failures`, and each guess costs a scrypt hash, so the cap also bounds the CPU
+    a guesser can burn. (The token in the URL is the first secret; the password is the second.)"""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, list[float]] = {}
+
+    def recent(self, share_id: str, window_s: float) -> int:
+        with self._lock:
+            cutoff = time.monotonic() - window_s
+            kept = [t for t in self._seen.get(share_id, []) if t > cutoff]
+            if kept:
+                self._seen[share_id] = kept
+            else:
+                self._seen.pop(share_id, None)
+            return len(kept)
+
+    def add(self, share_id: str) -> None:
+        with self._lock:
+            self._seen.setdefault(share_id, []).append(time.monotonic())
+
+
+_failures = _Failures()
+
+
+def _check_password(services: Services, link: ShareLink, password: str | None) -> None:
+    limits = services.settings.shares
+    if not password:
+        raise Unauthorized("this share link needs a password (form field or X-Share-Password header)",
+                           field="password")
+    if _failures.recent(link.id, limits.password_failure_window_s) >= limits.max_password_failures:
+        error = TooManyRequests("too many wrong passwords for this share link; try again later", field="password")
+        error.headers = {"Retry-After": str(int(limits.password_failure_window_s))}
+        raise error
+    if not password_matches(password, link.password_hash or ""):
+        _failures.add(link.id)
+        raise Forbidden("wrong password for this share link", field="password")
 
 
 def counts_as_download(link: ShareLink, method: str, range_header: str | None) -> bool:

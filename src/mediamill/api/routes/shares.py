@@ -102,14 +102,15 @@ async def revoke_share(share_id: ShareId, services: ServicesDep, key: SubmitKey)
 
 
 OPEN_RESPONSES = {200: {"content": {"application/octet-stream": {}}, "description": "the bytes"},
-                  206: {"description": "one byte range"}, **problems(401, 403, 404, 410, 416)}
+                  206: {"description": "one byte range"}, **problems(401, 403, 404, 410, 416, 429)}
 
 
 @public.get("/s/{token}", responses=OPEN_RESPONSES)
 async def open_share(token: Token, request: Request, services: ServicesDep,
                      password: PasswordHeader = None) -> Response:
     """The shared file. Counts a download (HEAD and, on links without a limit, ranges past byte 0 do not);
-    401 when a password is needed, 403 when it is wrong, 410 when expired, revoked or used up."""
+    401 when a password is needed, 403 when it is wrong (429 after too many), 410 when expired, revoked
+    or used up."""
     return await _serve(token, request, services, password)
 
 
