@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -65,12 +66,29 @@ def render_template(source: str, data: dict, *, label: str = "template") -> str:
     try:
         template = _environment().from_string(source)
         return template.render(**data)
-    except jinja2.TemplateSyntaxError as exc:
-        raise BadInput(f"{label}: syntax error at line {exc.lineno}: {exc.message}", field="params.html") from None
-    except jinja2.UndefinedError as exc:
-        raise BadInput(f"{label}: {exc.message} (pass it in params.data)", field="params.data") from None
     except jinja2.TemplateError as exc:
-        raise BadInput(f"{label}: {exc}", field="params.html") from None
+        raise template_failure(exc, label, data_field="params.data", source_field="params.html") from None
+
+
+# StrictUndefined says "'x' is undefined" for a name, "... has no attribute 'x'" for an attribute.
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+def template_failure(exc: Exception, label: str, *, data_field: str, source_field: str) -> BadInput:
+    """A Jinja error as the BadInput that says what is wrong (used by every Jinja renderer here):
+    the line of a syntax error; the data a template needs and was not given, as `data_field.name`;
+    a sandbox refusal; anything else against the template (`source_field`)."""
+    from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+
+    if isinstance(exc, TemplateSyntaxError):
+        return BadInput(f"{label}: syntax error at line {exc.lineno}: {exc.message}", field=source_field)
+    if isinstance(exc, UndefinedError):
+        match = _UNDEFINED_NAME.search(str(exc))
+        field = f"{data_field}.{match.group(1) or match.group(2)}" if match else data_field
+        return BadInput(f"{label}: {exc.message}: give {field}", field=field)
+    if isinstance(exc, SecurityError):
+        return BadInput(f"{label} tried something the sandbox forbids: {exc}", field=source_field)
+    return BadInput(f"{label} cannot be rendered: {exc}", field=source_field)
 
 
 def data_url(payload: bytes, mime: str) -> str:

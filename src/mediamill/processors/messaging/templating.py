@@ -15,18 +15,17 @@ from pathlib import Path
 
 import css_inline
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
-from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from mediamill.errors import BadInput
+from mediamill.processors.html.templating import template_failure
 from mediamill.processors.messaging.catalog import TEMPLATES
 from mediamill.settings import EmailSettings
 
 HTML_SUFFIX, TEXT_SUFFIX = ".html.j2", ".txt.j2"
 # The layouts and partials beside the templates are not templates a job may name.
 _PRIVATE = re.compile(r"^_")
-# StrictUndefined says "'x' is undefined" for a name, "... has no attribute 'x'" for an attribute.
-_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 # Inlining keeps @media rules in a <style> block (clients that read them get the narrow layout) and
 # never fetches a remote stylesheet.
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
@@ -91,15 +90,8 @@ def render(config: EmailSettings, template: str, data: dict, *, subject: str, br
         html = html_template.render(context)
         text_source = _text_template(env, config, template)
         text = text_source.render(context) if text_source is not None else html_to_text(html)
-    except UndefinedError as exc:
-        match = _UNDEFINED_NAME.search(str(exc))
-        name = (match.group(1) or match.group(2)) if match else "?"
-        raise BadInput(f"template {template!r} needs data.{name}, which the job does not give",
-                       field=f"data.{name}") from None
-    except SecurityError as exc:
-        raise BadInput(f"template {template!r} tried something the sandbox forbids: {exc}", field="template") from None
     except TemplateError as exc:
-        raise BadInput(f"template {template!r} cannot be rendered: {exc}", field="template") from None
+        raise template_failure(exc, f"template {template!r}", data_field="data", source_field="template") from None
     return Rendered(html=inline_css(html), text=_tidy_text(text), unsubscribe_url=unsubscribe)
 
 
