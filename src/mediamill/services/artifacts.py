@@ -15,7 +15,7 @@ from sqlalchemy import select
 from mediamill.db.models.artifacts import ArtifactRecord
 from mediamill.db.repositories import artifacts as artifact_records
 from mediamill.db.repositories import jobs as job_records
-from mediamill.errors import NotFound
+from mediamill.errors import LimitExceeded, NotFound
 from mediamill.processors.maintenance.expired import Tally
 from mediamill.processors.maintenance.removal import remove_artifacts
 from mediamill.services.context import Services
@@ -35,6 +35,36 @@ def store_upload(services: Services, source: Path | BinaryIO | bytes, name: str 
                                   max_bytes=services.settings.limits.max_upload_bytes)
     with services.database.session() as session:
         artifact_records.record(session, [artifact])
+    return artifact
+
+
+DIRECT_UPLOAD_TTL_S = 3600
+
+
+def start_direct_upload(services: Services) -> dict:
+    """A new upload id and where the client sends the bytes itself (presigned S3 POST and PUT) (sync)."""
+    upload_id = f"upl_{secrets.token_hex(16)}"
+    limit = services.settings.limits.max_upload_bytes
+    links = services.store.presign_upload(upload_id, max_bytes=limit, expires_in_s=DIRECT_UPLOAD_TTL_S)
+    return {"upload": upload_id, "max_bytes": limit, "expires_at": utcnow() + timedelta(seconds=DIRECT_UPLOAD_TTL_S),
+            **links}
+
+
+def confirm_direct_upload(services: Services, upload_id: str, name: str | None,
+                          ttl_hours: float | None = None) -> Artifact:
+    """Turn the bytes a client sent to S3 under `upload_id` into an artifact, as an upload (sync).
+
+    The bytes are read back once from S3 (hashed, sniffed, held to the upload limit) and stored
+    like any upload; the upload object is then deleted, so a second confirm is NotFound."""
+    size, reader = services.store.open_upload(upload_id)
+    limit = services.settings.limits.max_upload_bytes
+    if size > limit:
+        reader.close()
+        services.store.drop_upload(upload_id)
+        raise LimitExceeded(f"the upload is {size} bytes, over the limit of {limit} bytes", field="upload")
+    with reader:
+        artifact = store_upload(services, reader, name, ttl_hours)
+    services.store.drop_upload(upload_id)
     return artifact
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mediamill.constants import ARTIFACT_ID_PREFIX
-from mediamill.errors import LimitExceeded, NotFound
+from mediamill.errors import Conflict, LimitExceeded, NotFound
 from mediamill.storage.artifact import Artifact, artifact_id_for_key
 from mediamill.storage.mime import SNIFF_BYTES, sniff
 
@@ -109,6 +109,19 @@ class ArtifactStore(ABC):
         artifact.metadata = {**artifact.metadata, **metadata}
         self._write_meta(artifact)
         return artifact
+
+    def presign_upload(self, upload_id: str, *, max_bytes: int, expires_in_s: int) -> dict:
+        """Where a client may send an upload's bytes itself (S3: a presigned POST and PUT)."""
+        raise Conflict("direct uploads need S3 storage (MEDIAMILL_STORAGE_URL=s3://...); with this storage, "
+                       "upload through POST /v1/artifacts", field="storage")
+
+    def open_upload(self, upload_id: str) -> tuple[int, BinaryIO]:
+        """(size, reader) of a direct upload's bytes; NotFound when nothing was uploaded under that id."""
+        raise NotFound(f"no upload {upload_id[:80]!r}", field="upload")
+
+    def drop_upload(self, upload_id: str) -> None:
+        """Forget a direct upload's bytes (after they became an artifact)."""
+        raise NotFound(f"no upload {upload_id[:80]!r}", field="upload")
 
     def direct_url(self, artifact: Artifact, *, expires_in_s: int, disposition: str) -> str | None:
         """A URL that serves the bytes without going through mediamill (S3: presigned), or None."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,6 +132,30 @@ class S3Store(ArtifactStore):
         finally:
             partial.unlink(missing_ok=True)
         return target
+
+    # -- direct uploads (the client sends the bytes to S3; a confirm call makes the artifact) ----
+    def _upload_key(self, upload_id: str) -> str:
+        if not re.fullmatch(r"upl_[0-9a-f]{32}", upload_id):
+            raise NotFound(f"no upload {upload_id[:80]!r} (upload ids look like upl_...)", field="upload")
+        return self._key("uploads", upload_id)
+
+    def presign_upload(self, upload_id: str, *, max_bytes: int, expires_in_s: int) -> dict:
+        key = self._upload_key(upload_id)
+        # POST can hold S3 to the size limit itself; PUT cannot (the confirm call checks the size).
+        post = self.client.generate_presigned_post(self.bucket, key, ExpiresIn=expires_in_s,
+                                                   Conditions=[["content-length-range", 1, max_bytes]])
+        put = self.client.generate_presigned_url("put_object", Params={"Bucket": self.bucket, "Key": key},
+                                                 ExpiresIn=expires_in_s)
+        return {"post": {"url": post["url"], "fields": post["fields"]}, "put": {"url": put}}
+
+    def open_upload(self, upload_id: str) -> tuple[int, BinaryIO]:
+        key = self._upload_key(upload_id)
+        with self._not_found(f"no upload {upload_id!r}: nothing was uploaded, or it was confirmed already"):
+            size = int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        return size, io.BufferedReader(_RangeReader(self.client, self.bucket, key, size), CHUNK)
+
+    def drop_upload(self, upload_id: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._upload_key(upload_id))
 
     def direct_url(self, artifact: Artifact, *, expires_in_s: int, disposition: str) -> str | None:
         # The blob has no name or type of its own (content-addressed): S3 answers with the artifact's.

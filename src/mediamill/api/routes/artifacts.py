@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.models import ArtifactView
@@ -51,6 +52,44 @@ async def upload_artifact(request: Request, services: ServicesDep, key: SubmitKe
                                            name or upload.filename, expires_in_hours)
     finally:
         upload.path.unlink(missing_ok=True)
+    view = artifact_service.artifact_view(services, artifact)
+    return JSONResponse(ArtifactView.model_validate(view).model_dump(mode="json"), status_code=201,
+                        headers={"Location": f"{services.settings.base_url}/v1/artifacts/{artifact.id}"})
+
+
+class DirectUploadLinks(BaseModel):
+    upload: str = Field(description="the upload's id, for the confirm call")
+    max_bytes: int = Field(description="the upload limit; S3 refuses a larger POST")
+    expires_at: datetime = Field(description="the links below stop working then")
+    post: dict = Field(description="`url` and `fields`: a multipart/form-data POST to S3 with these fields, "
+                                   "then the file as the last field `file`")
+    put: dict = Field(description="`url`: or a plain PUT of the bytes to S3")
+
+
+class DirectUploadConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=255, description="the file's name")
+    expires_in_hours: float | None = Field(None, gt=0, le=24 * 365 * 10,
+                                           description="delete it this many hours from now (unset: kept)")
+
+
+@router.post("/uploads", status_code=201, response_model=DirectUploadLinks, responses=problems(401, 403, 409))
+async def start_direct_upload(services: ServicesDep, key: SubmitKey) -> dict:
+    """Large files straight to S3: presigned POST and PUT links (one hour) for the bytes, which never
+    pass through the API; then `POST /v1/artifacts/uploads/{upload}/confirm` makes the artifact.
+    409 unless the storage is S3."""
+    return await asyncio.to_thread(artifact_service.start_direct_upload, services)
+
+
+@router.post("/uploads/{upload_id}/confirm", status_code=201, response_model=ArtifactView,
+             responses=problems(401, 403, 404, 413, 422))
+async def confirm_direct_upload(upload_id: str, services: ServicesDep, key: SubmitKey,
+                                body: DirectUploadConfirm | None = None) -> JSONResponse:
+    """The bytes sent to S3 for this upload become an artifact (as `POST /v1/artifacts` would make);
+    404 when nothing was uploaded or it was confirmed already."""
+    body = body or DirectUploadConfirm()
+    artifact = await asyncio.to_thread(artifact_service.confirm_direct_upload, services, upload_id, body.name,
+                                       body.expires_in_hours)
     view = artifact_service.artifact_view(services, artifact)
     return JSONResponse(ArtifactView.model_validate(view).model_dump(mode="json"), status_code=201,
                         headers={"Location": f"{services.settings.base_url}/v1/artifacts/{artifact.id}"})
