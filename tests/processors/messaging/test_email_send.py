@@ -144,7 +144,7 @@ BAD = [
     ({"to": "not-an-address"}, BadInput, "params"),
     ({"to": ["a@example.com", "b@@example.com"]}, BadInput, "params"),
     ({"template": "no-such-template", "data": {}}, BadInput, "template"),
-    ({"template": "welcome", "data": {"name": "Amira"}}, BadInput, "data.loginUrl"),
+    ({"template": "welcome", "data": {"loginUrl": "https://app.example.com/login"}}, BadInput, "data.userName"),
     ({"template": "../welcome.html", "data": {}}, BadInput, "template"),
     ({"attachments": [{"artifact": "art_doesnotexist"}]}, BadInput, "attachments[0].artifact"),
     ({"attachments": [{"filename": "a.txt", "content": "big"}]}, LimitExceeded, "attachments[0].content"),

@@ -89,3 +89,12 @@ def test_the_html_looks_like_an_email_in_chromium(settings):
     assert image.getpixel((660, 40)) == background  # outside the card
     row = [image.getpixel((x, y)) for y in range(150, image.height - 100) for x in (80,)]
     assert brand in row  # the button
+
+
+def test_the_seeds_own_welcome_example_renders(settings):
+    # Seed 004's README sends `{template: 'welcome', data: {userName: 'John'}}`: no login link.
+    welcome = rendered(settings.email, "welcome", {"userName": "John"})
+    assert "Welcome, John!" in welcome.html and "Welcome, John!" in welcome.text
+    assert "Sign in:" not in welcome.text
+    with_link = rendered(settings.email, "welcome", {"userName": "John", "loginUrl": "https://app.example.com/in"})
+    assert 'href="https://app.example.com/in"' in with_link.html and "Sign in: https://app.example.com/in" in with_link.text

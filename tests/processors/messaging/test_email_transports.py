@@ -51,7 +51,7 @@ async def test_the_outbox_writes_an_eml_a_mail_client_can_open(settings, tmp_pat
     outbox = tmp_path / "outbox"
     result, _ = await send(with_email(settings, transport="outbox", outbox_dir=outbox),
                            {"to": "a@example.com", "subject": "Dev mail", "template": "welcome",
-                            "data": {"name": "Amira", "loginUrl": "https://app.example.com/login"}})
+                            "data": {"userName": "Amira", "loginUrl": "https://app.example.com/login"}})
     files = list(outbox.glob("*.eml"))
     assert [f.name for f in files] == [result["providerMessageId"]]
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)

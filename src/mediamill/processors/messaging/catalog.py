@@ -21,7 +21,7 @@ class TemplateInfo:
 
 TEMPLATES: dict[str, TemplateInfo] = {t.name: t for t in (
     TemplateInfo("welcome", "greets a new user and links to the app", False, {
-        "name": "Amira Haddad", "loginUrl": "https://app.example.com/login",
+        "userName": "Amira Haddad", "loginUrl": "https://app.example.com/login",
     }),
     TemplateInfo("project-invitation", "invites someone to join a project", False, {
         "inviterName": "Omar Saleh", "projectName": "Riyadh Expo 2027 stand", "role": "editor",
