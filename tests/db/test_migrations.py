@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 
 from alembic.autogenerate import compare_metadata
@@ -11,6 +15,7 @@ from sqlalchemy import inspect, text
 from mediamill.db import open_database
 from mediamill.db.migrate import current_revision, downgrade, head_revision, upgrade
 from mediamill.db.models import Base
+from mediamill.db.revisions import shipped_head
 from mediamill.db.session import Database
 
 TABLES = {"jobs", "artifacts", "api_keys", "webhook_deliveries"}
@@ -68,3 +73,30 @@ def test_default_database_is_sqlite_in_wal_mode_inside_the_data_dir(settings):
     with database.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert current_revision(database.engine) == head_revision()
+
+
+def test_the_shipped_head_read_from_the_files_is_alembics():
+    assert shipped_head() == head_revision()
+
+
+REOPEN = '''
+import json, sys
+from mediamill.db import open_database
+from mediamill.settings import Settings
+open_database(Settings(data_dir=sys.argv[1]))
+print(json.dumps("alembic" in sys.modules))
+'''
+
+
+def test_a_database_at_head_opens_without_alembic(tmp_path):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MEDIAMILL_")},
+           "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml"}
+
+    def open_in_a_new_process() -> bool:
+        done = subprocess.run([sys.executable, "-c", REOPEN, str(tmp_path / "data")], capture_output=True,
+                              text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert open_in_a_new_process() is True  # a new database: Alembic creates the schema
+    assert open_in_a_new_process() is False  # at head: one query, no Alembic

@@ -8,10 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.live import Live
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-from mediamill.cli.output import build_table, console, emit_json, err_console, table
+from mediamill.cli import output
+from mediamill.cli.output import build_table, emit_json, table
 from mediamill.client import AsyncClient
 from mediamill.engine.health import TABLE_COLUMNS, HealthSnapshot, health_snapshot
 from mediamill.engine.heartbeats import online_per_queue, read_workers
@@ -32,7 +30,7 @@ async def submit_command(settings: Settings, task: str, params: dict, inputs: li
             if as_json:
                 emit_json({"id": handle.id, "queue": handle.queue, "state": "waiting"})
             else:
-                console.print(f"queued [bold]{handle.id}[/] on [bold]{handle.queue}[/]")
+                output.console.print(f"queued [bold]{handle.id}[/] on [bold]{handle.queue}[/]")
             return
         await warn_unserved(client.broker.redis, [handle.queue])
         status = await _wait_with_bar(handle, timeout, show=not as_json)
@@ -50,7 +48,7 @@ async def warn_unserved(redis, queues: list[str]) -> list[str]:
     online = online_per_queue(await read_workers(redis), sorted(set(queues)))
     idle = [queue for queue, count in online.items() if count == 0]
     for queue in idle:
-        err_console.print(f"[bold yellow]no worker serves queue {queue!r}[/]: the job waits until one starts "
+        output.err_console.print(f"[bold yellow]no worker serves queue {queue!r}[/]: the job waits until one starts "
                           f"(`mediamill up`, or `mediamill worker --queues {queue}`)", highlight=False)
     return idle
 
@@ -58,9 +56,11 @@ async def warn_unserved(redis, queues: list[str]) -> list[str]:
 async def _wait_with_bar(handle, timeout: float | None, show: bool) -> JobStatus:
     if not show:
         return await handle.wait(timeout)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # rich: for people only
+
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=output.console, transient=False) as progress:
         bar = progress.add_task(handle.id, total=100)
 
         def update(status: JobStatus) -> None:
@@ -90,14 +90,14 @@ def _render_status(status: JobStatus, as_json: bool) -> None:
         emit_json(status)
         return
     colour = {"completed": "green", "failed": "red", "cancelled": "yellow"}.get(status.state.value, "cyan")
-    console.print(f"[bold]{status.id}[/] {status.task} on {status.queue}: [{colour}]{status.state.value}[/] "
+    output.console.print(f"[bold]{status.id}[/] {status.task} on {status.queue}: [{colour}]{status.state.value}[/] "
                   f"{status.progress:.0f}% (attempts {status.attempts}/{status.max_attempts})")
     if status.step:
-        console.print(f"step: {status.step}")
+        output.console.print(f"step: {status.step}")
     if status.error:
-        console.print(f"[red]{status.error.type}: {status.error.message}[/]")
+        output.console.print(f"[red]{status.error.type}: {status.error.message}[/]")
     if status.result is not None:
-        console.print_json(data=status.result)
+        output.console.print_json(data=status.result)
 
 
 async def status_command(settings: Settings, job_id: str, as_json: bool) -> None:
@@ -119,7 +119,7 @@ async def retry_command(settings: Settings, queue: str, job_id: str | None, as_j
         if as_json:
             emit_json({"queue": queue, "retried": count})
         else:
-            console.print(f"retried {count} failed job(s) of {queue}")
+            output.console.print(f"retried {count} failed job(s) of {queue}")
 
 
 async def queues_command(settings: Settings, as_json: bool, watch: float | None = None) -> None:
@@ -132,7 +132,9 @@ async def queues_command(settings: Settings, as_json: bool, watch: float | None 
             else:
                 table(*health_rows(snapshot))
             return
-        with Live(console=console, auto_refresh=False) as live:
+        from rich.live import Live
+
+        with Live(console=output.console, auto_refresh=False) as live:
             while True:
                 snapshot = await health_snapshot(client.broker)
                 if as_json:
@@ -161,21 +163,21 @@ async def pause_command(settings: Settings, queues: list[str] | None, paused: bo
         emit_json([{"queue": row["name"], "paused": row["paused"]} for row in rows])
     else:
         for row in rows:
-            console.print(f"{row['name']} {'paused' if paused else 'resumed'}")
+            output.console.print(f"{row['name']} {'paused' if paused else 'resumed'}")
 
 
 async def drain_command(settings: Settings, queues: list[str] | None, timeout: float | None, as_json: bool) -> None:
     def report(active: dict[str, int]) -> None:
         busy = {name: count for name, count in active.items() if count}
         if busy and not as_json:
-            err_console.print("waiting for " + ", ".join(f"{n}: {c} active" for n, c in busy.items()))
+            output.err_console.print("waiting for " + ", ".join(f"{n}: {c} active" for n, c in busy.items()))
 
     async with _services(settings) as services:
         rows = await drain(services, queues, timeout_s=timeout, poll_s=0.5, on_poll=report)
     if as_json:
         emit_json([{"queue": row["name"], "paused": True, "active": 0} for row in rows])
     else:
-        console.print(f"drained: {', '.join(row['name'] for row in rows)} paused, no active job")
+        output.console.print(f"drained: {', '.join(row['name'] for row in rows)} paused, no active job")
 
 
 @contextlib.asynccontextmanager

@@ -49,7 +49,12 @@ class Database:
             yield session
 
     def migrate(self) -> None:
-        # Alembic takes ~1.8 s to import (-X importtime): only a process that migrates pays for it.
+        # Alembic takes ~1.8 s to import (-X importtime): only a process that migrates pays for it,
+        # and a database already at the shipped head needs one query to say so.
+        from mediamill.db.revisions import at_head
+
+        if at_head(self.engine):
+            return
         from mediamill.db.migrate import upgrade
 
         upgrade(self.engine)
