@@ -24,6 +24,7 @@ class Params(BaseModel):
     log: str = Field(description="file that gets one line per event")
     seconds: float = Field(0.0, ge=0, description="how long the job works")
     succeed_on: int = Field(0, ge=0, description="flaky: the attempt that succeeds (0 = never)")
+    release: str = Field("", description="work: a file whose existence ends the work early")
 
 
 def note(params: Params, ctx: TaskContext, event: str) -> None:
@@ -34,7 +35,7 @@ def note(params: Params, ctx: TaskContext, event: str) -> None:
 def _work(ctx: TaskContext, params: Params) -> dict:
     note(params, ctx, "start")
     end = time.monotonic() + params.seconds
-    while time.monotonic() < end:
+    while time.monotonic() < end and not (params.release and os.path.exists(params.release)):
         ctx.check()
         time.sleep(0.02)
     note(params, ctx, "done")

@@ -27,11 +27,13 @@ async def test_sigterm_with_long_grace_lets_active_jobs_finish(client, worker_pr
 
 @pytest.mark.slow
 async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, tmp_path):
-    log = tmp_path / "events.log"
+    log, release = tmp_path / "events.log", tmp_path / "release"
     first = worker_process(SHUTDOWN_GRACE_S="0.5")
-    handles = [await client.submit(task, {"log": str(log), "seconds": 5})
-               for task in ("enginetest.work", "enginetest.work_thread")]
-    await until_event(log, "start", 2)
+    # Jobs that certainly still run when SIGTERM arrives, however loaded the machine: they work
+    # until `release` exists (created only after the hand-back is checked), or for 10 minutes.
+    params = {"log": str(log), "seconds": 600, "release": str(release)}
+    handles = [await client.submit(task, params) for task in ("enginetest.work", "enginetest.work_thread")]
+    await until_event(log, "start", 2, timeout=120)
 
     # When the grace period is shorter than the jobs
     first.signal(signal.SIGTERM)
@@ -43,6 +45,7 @@ async def test_sigterm_with_short_grace_hands_jobs_back(client, worker_process, 
         assert status.attempts == 0
 
     # And another worker completes them
+    release.touch()
     worker_process()
     for handle in handles:
         assert (await handle.result(timeout=60))["attempt"] == 1
