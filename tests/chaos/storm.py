@@ -1,10 +1,17 @@
 """A crash storm: W worker processes, one SIGKILLed every few seconds and restarted, a hard Redis
 restart half-way, CPU-bound jobs. Counts what the issue asks for: lost, failed because workers died,
-results recorded twice, and the drain time against the same jobs with no kills."""
+results recorded twice, and the drain time against the same jobs with no kills.
+
+Two different "twice" counts: `ran_to_end_twice` is a job whose task function finished twice (a
+worker killed after its task finished but before its completion reached Redis: the job is run
+again, which at-least-once delivery allows); `recorded_twice` is a job whose end the workers
+recorded twice (their "job completed" log line, written where the job record is), which must not
+happen."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -91,6 +98,8 @@ class StormResult:
     failed: int = 0
     failed_by_deaths: int = 0
     ran_to_end_twice: int = 0
+    recorded: int = 0  # jobs with a recorded completion: recorded_twice is out of these
+    recorded_twice: int = 0
     kills: int = 0
     redis_restarts: int = 0
     calm_s: float = 0.0
@@ -104,12 +113,13 @@ class StormResult:
     def line(self) -> str:
         return (f"chaos: jobs={self.jobs} kills={self.kills} redis_restarts={self.redis_restarts} lost={self.lost} "
                 f"failed={self.failed} failed_by_deaths={self.failed_by_deaths} "
-                f"double_recorded={self.ran_to_end_twice} calm_s={self.calm_s:.1f} storm_s={self.storm_s:.1f} "
+                f"recorded={self.recorded} recorded_twice={self.recorded_twice} "
+                f"ran_to_end_twice={self.ran_to_end_twice} calm_s={self.calm_s:.1f} storm_s={self.storm_s:.1f} "
                 f"drain_ratio={self.drain_ratio:.2f}")
 
 
 async def _run_batch(client: AsyncClient, log: Path, jobs: int, seconds: float, timeout: float,
-                     chaos=None) -> tuple[float, list]:
+                     chaos=None) -> tuple[float, list[tuple]]:
     started = time.monotonic()
     handles = [await client.submit("enginetest.spin", {"log": str(log), "seconds": seconds}) for _ in range(jobs)]
     # Bounded: 150 waits at once exhaust the client's Redis connection pool (MaxConnectionsError),
@@ -126,7 +136,23 @@ async def _run_batch(client: AsyncClient, log: Path, jobs: int, seconds: float, 
     elapsed = time.monotonic() - started
     if storm:
         storm.cancel()
-    return elapsed, statuses
+    return elapsed, list(zip(handles, statuses, strict=True))
+
+
+def _recorded_counts(logs: list[Path], job_ids: set[str]) -> dict[str, int]:
+    """How often the workers recorded each job's completion (the log middleware's "job completed")."""
+    counts: dict[str, int] = {}
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            if '"job completed"' not in line:
+                continue
+            try:
+                job_id = json.loads(line).get("job_id")
+            except ValueError:
+                continue  # a line cut short by a SIGKILL
+            if job_id in job_ids:
+                counts[job_id] = counts.get(job_id, 0) + 1
+    return counts
 
 
 def _done_counts(log: Path) -> dict[str, int]:
@@ -167,7 +193,7 @@ async def crash_storm(settings: Settings, work: Path, *, workers: int, jobs: int
 
             storm_log = work / "storm.log"
             result.storm_s, statuses = await _run_batch(client, storm_log, jobs, seconds, timeout, chaos)
-            for status in statuses:
+            for _, status in statuses:
                 if isinstance(status, BaseException):
                     result.lost += 1
                     result.errors.append(repr(status))
@@ -178,6 +204,11 @@ async def crash_storm(settings: Settings, work: Path, *, workers: int, jobs: int
                     if status.error and status.error.type == "WorkerCrashed" or "stalled" in str(message):
                         result.failed_by_deaths += 1
             result.ran_to_end_twice = sum(1 for n in _done_counts(storm_log).values() if n > 1)
+            storm_ids = {handle.id for handle, _ in statuses}
+            logs = sorted(work.glob("worker-*.log"))
+            recorded = _recorded_counts(logs, storm_ids)
+            result.recorded = len(recorded)
+            result.recorded_twice = sum(1 for n in recorded.values() if n > 1)
     finally:
         pool.stop()
     return result

@@ -1,4 +1,6 @@
-"""Never fail a job because a worker died: a storm of SIGKILLs and a hard Redis restart lose nothing."""
+"""Never fail a job because a worker died: a storm of SIGKILLs and a hard Redis restart lose nothing.
+
+Correctness only; the drain time against a calm run is a timing figure: `bench/chaos.py` prints it."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ async def _storm(settings, tmp_path, **kw):
     print(result.line())
     assert result.lost == 0, result.errors
     assert result.failed == 0, result.errors
+    assert result.failed_by_deaths == 0, result.errors
+    assert result.recorded_twice == 0, result.line()
     return result
 
 
@@ -30,5 +34,4 @@ async def test_short_crash_storm(settings, tmp_path):
 
 @pytest.mark.slow
 async def test_long_crash_storm(settings, tmp_path):
-    result = await _storm(settings, tmp_path, workers=3, jobs=150, seconds=0.6, kill_every_s=3, timeout=900)
-    assert result.drain_ratio <= 3, result.line()
+    await _storm(settings, tmp_path, workers=3, jobs=150, seconds=0.6, kill_every_s=3, timeout=900)
