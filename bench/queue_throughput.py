@@ -54,12 +54,8 @@ async def noop(ctx: TaskContext, params) -> dict:
     return {"ok": True}
 
 
-async def drain(queue: Queue, worker_factory, total: int, closer) -> float:
-    """Seconds from resuming the paused, pre-filled queue to the worker's `total`-th completion.
-
-    The worker starts while the queue is paused, so neither side's start-up (connections; for
-    mediamill also the middleware opening its database) counts: only draining is timed.
-    """
+def completion_counter(total: int) -> tuple[asyncio.Event, object]:
+    """An event set at the `total`-th call of the returned "completed" listener."""
     done = asyncio.Event()
     count = 0
 
@@ -69,6 +65,16 @@ async def drain(queue: Queue, worker_factory, total: int, closer) -> float:
         if count >= total:
             done.set()
 
+    return done, completed
+
+
+async def drain(queue: Queue, worker_factory, total: int, closer) -> float:
+    """Seconds from resuming the paused, pre-filled queue to the worker's `total`-th completion.
+
+    The worker starts while the queue is paused, so neither side's start-up (connections; for
+    mediamill also the middleware opening its database) counts: only draining is timed.
+    """
+    done, completed = completion_counter(total)
     await queue.pause()
     worker = await worker_factory(completed)
     await asyncio.sleep(0.5)  # let it settle into its blocking wait
