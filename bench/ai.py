@@ -1,5 +1,6 @@
 """Benchmark: image.cutout jobs/s through a mediamill worker vs the same cutout made by calling
-onnxruntime directly, with the worker's memory; sentence embeddings/s. Prints JSON.
+onnxruntime directly, with the worker's memory; image.upscale megapixels/s against the same pyvips
+calls made directly; sentence embeddings/s. Prints JSON.
 
     .venv/bin/python bench/ai.py [--images 16] [--side 1600x1200] [--rounds 3] [--texts 256]
 
@@ -12,6 +13,10 @@ AsyncClient to a real WorkerService on the `images` queue (process pool, its con
 before the clock starts. Rounds are interleaved (direct, mediamill) so load from other processes
 hits both alike; medians are reported. RSS: the peak (VmHWM) of each pool child and the worker
 process's current RSS after the last round.
+
+Upscale: every photo enlarged 2x to a JPEG file, `direct` = one process calling pyvips (Lanczos-3
+resize, the same unsharp mask, jpegsave), `mediamill` = `image.upscale` jobs on the same worker;
+megapixels of output per second.
 
 Embeddings: `--texts` sentences of 10-30 words through the default Embedder (all-MiniLM-L6-v2, its
 forward pass in numpy with one BLAS thread), per round; reported as texts/s and tokens/s. There is
@@ -64,6 +69,22 @@ def direct_cutout(session, path: str) -> int:
     mask = mask.resize(image.width / SIDE, vscale=image.height / SIDE, kernel="linear")
     mask = mask.crop(0, 0, image.width, image.height).cast("uchar")
     return len(image.bandjoin(mask).copy(interpretation="srgb").pngsave_buffer(compression=6, keep="none"))
+
+
+def direct_upscale(path: str, out: str) -> None:
+    import pyvips
+
+    image = pyvips.Image.new_from_file(path, access="sequential")
+    big = image.resize(2, kernel="lanczos3")
+    detail = big.cast("float") - big.gaussblur(1.5, precision="float")
+    (big + detail * (1.2 * 0.3)).cast("uchar").jpegsave(out, Q=90, keep="none")
+
+
+def time_direct_upscale(paths: list[str], folder: Path) -> float:
+    start = time.perf_counter()
+    for index, path in enumerate(paths):
+        direct_upscale(path, str(folder / f"up-{index}.jpg"))
+    return time.perf_counter() - start
 
 
 def time_direct(session, paths: list[str]) -> float:
@@ -157,10 +178,26 @@ async def run_all(data_dir: Path, paths: list[Path], rounds: int, concurrency: i
                 for handle in handles:
                     await handle.result(600)
                 samples["mediamill"].append(round(time.perf_counter() - start, 3))
+            direct_upscale(names[0], str(data_dir / "warm.jpg"))
+            for _ in range(rounds):
+                seconds = await asyncio.to_thread(time_direct_upscale, names, data_dir)
+                samples.setdefault("upscale_direct", []).append(round(seconds, 3))
+                start = time.perf_counter()
+                handles = [await client.submit("image.upscale", {}, [upload.id]) for upload in uploads]
+                for handle in handles:
+                    await handle.result(600)
+                samples.setdefault("upscale_mediamill", []).append(round(time.perf_counter() - start, 3))
             out["child_peak_rss_mb"] = [round(rss_kb(pid, "VmHWM") / 1024, 1) for pid in service.pool.child_pids()]
             out["worker_rss_mb"] = round(rss_kb(os.getpid(), "VmRSS") / 1024, 1)
     release_embedded(settings)  # before the temporary data dir goes away
     return out
+
+
+def _upscale_rates(samples: dict, megapixels: float) -> dict:
+    mediamill = megapixels / statistics.median(samples["upscale_mediamill"])
+    direct = megapixels / statistics.median(samples["upscale_direct"])
+    return {"mediamill": round(mediamill, 2), "direct_pyvips_1proc": round(direct, 2),
+            "ratio": round(mediamill / direct, 3), "output_megapixels": round(megapixels, 1)}
 
 
 def main() -> None:
@@ -185,6 +222,7 @@ def main() -> None:
         "rounds": args.rounds, "load_average_1m": round(os.getloadavg()[0], 1),
         "cutouts_per_s": {"mediamill": round(mediamill, 2), "direct_onnxruntime": round(direct, 2),
                           "ratio": round(mediamill / direct, 3), "target_ratio": 0.8},
+        "upscale_megapixels_per_s": _upscale_rates(samples, n * width * height * 4 / 1e6),
         "child_peak_rss_mb": result["child_peak_rss_mb"],
         "worker_process_rss_mb": result["worker_rss_mb"],
         "samples_s": samples,

@@ -128,3 +128,26 @@ def test_a_48_megapixel_output_streams_in_bounded_memory(tmp_path):
     print(f"48 MP upscale: peak grew by {grown_mb:.0f} MB")
     assert facts["size"] == [8000, 6000]
     assert grown_mb < 100, f"grew by {grown_mb:.0f} MB"
+
+
+@pytest.mark.slow
+async def test_upscale_through_a_worker_and_the_upscaled_image_pipeline(settings, client, worker, tmp_path):
+    from mediamill.pipelines.catalog import get_pipeline
+    from mediamill.pipelines.coordinator import Coordinator
+
+    source = tmp_path / "photo.jpg"
+    textured(320, 240).jpegsave(str(source))
+    coordinator = Coordinator(settings)
+    try:
+        async with worker(["images"]):
+            job = await (await client.submit("image.upscale", {"scale": 3}, [source])).result(180)
+            upload = await client.upload(source)
+            run = await coordinator.start(get_pipeline(settings, "upscaled-image"),
+                                          {"picture": {"artifact": upload.id}}, {"format": "webp"})
+            status = await coordinator.wait(run.id, timeout=180)
+    finally:
+        await coordinator.close()
+    assert (job["width"], job["height"]) == (960, 720)
+    assert status.state == "completed", status.error
+    assert status.outputs["upscaled"]["artifact"]["mime"] == "image/webp"
+    assert (status.outputs["placeholder"]["width"], status.outputs["placeholder"]["height"]) == (640, 480)
