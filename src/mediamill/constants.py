@@ -32,7 +32,8 @@ DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_MS = 2_000  # exponential: 2 s, 4 s, 8 s (the asset seed's schedule)
 DEFAULT_TIMEOUT_S = 600
 # A killed worker's job is taken back within ~lock + interval (<= 10 s): the lock is renewed every
-# lock/2 from the worker's event loop, which CPU-bound work (in child processes) never blocks.
+# lock/4 or sooner (engine/worker.py LOCK_RENEWALS) from the worker's event loop, which CPU-bound
+# work (in child processes) never blocks.
 DEFAULT_LOCK_DURATION_MS = 6_000
 DEFAULT_STALLED_INTERVAL_MS = 4_000
 # How often a job may be taken back from a dead worker (BullMQ's maxStalledCount) before it fails as

@@ -40,6 +40,19 @@ if TYPE_CHECKING:
 
 log = get_logger("mediamill.worker")
 
+# Lock renewals per lock duration. BullMQ's Python lock manager ticks every lockRenewTime / 2 and
+# renews a job once it is older than that, so with BullMQ's default (half the lock) a job's first
+# renewal can come half a lock after its claim, while its worker is busiest (starting a task
+# process; on a first job, the records writer opening its database). A worker held up by a loaded
+# machine for half a lock lost a job it was still running. At a quarter lock it has three quarters
+# (one script call renews all of a worker's active jobs).
+LOCK_RENEWALS = 4
+
+
+def lock_options(lock_duration_ms: int, stalled_interval_ms: int) -> dict[str, int]:
+    return {"lockDuration": lock_duration_ms, "lockRenewTime": max(lock_duration_ms // LOCK_RENEWALS, 100),
+            "stalledInterval": stalled_interval_ms}
+
 
 def warn_unserved_queues(queues: list[str], tasks: Iterable[TaskInfo],
                          unavailable: Callable[[], dict[str, str]]) -> list[str]:
@@ -93,8 +106,7 @@ class WorkerService:
                 "connection": worker_connection(url),
                 "prefix": C.KEY_PREFIX,
                 "concurrency": policy.concurrency,
-                "lockDuration": policy.lock_duration_ms,
-                "stalledInterval": policy.stalled_interval_ms,
+                **lock_options(policy.lock_duration_ms, policy.stalled_interval_ms),
                 "maxStalledCount": policy.max_stalls,
                 "name": self.name,
             }
@@ -139,8 +151,9 @@ class WorkerService:
                 return await run(job, token)
 
             opts = {"connection": worker_connection(url), "prefix": seed.prefix,
-                    "concurrency": policy.concurrency, "lockDuration": policy.lock_duration_ms,
-                    "stalledInterval": policy.stalled_interval_ms, "maxStalledCount": 1, "name": self.name}
+                    "concurrency": policy.concurrency,
+                    **lock_options(policy.lock_duration_ms, policy.stalled_interval_ms),
+                    "maxStalledCount": 1, "name": self.name}
             if self.settings.queue_metrics_minutes:
                 opts["metrics"] = {"maxDataPoints": self.settings.queue_metrics_minutes}
             worker = BullWorker(seed_name, process, opts)
