@@ -63,3 +63,50 @@ def test_task_processes_are_forked_from_a_server_that_imported_their_module_once
     # Neither imported the module itself: both inherited it from the one process that did.
     assert first["imported_in"] == second["imported_in"]
     assert first["imported_in"] not in (first["pid"], second["pid"])
+
+
+ENV_MODULE = '''
+import os
+
+from mediamill.tasks import task
+
+
+@task("warmtest.env", queue="warmtest", isolation="process")
+def env(ctx, params) -> dict:
+    return {"value": os.environ.get("MM_WARM_TEST_VALUE")}
+'''
+
+ENV_SCRIPT = '''
+import asyncio, json, os, sys
+from mediamill.engine.call import Call, Callbacks
+from mediamill.engine.pool import ProcessPool
+from mediamill.settings import Settings
+from mediamill.tasks.context import JobInfo
+from mediamill.tasks.registry import add_task_sources
+
+async def main():
+    add_task_sources(["warm_env_tasks"])
+    pool = ProcessPool(Settings(data_dir=sys.argv[1]))
+    seen = []
+    for value in ("first", "second"):
+        os.environ["MM_WARM_TEST_VALUE"] = value  # changed after the fork server started
+        call = Call(job=JobInfo(job_id=f"env-{value}", task="warmtest.env", queue="warmtest"), params={},
+                    inputs=[], scratch=sys.argv[1], ttl_hours=None, limits={}, timeout_s=60)
+        seen.append(await pool.run("warmtest", call, Callbacks(lambda *a: None, lambda *a: None), asyncio.Event()))
+        for child in pool.idle["warmtest"]:
+            child.kill()
+    pool.close()
+    print(json.dumps(seen))
+
+asyncio.run(main())
+'''
+
+
+def test_a_task_process_sees_its_workers_environment_of_now_not_the_fork_servers(tmp_path: Path):
+    (tmp_path / "warm_env_tasks.py").write_text(ENV_MODULE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml"}
+    done = subprocess.run([sys.executable, "-c", ENV_SCRIPT, str(tmp_path / "data")], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [{"value": "first"}, {"value": "second"}]

@@ -86,14 +86,17 @@ def exit_with_parent(parent_pid: int) -> None:
 
 
 def child_main(conn, cancel_event, settings_data: dict, parent_pid: int, registry: dict,
-               preload: list[str]) -> None:
+               preload: list[str], environ: dict[str, str]) -> None:
     """Entry point of a pool process: run calls until the pipe closes.
 
     `registry`: the worker's task sources and declarations; `preload`: the task modules of its queue,
-    imported before "ready" (already imported when the fork server preloaded them).
+    imported before "ready" (already imported when the fork server preloaded them); `environ`: the
+    worker's environment now (the fork server's is the one it had when the server started).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     exit_with_parent(parent_pid)
+    os.environ.clear()
+    os.environ.update(environ)
     # Here, not at the top: the child's own start-up, after the parent watch is in place.
     from mediamill.logs import configure_logging
     from mediamill.tasks.registry import import_task_modules, restore_registry_state
@@ -140,7 +143,7 @@ class ChildProcess:
         self.cancel = CONTEXT.Event()
         self.process = CONTEXT.Process(
             target=child_main, args=(child_conn, self.cancel, settings.model_dump(mode="json"), os.getpid(),
-                                     registry_state(), queue_task_modules(queue)),
+                                     registry_state(), queue_task_modules(queue), dict(os.environ)),
             daemon=True, name="mediamill-task",
         )
         self.process.start()
