@@ -12,6 +12,7 @@ ALLOWED = {
     "processors/html/browser.py": "sets NODE_OPTIONS for Playwright's driver child process while it starts",
     "db/testing.py": "the test harness's PostgreSQL admin URL (MEDIAMILL_TEST_POSTGRES_URL), not a setting",
     "engine/metrics.py": "sets PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads from the environment only",
+    "engine/child.py": "hands a forked task process its worker's current environment (the fork server's is older)",
 }
 
 
