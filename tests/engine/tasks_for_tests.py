@@ -112,6 +112,13 @@ def kill_worker(ctx: TaskContext, params: Params) -> dict:
     os._exit(70)
 
 
+@task("enginetest.kill_child", queue=QUEUE)
+def kill_child(ctx: TaskContext, params: Params) -> dict:
+    """A poison job for its task process: the process dies under it (the worker lives)."""
+    note(params, ctx, "start")
+    os._exit(71)
+
+
 @task("enginetest.hog", queue=QUEUE, memory_limit_mb=200)
 def hog(ctx: TaskContext, params: Params) -> dict:
     """Allocates (and touches) memory until it is stopped: 50 MB a step, up to ~1.5 GB."""

@@ -11,6 +11,7 @@ chain (a job the shutdown cut off goes back to its queue).
     JobMiddleware        the worker's middleware (before_job / after_job)
     LockFence            an attempt whose job lock another worker took over reports nothing
     RetryClassification  whether this attempt was the job's last
+    ChildDeaths          a task process that died counts against the job's death budget, not its attempts
     ShutdownCutoff       a job the worker's shutdown cut off returns to its queue, attempt unspent
     CancelBeforeStart    a job cancelled while it waited never starts
     ProgressDrain        the last progress write lands before anything reports the end
@@ -30,10 +31,10 @@ from bullmq import UnrecoverableError
 from bullmq.custom_errors import DelayedError
 
 from mediamill.engine.call import CancelSignal
-from mediamill.engine.jobs import format_failure
+from mediamill.engine.jobs import WORKER_KILLER_MESSAGE, format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
 from mediamill.engine.wire import JobData
-from mediamill.errors import Cancelled, MediamillError, RetryableFailure
+from mediamill.errors import Cancelled, MediamillError, RetryableFailure, WorkerCrashed
 from mediamill.logs import get_logger
 from mediamill.tasks.registry import TaskInfo
 
@@ -44,6 +45,7 @@ class JobRunner(Protocol):
     """What the hooks ask of the runner that owns them (engine.runner.JobRunner)."""
 
     settings: Any
+    redis: Any
 
     def timeout_for(self, queue: str, spec: TaskInfo) -> float: ...
 
@@ -195,6 +197,31 @@ class RetryClassification(AttemptHook):
         return error
 
 
+class ChildDeaths(AttemptHook):
+    """A task process that died under a job (segfault, os._exit, the kernel's OOM killer) is a worker
+    death, like a worker process that died: it counts against the job's death budget (`max_stalls`,
+    kept in BullMQ's own stalled counter, so both kinds of death share it), not its attempts. Within
+    the budget the job goes back to its queue after the queue's backoff; past it, it fails as a job
+    that kills its workers."""
+
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
+        if type(error) is not WorkerCrashed or attempt.active.cutoff:
+            return error
+        job, policy = attempt.bull_job, self.runner.policy(attempt.queue)
+        deaths = await self.runner.redis.hincrby(job.backend.toKey(job.id), "stc", 1)
+        if deaths > policy.max_stalls:
+            killer = WorkerCrashed(f"{WORKER_KILLER_MESSAGE} ({error})")
+            killer.retryable = False
+            return killer
+        log.warning("task process died; the job goes back to its queue without spending an attempt",
+                    job_id=job.id, deaths=deaths, max_stalls=policy.max_stalls, error=str(error))
+        await job.moveToDelayed(int(time.time() * 1000) + policy.backoff_ms, attempt.token)
+        raise DelayedError() from error
+
+
 class ShutdownCutoff(AttemptHook):
     async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
         if attempt.active.cutoff:
@@ -225,7 +252,7 @@ class ProgressDrain(AttemptHook):
 def standard_hooks(runner: JobRunner) -> list[AttemptHook]:
     """The stack in its order (outermost first); the order is the behaviour, see the module doc."""
     return [ScratchCleanup(), BullTranslation(), Timeout(runner), JobMiddleware(runner), LockFence(runner),
-            RetryClassification(), ShutdownCutoff(), CancelBeforeStart(runner), ProgressDrain()]
+            RetryClassification(), ChildDeaths(runner), ShutdownCutoff(), CancelBeforeStart(runner), ProgressDrain()]
 
 
 @dataclass(frozen=True)

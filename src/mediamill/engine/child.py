@@ -254,4 +254,6 @@ class ChildProcess:
             elif kind == "error":
                 raise rebuild_error(message[1])
             else:
+                # The pipe closes a moment before the process is reaped: wait for its exit code.
+                await asyncio.to_thread(self.process.join, 2.0)
                 raise WorkerCrashed(f"the task process died (exit code {self.process.exitcode})")

@@ -74,6 +74,8 @@ def parse_failure(reason: str | None) -> JobError | None:
         return JobError(type="Error", message=reason)
     cls = errors.error_class(kind)
     retryable = cls.retryable if cls is not None else True
+    if message.startswith(WORKER_KILLER_MESSAGE):
+        retryable = False  # a job that kills its workers is not retried (engine/attempts.py ChildDeaths)
     return JobError(type=kind, message=message, retryable=retryable)
 
 
