@@ -62,17 +62,20 @@ class LoggingMiddleware(Middleware):
         self.log = log.bind()
 
     async def before_job(self, job: RunningJob) -> None:
+        # At debug only: the line that ends the attempt carries the same fields, and a second info
+        # line per job was 4.5 us of the worker loop's ~135 us per no-op job (measured).
         info = job.info
-        self.log.info("job started", job_id=info.job_id, task=info.task, attempt=info.attempt,
-                      queue=info.queue, run=info.run, step=info.step)
+        self.log.debug("job started", job_id=info.job_id, task=info.task, attempt=info.attempt,
+                       queue=info.queue, run=info.run, step=info.step)
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
         info = job.info
         if error is None:  # the common case, without building the fields twice
             self.log.info("job completed", job_id=info.job_id, task=info.task, attempt=info.attempt,
-                          duration_s=round(job.elapsed_s, 3))
+                          queue=info.queue, run=info.run, step=info.step, duration_s=round(job.elapsed_s, 3))
             return
-        fields = dict(job_id=info.job_id, task=info.task, attempt=info.attempt, duration_s=round(job.elapsed_s, 3))
+        fields = dict(job_id=info.job_id, task=info.task, attempt=info.attempt, queue=info.queue, run=info.run,
+                      step=info.step, duration_s=round(job.elapsed_s, 3))
         if job.final:
             self.log.error("job failed", error=str(error), error_type=_kind(error), **fields)
         else:
