@@ -110,7 +110,7 @@ def test_syntax_error_is_bad_input_with_line(settings):
 
 
 def test_unknown_template_lists_known_ones(settings):
-    with pytest.raises(BadInput, match="known: product-promo, tweet-reel"):
+    with pytest.raises(BadInput, match="known: media-card, product-promo, tweet-reel"):
         call_task(settings, "html.render", {"template": "nope"})
 
 

@@ -18,7 +18,7 @@ from mediamill.tasks import TaskContext, task
 
 class RenderParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    template: str | None = Field(None, description="a shipped template (tweet-reel, product-promo)")
+    template: str | None = Field(None, description="a shipped template (tweet-reel, product-promo, media-card)")
     html: str | None = Field(None, max_length=1_000_000, description="an inline Jinja2 template instead")
     data: dict[str, Any] = Field(default_factory=dict, description="the template's variables")
     image_fields: list[str] = Field(

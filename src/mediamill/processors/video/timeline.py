@@ -106,7 +106,7 @@ class ImageClip(_Still):
 
 class HtmlClip(_Still):
     type: Literal["html"]
-    template: str | None = Field(None, description="a shipped template (tweet-reel, product-promo)")
+    template: str | None = Field(None, description="a shipped template (tweet-reel, product-promo, media-card)")
     html: str | None = Field(None, max_length=1_000_000, description="or an inline Jinja2 template")
     data: dict[str, Any] = Field(default_factory=dict)
     image_fields: list[str] = Field(default_factory=list)
