@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -85,28 +87,31 @@ async def takeback_once(work: Path) -> float:
 async def main(args) -> dict:
     out: dict = {"lock_duration_ms": C.DEFAULT_LOCK_DURATION_MS,
                  "stalled_interval_ms": C.DEFAULT_STALLED_INTERVAL_MS, "load_avg_1m": os.getloadavg()[0]}
-    with tempfile.TemporaryDirectory(prefix="mm-chaos-") as tmp:
-        if args.takebacks:
-            times = [await takeback_once(Path(tmp) / f"takeback-{i}") for i in range(args.takebacks)]
-            out["takeback_s"] = {"median": round(statistics.median(times), 2), "max": round(max(times), 2),
-                                 "runs": [round(t, 2) for t in times]}
-        if args.jobs:
-            data = Path(tmp) / "storm" / "data"
-            data.mkdir(parents=True)
-            settings = _settings(data)
-            try:
-                result = await crash_storm(settings, data.parent, workers=args.workers, jobs=args.jobs,
-                                           seconds=args.seconds, kill_every_s=args.kill_every,
-                                           timeout=args.timeout, seed=random.Random().randrange(1000))
-            finally:
-                release_embedded(settings)
-            storm = asdict(result)
-            storm["errors"] = storm["errors"][:5]
-            storm["calm_s"], storm["storm_s"] = round(result.calm_s, 2), round(result.storm_s, 2)
-            storm["drain_ratio"] = round(result.drain_ratio, 2)
-            storm["target_drain_ratio"] = 3
-            out["storm"] = storm
-        out["load_avg_1m_end"] = os.getloadavg()[0]
+    tmp = tempfile.mkdtemp(prefix="mm-chaos-")
+    # Removed at exit, after (atexit runs last-in first-out) the embedded Redis servers the storm's
+    # restart acquired have released their data dirs.
+    atexit.register(shutil.rmtree, tmp, True)
+    if args.takebacks:
+        times = [await takeback_once(Path(tmp) / f"takeback-{i}") for i in range(args.takebacks)]
+        out["takeback_s"] = {"median": round(statistics.median(times), 2), "max": round(max(times), 2),
+                             "runs": [round(t, 2) for t in times]}
+    if args.jobs:
+        data = Path(tmp) / "storm" / "data"
+        data.mkdir(parents=True)
+        settings = _settings(data)
+        try:
+            result = await crash_storm(settings, data.parent, workers=args.workers, jobs=args.jobs,
+                                       seconds=args.seconds, kill_every_s=args.kill_every,
+                                       timeout=args.timeout, seed=random.Random().randrange(1000))
+        finally:
+            release_embedded(settings)
+        storm = asdict(result)
+        storm["errors"] = storm["errors"][:5]
+        storm["calm_s"], storm["storm_s"] = round(result.calm_s, 2), round(result.storm_s, 2)
+        storm["drain_ratio"] = round(result.drain_ratio, 2)
+        storm["target_drain_ratio"] = 3
+        out["storm"] = storm
+    out["load_avg_1m_end"] = os.getloadavg()[0]
     return out
 
 
