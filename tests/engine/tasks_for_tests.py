@@ -105,6 +105,12 @@ async def note_inline(ctx: TaskContext, params: Params) -> dict:
     return {"attempt": ctx.job.attempt}
 
 
+@task("enginetest.context", queue=QUEUE)
+async def context_inline(ctx: TaskContext, params) -> dict:
+    """An inline job that reports what its context says: the worker's limits and its time budget."""
+    return {"max_pixels": ctx.limits.max_pixels, "timeout_s": ctx.job.timeout_s, "queue": ctx.job.queue}
+
+
 @task("enginetest.kill_worker", queue=QUEUE, isolation="thread")
 def kill_worker(ctx: TaskContext, params: Params) -> dict:
     """A poison job: ends the worker process that runs it (a thread task, so the worker itself dies)."""

@@ -123,7 +123,8 @@ class Timeout(AttemptHook):
 
     async def before(self, attempt: Attempt) -> None:
         attempt.timeout_s = self.runner.timeout_for(attempt.queue, attempt.spec)
-        attempt.running.info = dataclasses.replace(attempt.running.info, timeout_s=attempt.timeout_s)
+        if attempt.running.info.timeout_s != attempt.timeout_s:  # the runner normally set it already
+            attempt.running.info = dataclasses.replace(attempt.running.info, timeout_s=attempt.timeout_s)
 
 
 class JobMiddleware(AttemptHook):

@@ -14,7 +14,6 @@ from typing import Any
 
 from mediamill.engine.wire import to_wire
 from mediamill.errors import Cancelled, JobTimeout
-from mediamill.security import Limits
 from mediamill.settings import Settings
 from mediamill.storage import open_store
 from mediamill.storage.artifact import Artifact
@@ -62,7 +61,7 @@ def prepare(call: Call, settings: Settings, reporter: Reporter, cancel_event,
         scratch=Path(call.scratch),
         inputs=[Artifact.model_validate(raw) for raw in call.inputs],
         reporter=reporter,
-        limits=Limits.model_validate(call.limits),
+        limits=call.limits,  # validated when the processor first reads ctx.limits
         ttl_hours=call.ttl_hours,
         cancel_event=cancel_event,
         deadline=time.monotonic() + call.timeout_s,

