@@ -1,9 +1,5 @@
 """image.enhance (offline recipes, clean background, 2x upscale, generative adapter) and image.placeholder."""
 
-import base64
-import http.server
-import json
-import threading
 
 import numpy as np
 import pytest
@@ -117,44 +113,6 @@ def test_transparent_background_forces_png(settings, dull_product, tmp_path):
     assert out[10, 10, 3] < 20 and out[150, 200, 3] > 235
 
 
-class _FakeImagesAPI(http.server.BaseHTTPRequestHandler):
-    """Speaks OpenAI's POST /v1/images/edits (multipart in, b64_json out)."""
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.calls.append({"path": self.path, "auth": self.headers["Authorization"], "body": body})
-        if self.server.fail:
-            self.send_response(500)
-            self.end_headers()
-            self.wfile.write(b'{"error": {"message": "overloaded"}}')
-            return
-        import pyvips
-
-        png = self.server.png or (pyvips.Image.black(64, 48, bands=3) + [10, 200, 10]).cast("uchar").pngsave_buffer()
-        payload = {"created": 1, "data": [{"b64_json": base64.b64encode(png).decode()}] * 2}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def images_api(monkeypatch):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeImagesAPI)
-    server.calls, server.fail, server.png = [], False, None
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("MEDIAMILL_OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("MEDIAMILL_OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 def test_generative_adapter_used_when_key_is_set(settings, dull_product, images_api):
     result, _ = call_task(settings, "image.enhance", {"count": 2, "prompt": "studio light"}, [dull_product])
     assert result["mode"] == "generative" and len(result["versions"]) == 2
@@ -166,7 +124,7 @@ def test_generative_adapter_used_when_key_is_set(settings, dull_product, images_
 
 
 def test_generative_errors(settings, dull_product, images_api, monkeypatch):
-    images_api.fail = True
+    images_api.answer = "500"
     with pytest.raises(ProviderError, match="500"):  # transient: retried by policy
         call_task(settings, "image.enhance", {}, [dull_product])
     monkeypatch.delenv("MEDIAMILL_OPENAI_API_KEY")

@@ -144,3 +144,40 @@ async def test_generate_and_thumbnail_through_the_media_queue(settings, client, 
     assert (small["width"], small["height"]) == (320, 180) and small["prompt"] == "Red box review"
     saved = client.save_artifact(made["image"]["artifact"], tmp_path / "card.png")
     assert Image.open(saved).size == (1080, 1920)
+
+
+def test_openai_engine_fits_the_providers_image_to_the_preset(settings, images_api):
+    params = {"prompt": "A mug on a sunny table", "preset": "banner", "engine": "openai",
+              "brand": {"palette": {"primary": "#2f8f5b"}}}
+    result, ctx = call_task(settings, "image.generate", params)
+    assert _png(ctx, result).size == (1500, 500) and _share_like(_png(ctx, result), (10, 200, 10)) > 0.99
+    assert result["engine"] == "openai" and result["model"] == "gpt-image-1" and result["prompt"] == params["prompt"]
+    call = images_api.calls[0]
+    assert call["path"] == "/v1/images/generations" and call["auth"] == "Bearer sk-test"
+    assert call["json"]["size"] == "1536x1024" and call["json"]["prompt"].startswith("A mug on a sunny table")
+    assert "#2f8f5b" in call["json"]["prompt"]
+    thumb, thumb_ctx = call_task(settings, "image.thumbnail_art", {"prompt": "Mug review", "engine": "openai"})
+    assert _png(thumb_ctx, thumb).size == (640, 360)
+
+
+def test_openai_engine_errors(settings, images_api, monkeypatch):
+    from mediamill.errors import ProviderError, ProviderRefused
+    from mediamill.processors.images import generative
+
+    images_api.answer = "429"
+    with pytest.raises(ProviderError, match="429") as caught:  # retried by the queue, after Retry-After
+        call_task(settings, "image.generate", {"prompt": "a", "engine": "openai"})
+    assert caught.value.retryable and caught.value.retry_after_s == 7
+    images_api.answer = "refusal"
+    with pytest.raises(BadInput, match="^params.prompt: the image generation API refused the prompt"):
+        call_task(settings, "image.generate", {"prompt": "a", "engine": "openai"})
+    images_api.answer = "slow"
+    monkeypatch.setattr(generative, "TIMEOUT_S", 0.5)
+    with pytest.raises(ProviderError, match="did not answer within 0.5 s") as caught:
+        call_task(settings, "image.generate", {"prompt": "a", "engine": "openai"})
+    assert caught.value.retryable and not isinstance(caught.value, ProviderRefused)
+    with pytest.raises(BadInput, match="^params.image: "):
+        call_task(settings, "image.generate", {"prompt": "a", "engine": "openai"}, [b"\x89PNG"])
+    monkeypatch.delenv("MEDIAMILL_OPENAI_API_KEY")
+    with pytest.raises(BadInput, match="^params.engine: openai needs MEDIAMILL_OPENAI_API_KEY"):
+        call_task(settings, "image.generate", {"prompt": "a", "engine": "openai"})

@@ -20,7 +20,7 @@ from mediamill.processors.html.templating import load_shipped, render_template
 from mediamill.settings import get_settings
 from mediamill.tasks import TaskContext
 
-ENGINE = "html-card"
+ENGINE = "html-card"  # the offline engine
 TEMPLATE = "media-card"
 MAX_PROMPT = 1000
 
@@ -79,6 +79,9 @@ class CardParams(BaseModel):
     image: str | None = Field(None, description="a picture placed on the card ('input:N', an artifact id or an "
                                                 "http(s) URL; default: the job's input, if it has one)")
     name: str = Field("generated.png", max_length=200, description="output file name")
+    engine: Literal["html-card", "openai"] = Field(
+        "html-card", description="html-card: a composed card, offline; openai: OpenAI's image API "
+                                 "(MEDIAMILL_OPENAI_API_KEY), fitted to the preset's size")
 
     @field_validator("prompt")
     @classmethod

@@ -1,15 +1,20 @@
 """image.generate and image.thumbnail_art on queue `media`: a prompt (and brand) to an image.
 
-The offline engine composes a card (processors/media/cards.py) in headless Chromium; it is not a
-diffusion model, and every result says so in `engine`. The prompt is recorded on the result and on
+The default, offline engine `html-card` composes a card (processors/media/cards.py) in headless
+Chromium; it is not a diffusion model. `engine=openai` asks OpenAI's image API instead (errors
+translated by providers.http; a content-policy refusal is BadInput on the prompt). Every result
+says in `engine` which one made it. The prompt is recorded on the result and on
 the image artifact's metadata, as seed 002's media records keep theirs.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, model_validator
 
-from mediamill.processors.media.cards import ENGINE, PRESETS, CardParams, PresetName, render_card
+from mediamill.errors import BadInput, ProviderError
+from mediamill.processors.media.cards import PRESETS, CardParams, PresetName, render_card
 from mediamill.tasks import TaskContext, task
 
 
@@ -43,14 +48,57 @@ def thumbnail_art(ctx: TaskContext, params: ThumbnailParams) -> dict:
 def _make(ctx: TaskContext, params: CardParams, *, kind: str, scale: float) -> dict:
     from PIL import Image
 
-    ctx.progress(10, "compose")
     out = ctx.scratch_file("card.png")
-    data = render_card(ctx, params, out, scale=scale)
+    if params.engine == "openai":
+        ctx.progress(10, "provider")
+        extra = _from_openai(ctx, params, out, scale)
+    else:
+        ctx.progress(10, "compose")
+        extra = {"headline": render_card(ctx, params, out, scale=scale)["headline"]}
     with Image.open(out) as image:
         width, height = image.size
-    facts = {"engine": ENGINE, "kind": kind, "prompt": params.prompt, "preset": params.preset,
-             "style": params.style, "headline": data["headline"], "width": width, "height": height}
+    facts = {"engine": params.engine, "kind": kind, "prompt": params.prompt, "preset": params.preset,
+             "style": params.style, **extra, "width": width, "height": height}
     ctx.progress(90, "store")
     source = ctx.inputs[0] if ctx.inputs and not params.image else None
     artifact = ctx.put(out, name=params.name, mime="image/png", source_artifact=source, metadata=facts)
     return {**facts, "image": artifact}
+
+
+def _from_openai(ctx: TaskContext, params: CardParams, out: Path, scale: float) -> dict:
+    """The provider's image for the prompt, cropped and scaled to cover the preset's size."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    from mediamill.processors.images.generative import OpenAIImages
+
+    provider = OpenAIImages.from_settings()
+    if provider is None:
+        raise BadInput("params.engine: openai needs MEDIAMILL_OPENAI_API_KEY (or OPENAI_API_KEY) on the worker",
+                       field="params.engine")
+    if params.image or ctx.inputs:
+        raise BadInput("params.image: the openai engine does not place pictures; use engine html-card",
+                       field="params.image")
+    preset = PRESETS[params.preset]
+    size = (round(preset.width * scale), round(preset.height * scale))
+    payload = provider.generate(_provider_prompt(params), preset.width, preset.height)
+    ctx.check()
+    try:
+        with Image.open(io.BytesIO(payload)) as image:
+            ImageOps.fit(image.convert("RGB"), size, Image.LANCZOS).save(out, format="PNG")
+    except (OSError, ValueError) as exc:
+        raise ProviderError(f"the image generation API sent an image that cannot be read ({exc})") from None
+    return {"headline": None, "model": provider.model}
+
+
+def _provider_prompt(params: CardParams) -> str:
+    """The user's prompt, with the style and brand said in words (the API takes only text)."""
+    parts = [params.prompt, f"Style: {params.style}."]
+    palette = params.brand.palette
+    colours = [c for c in (palette.primary, palette.secondary, palette.background) if c]
+    if colours:
+        parts.append(f"Brand colours: {', '.join(colours)}.")
+    if params.headline:
+        parts.append(f"Leave room for the headline {params.headline!r}.")
+    return " ".join(parts)
