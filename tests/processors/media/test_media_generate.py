@@ -181,3 +181,23 @@ def test_openai_engine_errors(settings, images_api, monkeypatch):
     monkeypatch.delenv("MEDIAMILL_OPENAI_API_KEY")
     with pytest.raises(BadInput, match="^params.engine: openai needs MEDIAMILL_OPENAI_API_KEY"):
         call_task(settings, "image.generate", {"prompt": "a", "engine": "openai"})
+
+
+@pytest.mark.slow
+async def test_the_content_pack_pipeline_makes_its_card_with_image_generate(settings, worker):
+    from mediamill.pipelines.catalog import get_pipeline
+    from mediamill.pipelines.coordinator import Coordinator
+
+    coordinator = Coordinator(settings)
+    try:
+        async with worker(["research", "content", "media"]):
+            run = await coordinator.start(get_pipeline(settings, "content-pack"), {},
+                                          {"idea": "Why reusable mugs beat paper cups", "brand": {"name": "Trail Co"},
+                                           "card_style": "dark"})
+            status = await coordinator.wait(run.id, timeout=300)
+    finally:
+        await coordinator.close()
+    assert status.state == "completed", status.error
+    card, content = status.outputs["card"], status.outputs["content"]
+    assert card["engine"] == "html-card" and card["style"] == "dark" and card["prompt"] == content["title"]
+    assert (card["width"], card["height"]) == (1080, 1080) and card["image"]["name"] == "social-card.png"
