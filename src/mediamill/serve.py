@@ -33,8 +33,16 @@ def build_worker(settings: Settings, queues: list[str] | None = None,
     return WorkerService(settings, queues, hooks)
 
 
+def with_api_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """`--host`/`--port` become the settings' API address, so the links this process and its
+    workers hand out (downloads, the dashboard URL) point where the API really listens."""
+    update = {key: value for key, value in (("api_host", host), ("api_port", port)) if value is not None}
+    return settings.model_copy(update=update) if update else settings
+
+
 async def serve_all(settings: Settings, queues: list[str] | None, *, api: bool, host: str | None = None,
                     port: int | None = None, workers: bool = True) -> None:
+    settings = with_api_address(settings, host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -49,11 +57,10 @@ async def serve_all(settings: Settings, queues: list[str] | None, *, api: bool, 
         from mediamill.api.server import build_server
         from mediamill.dashboard import mount
 
-        server = build_server(settings, host or settings.api_host, port or settings.api_port, extend=mount)
+        server = build_server(settings, settings.api_host, settings.api_port, extend=mount)
         api_task = asyncio.ensure_future(server.serve())
-        log.info("api listening", url=f"http://{host or settings.api_host}:{port or settings.api_port}",
-                 docs="/docs",
-                 dashboard=f"http://{host or settings.api_host}:{port or settings.api_port}/dashboard")
+        address = f"http://{settings.api_host}:{settings.api_port}"
+        log.info("api listening", url=address, docs="/docs", dashboard=f"{address}/dashboard")
     try:
         waiters = [asyncio.ensure_future(stop.wait())] + ([api_task] if api_task else [])
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,10 @@ async def enqueue_raw(broker: Broker, task: str, data: dict, *, attempts: int = 
     queue = get_task(task).queue
     await broker.queue(queue).add(task, {"task": task, **data}, {"jobId": job_id, "attempts": attempts})
     return job_id
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 
@@ -41,12 +40,6 @@ def make_api(api_settings):
 async def api(make_api):
     async with make_api() as http:
         yield http
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -96,6 +89,7 @@ def live_api(api_settings):
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 
 from mediamill.tasks import TaskContext, task  # noqa: E402
+from mediamill.testing import free_port  # noqa: E402
 
 
 class SlowParams(BaseModel):

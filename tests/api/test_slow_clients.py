@@ -13,12 +13,7 @@ import pytest
 
 from mediamill.api.server import build_server
 from mediamill.db.session import close_database
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from mediamill.testing import free_port
 
 HEADER_TIMEOUT_S = 4.0
 BODY_TIMEOUT_S = 3.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ import dashboard_tasks  # noqa: E402,F401 - registers test.media
 import pipeline_test_tasks  # noqa: E402,F401 - registers test.echo, test.fail, test.sleep
 
 from mediamill.settings import Settings  # noqa: E402
+from mediamill.testing import free_port  # noqa: E402
 
 PIPELINE = {
     "name": "dash-demo",
@@ -31,12 +31,6 @@ PIPELINE = {
         "publish": {"task": "test.echo", "params": {"value": "never"}, "after": ["summary", "broken"]},
     },
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import time
 
 import httpx
@@ -15,12 +14,7 @@ from tasks_for_tests import QUEUE
 
 from mediamill.api.main import create_app
 from mediamill.db.session import close_database
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from mediamill.testing import free_port
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,11 @@ from helpers import read_events, until
 
 from mediamill.engine.redis_urls import parse_sentinel_url
 from mediamill.errors import ConfigError
+from mediamill.testing import free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs a redis-server binary")
 MASTER = "mmha"
 BEFORE, AFTER = 20, 20  # jobs submitted before the failover and after the new primary is announced
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisSet:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from messaging_helpers import Inbox, free_port
+from messaging_helpers import Inbox
 
 from mediamill.db.testing import on_each_database
+from mediamill.testing import free_port
 
 # Every messaging test runs on SQLite and, where it is reachable (CI), on PostgreSQL.
 settings = pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)],

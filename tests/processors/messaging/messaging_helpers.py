@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,18 +47,11 @@ class Inbox:
         return f"250 2.0.0 Ok: queued as Q{len(self.received)}"
 
 
-
 async def send(settings, params: dict, *, job_id: str = "job_test") -> tuple[dict, object]:
     """Run email.send in this process as the worker would: params parsed, a real TaskContext."""
     spec = get_task("email.send")
     ctx = make_context(settings, "email.send", job_id=job_id)
     return await spec.fn(ctx, spec.parse_params(params)), ctx
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:

@@ -7,9 +7,10 @@ import email
 import email.policy
 
 import pytest
-from messaging_helpers import Inbox, authenticator, free_port, send, server_tls_context
+from messaging_helpers import Inbox, authenticator, send, server_tls_context
 
 from mediamill.errors import ProviderError
+from mediamill.testing import free_port
 
 
 def with_email(settings, **changes):

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
-from messaging_helpers import Inbox, free_port, send
+from messaging_helpers import Inbox, send
 
 from mediamill.errors import ProviderError
+from mediamill.testing import free_port
 
 
 @dataclass
