@@ -7,7 +7,6 @@ the model is measured against the baseline it replaces.
 
 import numpy as np
 import pytest
-from test_images_enhance import images_api  # noqa: F401 - the fake image edit API fixture
 
 from mediamill.errors import BadInput
 from mediamill.processors.images.background import foreground_mask
@@ -108,7 +107,7 @@ def test_enhance_offline_cuts_out_with_the_model(settings, product_on_gradient, 
     assert pixels[~truth].mean() > 235 and pixels[truth].mean() < 150  # gradient gone, bottle kept
 
 
-def test_enhance_generative_also_cleans_the_background(settings, product_on_gradient, images_api,  # noqa: F811
+def test_enhance_generative_also_cleans_the_background(settings, product_on_gradient, images_api,
                                                         tmp_path):
     path, truth = product_on_gradient
     images_api.png = path.read_bytes()  # the edit API answers with the same scene
