@@ -42,3 +42,30 @@ async def test_seed_002_content_and_research_jobs(node, settings, client, worker
     assert stored.mime == "application/json" and stored.size > 200
     assert "brand" in no_brand["failedReason"], no_brand
     assert "researchType" in bad_type["failedReason"], bad_type
+
+
+SEED_002_MEDIA = {"media-generation": {"queue": "media", "keep_fields": ["contentId", "brandId"],
+                                       "tasks": {"image": "image.generate", "thumbnail": "image.thumbnail_art"}}}
+
+
+@pytest.mark.engine_settings(seed_queues=SEED_002_MEDIA)
+async def test_seed_002_media_jobs_by_media_type(node, settings, client, worker):
+    # The seed's media worker makes two media types, an image and a thumbnail, from a prompt; the job
+    # name says which (the seed documents no field names beyond that: mediamill's choice, in the guide).
+    prompt = "A steel trail mug on a mossy rock at sunrise"
+    async with worker(["media"]):
+        image = await seed_add(node, settings, "media-generation", "image",
+                               {"contentId": "c_7", "brandId": "brand_9", "prompt": prompt, "preset": "social-post"})
+        thumb = await seed_add(node, settings, "media-generation", "thumbnail",
+                               {"contentId": "c_7", "prompt": prompt, "width": 320})
+        empty = await seed_add(node, settings, "media-generation", "image", {"contentId": "c_8", "prompt": " "})
+    made = image.get("result")
+    assert made is not None, image
+    assert made["engine"] == "html-card" and made["prompt"] == prompt and made["kind"] == "image"
+    assert (made["width"], made["height"]) == (1080, 1080)
+    stored = client.artifact(made["image"]["artifact"])  # the media record's file is in storage
+    assert stored.mime == "image/png" and stored.size > 1000
+    small = thumb.get("result")
+    assert small is not None, thumb
+    assert small["kind"] == "thumbnail" and (small["width"], small["height"]) == (320, 180)
+    assert "prompt" in empty["failedReason"], empty
