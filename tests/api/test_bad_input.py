@@ -126,3 +126,16 @@ async def test_a_redirect_to_a_private_address_fails_the_job_at_once(make_api, s
         server.server_close()
     assert body["status"] == "failed" and body["attempts"] == 1, body
     assert body["error"]["type"] == "BadInput" and "169.254.169.254" in body["error"]["message"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    (b"\xff\x1a\x9c not json", "body"),  # bytes that are not even UTF-8 were a 400 from the framework
+    (b'{"name": 5}', "name"),
+    (b'{"expires_in_hours": -1}', "expires_in_hours"),
+    (b'{"surprise": 1}', "surprise"),
+])
+async def test_bad_direct_upload_confirm_bodies_are_422_naming_the_field(api, body, field):
+    response = await api.post("/v1/artifacts/uploads/upl_x/confirm", content=body,
+                              headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field

@@ -18,6 +18,7 @@ from mediamill.api.routes import (
     notifications,
     pipelines,
     queues,
+    seed_queues,
     seed_reel,
     shares,
     tasks,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, loopback_only: bool = True) 
     app.include_router(shares.router)
     app.include_router(shares.public)
     app.include_router(seed_reel.router)  # the reel seed's own paths, for its unchanged app
+    app.include_router(seed_queues.router)
     _finish_schema(app)
     return app
 

@@ -9,6 +9,9 @@ from mediamill.errors import BadInput
 from mediamill.settings import SeedQueue
 from mediamill.storage.artifact import artifact_id_for_key, is_artifact_id
 
+# The job name BullMQ's Queue.add gives a job when the producer names none.
+BULLMQ_DEFAULT_NAME = "__default__"
+
 
 def seed_envelope(seed_name: str, seed: SeedQueue, job_name: str, raw: Any,
                   exists: Callable[[str], bool] = lambda _: True) -> dict:

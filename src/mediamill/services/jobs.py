@@ -10,6 +10,7 @@ from mediamill.constants import FINAL_STATES
 from mediamill.db.models.jobs import JobRecord
 from mediamill.db.repositories import jobs as job_records
 from mediamill.engine.jobs import JobState, JobStatus
+from mediamill.engine.seed_jobs import BULLMQ_DEFAULT_NAME, seed_envelope
 from mediamill.engine.wire import JobRequest
 from mediamill.errors import Conflict, NotFound
 from mediamill.services.context import Services
@@ -36,6 +37,18 @@ async def submit_job(services: Services, request: JobRequest | dict) -> dict:
     # Batched: the row lands within ~150 ms; a worker that sees the job first creates it instead.
     services.records.created(job.record())
     return _view_from_status(services, status, None)
+
+
+async def submit_seed_job(services: Services, queue: str, data: Any, name: str = BULLMQ_DEFAULT_NAME) -> dict:
+    """A seed producer's `queue.add(name, data)` sent over HTTP instead: the seed's job data as written,
+    read by the same translation as a raw BullMQ job on the seed's queue (engine.seed_jobs), then
+    submitted the one way. The app's own fields (`keep_fields`) are the caller's: they are not kept."""
+    seed = services.settings.seed_queues.get(queue)
+    if seed is None:
+        known = ", ".join(sorted(services.settings.seed_queues)) or "none configured"
+        raise NotFound(f"no seed queue {queue!r} ([seed_queues] in the settings: {known})", field="queue")
+    envelope = await asyncio.to_thread(seed_envelope, queue, seed, name, data, services.store.exists)
+    return await submit_job(services, {key: envelope[key] for key in ("task", "params", "inputs") if key in envelope})
 
 
 def _load_record(services: Services, job_id: str) -> JobRecord | None:

@@ -8,13 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.models import ArtifactView
 from mediamill.api.routes import problems
-from mediamill.api.uploads import UploadedFile, media_type, read_multipart, read_raw
-from mediamill.errors import BadInput
+from mediamill.api.uploads import UploadedFile, media_type, parse_json, read_body, read_multipart, read_raw
+from mediamill.errors import BadInput, describe_validation_error, first_invalid_field
 from mediamill.services import analytics as analytics_service
 from mediamill.services import artifacts as artifact_service
 from mediamill.web.downloads import content_disposition, download_response
@@ -81,13 +81,22 @@ async def start_direct_upload(services: ServicesDep, key: SubmitKey) -> dict:
     return await asyncio.to_thread(artifact_service.start_direct_upload, services)
 
 
+CONFIRM_BODY = {"requestBody": {"required": False, "content": {"application/json": {
+    "schema": DirectUploadConfirm.model_json_schema()}}}}
+
+
 @router.post("/uploads/{upload_id}/confirm", status_code=201, response_model=ArtifactView,
-             responses=problems(401, 403, 404, 413, 422))
-async def confirm_direct_upload(upload_id: str, services: ServicesDep, key: SubmitKey,
-                                body: DirectUploadConfirm | None = None) -> JSONResponse:
+             openapi_extra=CONFIRM_BODY, responses=problems(401, 403, 404, 413, 422))
+async def confirm_direct_upload(upload_id: str, request: Request, services: ServicesDep,
+                                key: SubmitKey) -> JSONResponse:
     """The bytes sent to S3 for this upload become an artifact (as `POST /v1/artifacts` would make);
-    404 when nothing was uploaded or it was confirmed already."""
-    body = body or DirectUploadConfirm()
+    404 when nothing was uploaded or it was confirmed already. The body (name, expiry) is optional."""
+    # Read here, like every JSON body of this API: a body that is not JSON is a 422 naming it.
+    raw = await read_body(request)
+    try:
+        body = DirectUploadConfirm.model_validate(parse_json(raw)) if raw.strip() else DirectUploadConfirm()
+    except ValidationError as exc:
+        raise BadInput(describe_validation_error(exc), field=first_invalid_field(exc)) from None
     artifact = await asyncio.to_thread(artifact_service.confirm_direct_upload, services, upload_id, body.name,
                                        body.expires_in_hours)
     view = artifact_service.artifact_view(services, artifact)
