@@ -48,6 +48,7 @@ from mediamill.db.base import Base
 from mediamill.pipelines.catalog import BUILTIN_DIR
 from mediamill.pipelines.spec import parse_spec
 from mediamill.pipelines.validate import validate_spec
+from mediamill.processors.video.timeline import timeline_json_schema
 from mediamill.security import Limits
 from mediamill.services.catalog import task_catalog
 from mediamill.settings import Settings
@@ -475,6 +476,7 @@ def regenerate(root: Path) -> dict[Path, str]:
 
         out[relative] = BLOCK.sub(fill, text)
     out[Path("src/mediamill") / TASK_MANIFEST.name] = builtin_manifest()
+    out[Path("docs/timeline.schema.json")] = json.dumps(timeline_json_schema(), indent=1) + "\n"
     return out
 
 
