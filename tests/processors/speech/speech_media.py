@@ -23,28 +23,28 @@ def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
 
 def make_video(path: Path, audio: Path | None, seconds: float = 2.0) -> Path:
     """An H.264 MP4 (64x64, moving gradient), with the audio file's sound as AAC when given."""
+    import subprocess
+
     import av
 
-    with av.open(str(path), "w") as out:
+    from mediamill.processors.video.encoder import ffmpeg_exe
+
+    silent = path.with_name(f"{path.stem}-silent{path.suffix}") if audio else path
+    with av.open(str(silent), "w") as out:
         video = out.add_stream("libx264", rate=25)
         video.width = video.height = 64
         video.pix_fmt = "yuv420p"
-        sound = out.add_stream("aac", rate=16_000, layout="mono") if audio else None
-        frames = int(seconds * 25)
-        for index in range(frames):
+        for index in range(int(seconds * 25)):
             pixels = np.full((64, 64, 3), (index * 5) % 255, dtype=np.uint8)
             out.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
         out.mux(video.encode(None))
-        if sound is not None:
-            resampler = av.AudioResampler(format="fltp", layout="mono", rate=16_000, frame_size=1024)
-            with av.open(str(audio)) as source:
-                for frame in source.decode(audio=0):
-                    frame.pts = None
-                    for chunk in resampler.resample(frame):
-                        out.mux(sound.encode(chunk))
-            for chunk in resampler.resample(None):
-                out.mux(sound.encode(chunk))
-            out.mux(sound.encode(None))
+    if audio is not None:
+        # FFmpeg's own muxer interleaves the sound: muxing AAC after all the video with PyAV failed
+        # now and then with EINVAL at the encoder flush.
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(silent), "-i", str(audio), "-map", "0:v",
+                        "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-ar", "16000", "-ac", "1", str(path)],
+                       check=True, timeout=120)
+        silent.unlink()
     return path
 
 
