@@ -52,6 +52,23 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def is_json(kind: str) -> bool:
+    """Whether a media type (from media_type) is JSON: application/json or a +json suffix."""
+    return kind == "application/json" or kind.endswith("+json")
+
+
+async def read_json_object(request: Request, shape: str) -> dict:
+    """The body of a JSON-only endpoint: 415 unless it says JSON, 422 unless it is an object
+    (`shape` follows "the body must be a JSON object" in that message, naming the fields)."""
+    kind = media_type(request)
+    if not is_json(kind):
+        raise UnsupportedMediaType(f"Content-Type {kind or '(none)'!r}: send application/json", field="content-type")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadInput(f"the body must be a JSON object{shape}", field="body")
+    return body
+
+
 def _check_length(request: Request, limit: int, what: str) -> None:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

@@ -13,7 +13,7 @@ from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.models import JobAccepted, JobList, JobView
 from mediamill.api.routes import problems
 from mediamill.api.sse import sse_frame, sse_response
-from mediamill.api.uploads import Form, UnsupportedMediaType, media_type, read_json, read_multipart
+from mediamill.api.uploads import Form, UnsupportedMediaType, is_json, media_type, read_json, read_multipart
 from mediamill.engine.wire import JobRequest
 from mediamill.errors import BadInput
 from mediamill.services import jobs as job_service
@@ -72,7 +72,7 @@ async def _store_files(services: Services, form: Form) -> list[str]:
 async def submit_job(request: Request, services: ServicesDep, key: SubmitKey) -> JSONResponse:
     """Queue a task. JSON `{task, params, inputs, notify_url}`, or multipart with files as inputs."""
     kind = media_type(request)
-    if kind == "application/json" or kind.endswith("+json"):
+    if is_json(kind):
         job, uploaded = JobRequest.parse(await read_json(request)), []
     elif kind == "multipart/form-data":
         tmp = services.settings.resolved_data_dir / "tmp" / "uploads"

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from mediamill.api.deps import AdminKey, ReadKey, ServicesDep, SubmitKey
 from mediamill.api.routes import problems
 from mediamill.api.sse import sse_frame, sse_response
-from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json, read_multipart
+from mediamill.api.uploads import UnsupportedMediaType, is_json, media_type, read_json, read_multipart
 from mediamill.constants import FINAL_STATES
 from mediamill.errors import BadInput, NotFound
 from mediamill.pipelines import service as pipeline_service
@@ -74,7 +74,7 @@ async def register(request: Request, services: ServicesDep, key: AdminKey) -> di
     kind = media_type(request)
     if kind in ("application/yaml", "application/x-yaml", "text/yaml", "text/plain"):
         source: Any = (await request.body()).decode("utf-8", errors="replace")
-    elif kind == "application/json" or kind.endswith("+json"):
+    elif is_json(kind):
         source = await read_json(request)
     else:
         raise UnsupportedMediaType(f"Content-Type {kind or '(none)'!r}: send a JSON or YAML spec", field="content-type")
@@ -84,7 +84,7 @@ async def register(request: Request, services: ServicesDep, key: AdminKey) -> di
 
 async def _run_request(request: Request, services: Services) -> tuple[dict, dict]:
     kind = media_type(request)
-    if kind == "application/json" or kind.endswith("+json"):
+    if is_json(kind):
         body = await read_json(request)
         if not isinstance(body, dict):
             raise BadInput("the body must be a JSON object {inputs, params}", field="body")

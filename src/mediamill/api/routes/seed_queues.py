@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from mediamill.api.deps import ServicesDep, SubmitKey
 from mediamill.api.models import JobAccepted
 from mediamill.api.routes import problems
-from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json
+from mediamill.api.uploads import read_json_object
 from mediamill.engine.seed_jobs import BULLMQ_DEFAULT_NAME
 from mediamill.errors import BadInput
 from mediamill.services import jobs as job_service
@@ -36,12 +36,7 @@ SEED_BODY = {"requestBody": {"required": True, "content": {"application/json": {
 async def add_seed_job(queue: str, request: Request, services: ServicesDep, key: SubmitKey) -> JSONResponse:
     """A job for a configured seed queue ([seed_queues]), its data in the seed's own field names; the answer is
     the `{jobId, status: 'queued'}` seed apps return, and the job reads back at /v1/jobs/{id}."""
-    kind = media_type(request)
-    if kind != "application/json" and not kind.endswith("+json"):
-        raise UnsupportedMediaType(f"Content-Type {kind or '(none)'!r}: send application/json", field="content-type")
-    raw = await read_json(request)
-    if not isinstance(raw, dict):
-        raise BadInput("the body must be a JSON object: {name, data}", field="body")
+    raw = await read_json_object(request, ": {name, data}")
     try:
         body = SeedJobBody.model_validate(raw)
     except ValueError as exc:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 
 from mediamill.api.deps import ReadKey, ServicesDep, SubmitKey
 from mediamill.api.routes import problems
-from mediamill.api.uploads import UnsupportedMediaType, media_type, read_json
+from mediamill.api.uploads import read_json_object
 from mediamill.engine.wire import JobRequest
-from mediamill.errors import BadInput, NotFound
+from mediamill.errors import NotFound
 from mediamill.services import jobs as job_service
 
 TASK = "video.tweet_reel"
@@ -52,12 +52,7 @@ class SeedJob(BaseModel):
 @router.post("/generate", response_model=Generated, openapi_extra=GENERATE_BODY, responses=problems(401, 403, 415, 422))
 async def generate(request: Request, services: ServicesDep, key: SubmitKey) -> dict:
     """The seed's createJob: its fields (tweetBody, profileName, username, profilePhotoUrl, theme) as written."""
-    kind = media_type(request)
-    if kind != "application/json" and not kind.endswith("+json"):
-        raise UnsupportedMediaType(f"Content-Type {kind or '(none)'!r}: send application/json", field="content-type")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise BadInput("the body must be a JSON object (tweetBody, profileName, username, ...)", field="body")
+    body = await read_json_object(request, " (tweetBody, profileName, username, ...)")
     # The seed's app sends every field, unset ones as null; null means "the default" here.
     params = {k: v for k, v in body.items() if v is not None}
     view = await job_service.submit_job(services, JobRequest(task=TASK, params=params))
