@@ -20,7 +20,7 @@ from mediamill.pipelines.spec import PipelineSpec
 from mediamill.services.artifacts import store_upload
 from mediamill.services.context import Services
 from mediamill.settings import Settings
-from mediamill.tasks.registry import load_tasks
+from mediamill.tasks.registry import task_infos
 
 
 def file_input(services: Services, path: Path) -> dict:
@@ -69,7 +69,7 @@ async def run_command(settings: Settings, name: str, raw_inputs: list[str], sets
             emit_json({"id": status.id, "state": status.state}) if as_json else console.print(
                 f"started run [bold]{status.id}[/] of {name}")
             return
-        tasks = load_tasks()
+        tasks = task_infos()  # from the manifest: no processor family is imported for this
         await warn_unserved(services.broker.redis,
                             [tasks[step.task].queue for step in spec.steps.values() if step.task in tasks])
         status = await _follow(coordinator, status.id, timeout, show=not as_json)
