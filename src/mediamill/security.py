@@ -33,4 +33,7 @@ class Limits(BaseModel):
         default_factory=list,
         description="hosts (or host:port) allowed even when they resolve to private addresses",
     )
+    # Article pages' HTML is typically 50 kB to 2 MB; 5 MiB leaves room and bounds what is parsed.
+    research_page_max_bytes: int = Field(5 * 1024**2, description="largest page content.research fetches "
+                                                                  "(its urls and competitors' urls)")
     render_timeout_s: float = Field(60.0, description="one HTML render in Chromium")

@@ -1,5 +1,7 @@
-"""Offline research: keywords, angles, questions and scores derived only from the given text, by heuristics.
+"""Offline research: keywords, angles, questions and scores measured on the material given or fetched.
 
+Keywords by YAKE, readability by textstat, competitors from their fetched pages or descriptions,
+trends from supplied series. Every 0-100 score comes with its formula and evidence (`score_details`).
 Nothing here knows search volumes or live trends; the result says so in `notes`. The formulas are
 documented in docs/reference/tasks/content.md ("How the offline research is computed").
 """
@@ -9,7 +11,10 @@ from __future__ import annotations
 import random
 import re
 
-from mediamill.processors.text.keywords import Keyword, extract_keywords, stopwords, words
+from mediamill.processors.text.embeddings import SCORE_BAND, band
+from mediamill.processors.text.keywords import stopwords, words
+from mediamill.processors.text.readability import readability
+from mediamill.processors.text.research_keywords import occurrences, yake_keywords
 from mediamill.processors.text.signals import (
     COMMERCIAL,
     LIST_CUES,
@@ -19,6 +24,8 @@ from mediamill.processors.text.signals import (
     TRANSACTIONAL,
     intent_of,
 )
+
+RELEVANT_TOP = 3  # the best passages that make the semantic part of relevance
 
 # No "{k1} vs {k2}" templates: offline, nothing says the two phrases are alternatives to each other.
 ANGLES = ("A beginner's guide to {k1}", "What nobody tells you about {k1}",
@@ -33,54 +40,96 @@ def clamp(value: float) -> float:
     return round(max(0.0, min(100.0, value)), 1)
 
 
-def keyword_rows(topic: str, text: str, limit: int) -> list[dict]:
-    # The topic is repeated so its phrases outrank incidental phrases of a long source text.
-    found = extract_keywords(f"{topic}. {topic}. {text}", limit)
-    return [{"keyword": k.phrase, "score": k.score, "count": k.count, "intent": intent_of(k.phrase),
-             "competition": keyword_competition(k)} for k in found]
+def keyword_rows(topic: str, corpus: str, limit: int) -> list[dict]:
+    # The topic is said twice so its phrases outrank incidental phrases of a long corpus; no score
+    # below compares the keywords with the topic, so this makes none of them true by construction.
+    rows = yake_keywords(f"{topic}.\n{topic}.\n{corpus}", limit)
+    return [{**row, "intent": intent_of(row["keyword"])} for row in rows]
 
 
-def keyword_competition(keyword: Keyword) -> float:
-    """Short, commercial phrases are crowded; long-tail phrases are not (1 word ~85 ... 4 words ~30)."""
-    length = len(keyword.phrase.split())
-    base = {1: 85, 2: 65, 3: 45}.get(length, 30)
-    return clamp(base + (10 if intent_of(keyword.phrase) != "informational" else 0))
+def mean_of_parts(parts: dict[str, float | None]) -> float | None:
+    present = [value for value in parts.values() if value is not None]
+    return round(sum(present) / len(present), 1) if present else None
 
 
-def virality(topic: str, audience: str) -> float:
-    """Emotion, curiosity, novelty and list cues in the topic, and a headline-sized length."""
+def detail(score: float | None, formula: str, **evidence: object) -> dict:
+    return {"score": score, "formula": formula, "evidence": evidence}
+
+
+# Headline cues (the signals word lists): each is present or not; equal weights, because no
+# engagement data is at hand to fit weights against (each cue is shown, so a reader can reweigh).
+CUES_FORMULA = "100 * cues present / 4; cues: a number, a question, a power word, a novelty word"
+VIRALITY_FORMULA = "mean of the parts present: headline_cues, headline_readability, trend_momentum (with series)"
+
+
+def headline_cues(topic: str) -> dict:
     topic_words = set(words(topic))
-    score = 30.0
-    score += min(24, 8 * len(topic_words & POWER))
-    score += 10 if topic_words & NOVELTY else 0
-    score += 10 if (topic_words & LIST_CUES or re.search(r"\b\d+\b", topic)) else 0
-    score += 8 if topic.strip().endswith("?") or topic_words & {"how", "why", "what"} else 0
-    score += 6 if audience else 0
-    score += 5 if topic_words & SEASONAL else 0
-    count = len(topic.split())
-    score += 8 if 4 <= count <= 12 else (-10 if count > 20 else 0)
-    return clamp(score)
+    cues = {"number": bool(re.search(r"\b\d+\b", topic)),
+            "question": topic.strip().endswith("?") or bool(topic_words & {"how", "why", "what", "which"}),
+            "power_word": sorted(topic_words & POWER), "novelty_word": sorted(topic_words & NOVELTY)}
+    present = sum(1 for value in cues.values() if value)
+    return detail(clamp(100 * present / len(cues)), CUES_FORMULA, **cues)
 
 
-def relevance(topic: str, text: str, keywords: list[dict], audience: str) -> float:
-    """How much of the topic the material covers: topic words found in the text and in the top keywords."""
+def virality(topic: str, trend: dict | None) -> dict:
+    """How shareable the topic reads: its headline cues, how easy it is to read, and the trend's momentum."""
+    cues = headline_cues(topic)
+    easy = readability(topic)
+    parts = {"headline_cues": cues["score"], "headline_readability": easy["score"] if easy else None,
+             "trend_momentum": trend["score"] if trend else None}
+    return detail(mean_of_parts(parts), VIRALITY_FORMULA, parts=parts, cues=cues["evidence"],
+                  headline_flesch_reading_ease=easy["flesch_reading_ease"] if easy else None)
+
+
+COVERAGE_FORMULA = "100 * topic content words found in the corpus / topic content words"
+SEMANTIC_FORMULA = (f"100 * clip((m - {SCORE_BAND[0]}) / ({SCORE_BAND[1]} - {SCORE_BAND[0]}), 0, 1); m = mean "
+                    f"MiniLM cosine similarity of the topic and the best {RELEVANT_TOP} passages")
+RELEVANCE_FORMULA = (f"mean of the parts present: topic_coverage = {COVERAGE_FORMULA}; "
+                     f"semantic = {SEMANTIC_FORMULA}")
+
+
+def relevance(topic: str, corpus: str, passages: list[dict]) -> dict:
+    """How much of the topic the supplied and fetched material covers, by words and by meaning."""
     stops = stopwords()
-    topic_words = {w for w in words(topic) if w not in stops and len(w) > 1}
-    if not topic_words:
-        return 0.0
-    top = " ".join(k["keyword"] for k in keywords[:10])
-    in_keywords = len(topic_words & set(top.split())) / len(topic_words)
-    if not text.strip():
-        return clamp(50 + 40 * in_keywords + (10 if audience else 0))
-    in_text = len(topic_words & set(words(text))) / len(topic_words)
-    return clamp(60 * in_text + 30 * in_keywords + (10 if audience else 0))
+    topic_words = sorted({w for w in words(topic) if w not in stops and len(w) > 1})
+    if not corpus.strip() or not topic_words:
+        return detail(None, RELEVANCE_FORMULA, reason="no corpus to measure against: pass text, inputs or urls"
+                      if topic_words else "the topic has no content words")
+    corpus_words = set(words(corpus))
+    found = [w for w in topic_words if w in corpus_words]
+    top = [p["similarity"] for p in passages[:RELEVANT_TOP]]
+    parts = {"topic_coverage": clamp(100 * len(found) / len(topic_words)),
+             "semantic": round(band(sum(top) / len(top)), 1) if top else None}
+    return detail(mean_of_parts(parts), RELEVANCE_FORMULA, parts=parts, topic_words=topic_words,
+                  found_in_corpus=found, best_passage_similarities=top)
 
 
-def competition(keywords: list[dict]) -> float:
-    """Score-weighted mean of the top keywords' competition estimates."""
-    top = keywords[:5]
+COMPETITION_FORMULA = ("keyword-score-weighted mean over the top 5 keywords of 100 * competitors targeting "
+                       "the keyword / competitors; targeting = in a page's title, description or h1-h3, or "
+                       "in the given description")
+TOP_COMPETED = 5
+
+
+def keyword_competition(keywords: list[dict], competitors: list[dict]) -> None:
+    """Per keyword, which competitors target it (their headline text holds it): sets competition."""
+    measured = [c for c in competitors if c["headline_text"]]
+    for row in keywords:
+        phrase = row["keyword"].lower()
+        using = [c["name"] for c in measured if occurrences(phrase, c["headline_text"]) > 0]
+        row["competitors_targeting"] = using
+        row["competition"] = clamp(100 * len(using) / len(measured)) if measured else None
+
+
+def competition(keywords: list[dict], competitors: list[dict]) -> dict:
+    top = [k for k in keywords[:TOP_COMPETED] if k.get("competition") is not None]
     total = sum(k["score"] for k in top)
-    return clamp(sum(k["competition"] * k["score"] for k in top) / total) if total else 50.0
+    if not top or not total:
+        return detail(None, COMPETITION_FORMULA,
+                      reason="no competitor pages or descriptions: pass competitors=[{name, url or description}]")
+    value = clamp(sum(k["competition"] * k["score"] for k in top) / total)
+    return detail(value, COMPETITION_FORMULA, competitors=len([c for c in competitors if c["headline_text"]]),
+                  keywords={k["keyword"]: {"competition": k["competition"], "weight": k["score"],
+                                           "targeted_by": k["competitors_targeting"]} for k in top})
 
 
 def fill(templates: tuple[str, ...], slots: dict[str, str], count: int, rng: random.Random) -> list[str]:
@@ -124,22 +173,31 @@ def questions_in(text: str) -> list[str]:
 
 
 def competitor_rows(competitors: list[dict], keywords: list[dict]) -> list[dict]:
-    """Per competitor: which of our keywords its description shares, and which it leaves open (gaps)."""
-    rows = []
+    """Per competitor: our keywords its text shares, those it leaves open (gaps), and its page's structure
+    and keyword density when it was fetched."""
     ours = [k["keyword"] for k in keywords[:10]]
+    rows = []
     for competitor in competitors:
-        theirs = set(words(competitor.get("description", "")))
-        shared = [k for k in ours if set(k.split()) <= theirs]
-        row = {"name": competitor["name"], "shared_keywords": shared,
-               "gaps": [k for k in ours if k not in shared][:5]}
-        if not theirs:
-            row["note"] = "no description given: gaps are every top keyword"
+        theirs = competitor["text"].lower()
+        shared = [k for k in ours if occurrences(k.lower(), theirs) > 0]
+        row = {"name": competitor["name"], "shared_keywords": shared, "gaps": [k for k in ours if k not in shared][:5]}
+        page = competitor.get("page")
+        if page is not None:
+            count = max(1, page.words)
+            row["page"] = page.structure()
+            # Occurrences per 100 words of the page's text (search engines' "keyword density").
+            row["keyword_density"] = {k: round(100 * occurrences(k.lower(), theirs) / count, 2) for k in ours}
+            row["readability"] = readability(page.text)
+        if not theirs.strip():
+            row["note"] = "no url or description given: gaps are every top keyword"
         rows.append(row)
     return rows
 
 
-def trend_signals(topic: str, text: str) -> dict:
-    found = set(words(f"{topic} {text}"))
-    return {"novelty_words": sorted(found & NOVELTY), "seasonal_words": sorted(found & SEASONAL),
-            "power_words": sorted(found & POWER),
-            "note": "offline: signals found in the text itself; no live trend or search-volume data"}
+def trend_signals(topic: str, corpus: str, series_rows: list[dict]) -> dict:
+    found = set(words(f"{topic} {corpus}"))
+    note = ("from the series you supplied; no live trend or search-volume data is looked up" if series_rows else
+            "no series given (series=[{name, values}]): only cue words found in the text; no live trend or "
+            "search-volume data is looked up")
+    return {"series": series_rows, "novelty_words": sorted(found & NOVELTY), "seasonal_words": sorted(found & SEASONAL),
+            "power_words": sorted(found & POWER), "note": note}
