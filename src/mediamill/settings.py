@@ -312,6 +312,17 @@ class RuntimeSettings(BaseSettings):
     gemini_api_key: str | None = Field(
         None, validation_alias=_names("MEDIAMILL_GEMINI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"))
     gemini_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_GEMINI_BASE_URL", "GEMINI_BASE_URL"))
+    imagen_model: str = Field("imagen-4.0-generate-001", validation_alias=_names("MEDIAMILL_IMAGEN_MODEL"),
+                              description="image.generate engine=imagen (key and URL: the gemini_* settings)")
+    stability_api_key: str | None = Field(
+        None, validation_alias=_names("MEDIAMILL_STABILITY_API_KEY", "STABILITY_API_KEY"))
+    stability_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_STABILITY_BASE_URL"))
+    stability_model: str = Field("core", validation_alias=_names("MEDIAMILL_STABILITY_MODEL"),
+                                 description="core, ultra, or an sd3 model (sd3.5-large, sd3.5-medium...)")
+    a1111_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_A1111_URL"),
+                                  description="a Stable Diffusion web UI started with --api (engine=automatic1111)")
+    a1111_auth: str | None = Field(None, validation_alias=_names("MEDIAMILL_A1111_AUTH"),
+                                   description="user:password when the web UI runs with --api-auth")
     google_api_key: str | None = Field(None, validation_alias=_names("MEDIAMILL_GOOGLE_API_KEY", "GOOGLE_API_KEY"))
     google_tts_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_GOOGLE_TTS_BASE_URL"))
     elevenlabs_api_key: str | None = Field(

@@ -79,9 +79,12 @@ class CardParams(BaseModel):
     image: str | None = Field(None, description="a picture placed on the card ('input:N', an artifact id or an "
                                                 "http(s) URL; default: the job's input, if it has one)")
     name: str = Field("generated.png", max_length=200, description="output file name")
-    engine: Literal["html-card", "openai"] = Field(
+    engine: Literal["html-card", "openai", "imagen", "stability", "automatic1111"] = Field(
         "html-card", description="html-card: a composed card, offline; openai: OpenAI's image API "
-                                 "(MEDIAMILL_OPENAI_API_KEY), fitted to the preset's size")
+                                 "(MEDIAMILL_OPENAI_API_KEY); imagen: Google's Imagen (MEDIAMILL_GEMINI_API_KEY); "
+                                 "stability: Stability AI (MEDIAMILL_STABILITY_API_KEY); automatic1111: a local "
+                                 "Stable Diffusion web UI (MEDIAMILL_A1111_URL). Providers' images are fitted to "
+                                 "the preset's size")
 
     @field_validator("prompt")
     @classmethod

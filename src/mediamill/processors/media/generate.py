@@ -1,8 +1,10 @@
 """image.generate and image.thumbnail_art on queue `media`: a prompt (and brand) to an image.
 
 The default, offline engine `html-card` composes a card (processors/media/cards.py) in headless
-Chromium; it is not a diffusion model. `engine=openai` asks OpenAI's image API instead (errors
-translated by providers.http; a content-policy refusal is BadInput on the prompt). Every result
+Chromium; it is not a diffusion model. `engine=openai` asks OpenAI's image API instead, `imagen`
+Google's Imagen, `stability` Stability AI, `automatic1111` a local Stable Diffusion web UI
+(processors/media/image_apis.py; errors translated by providers.http; a content-policy refusal is
+BadInput on the prompt). Every result
 says in `engine` which one made it. The prompt is recorded on the result and on
 the image artifact's metadata, as seed 002's media records keep theirs.
 """
@@ -10,12 +12,16 @@ the image artifact's metadata, as seed 002's media records keep theirs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
 from mediamill.errors import BadInput, ProviderError
-from mediamill.processors.media.cards import PRESETS, CardParams, PresetName, render_card
+from mediamill.processors.media.cards import ENGINE, PRESETS, CardParams, PresetName, render_card
 from mediamill.tasks import TaskContext, task
+
+if TYPE_CHECKING:  # the adapters (and httpx) load with the first provider job
+    from mediamill.processors.media.image_apis import ImageAPI
 
 
 @task("image.generate", queue="media", inputs=(0, 1), timeout_s=180)
@@ -49,9 +55,9 @@ def _make(ctx: TaskContext, params: CardParams, *, kind: str, scale: float) -> d
     from PIL import Image
 
     out = ctx.scratch_file("card.png")
-    if params.engine == "openai":
+    if params.engine != ENGINE:
         ctx.progress(10, "provider")
-        extra = _from_openai(ctx, params, out, scale)
+        extra = _from_provider(ctx, params, out, scale)
     else:
         ctx.progress(10, "compose")
         extra = {"headline": render_card(ctx, params, out, scale=scale)["headline"]}
@@ -65,20 +71,15 @@ def _make(ctx: TaskContext, params: CardParams, *, kind: str, scale: float) -> d
     return {**facts, "image": artifact}
 
 
-def _from_openai(ctx: TaskContext, params: CardParams, out: Path, scale: float) -> dict:
+def _from_provider(ctx: TaskContext, params: CardParams, out: Path, scale: float) -> dict:
     """The provider's image for the prompt, cropped and scaled to cover the preset's size."""
     import io
 
     from PIL import Image, ImageOps
 
-    from mediamill.processors.images.generative import OpenAIImages
-
-    provider = OpenAIImages.from_settings()
-    if provider is None:
-        raise BadInput("params.engine: openai needs MEDIAMILL_OPENAI_API_KEY (or OPENAI_API_KEY) on the worker",
-                       field="params.engine")
+    provider = _provider(params.engine)
     if params.image or ctx.inputs:
-        raise BadInput("params.image: the openai engine does not place pictures; use engine html-card",
+        raise BadInput(f"params.image: the {params.engine} engine does not place pictures; use engine html-card",
                        field="params.image")
     preset = PRESETS[params.preset]
     size = (round(preset.width * scale), round(preset.height * scale))
@@ -88,8 +89,23 @@ def _from_openai(ctx: TaskContext, params: CardParams, out: Path, scale: float) 
         with Image.open(io.BytesIO(payload)) as image:
             ImageOps.fit(image.convert("RGB"), size, Image.LANCZOS).save(out, format="PNG")
     except (OSError, ValueError) as exc:
-        raise ProviderError(f"the image generation API sent an image that cannot be read ({exc})") from None
+        raise ProviderError(f"the {params.engine} image API sent an image that cannot be read ({exc})") from None
     return {"headline": None, "model": provider.model}
+
+
+def _provider(engine: str) -> ImageAPI:
+    from mediamill.processors.images.generative import OpenAIImages
+    from mediamill.processors.media.image_apis import NEEDS, image_api
+    from mediamill.settings import runtime_settings
+
+    if engine == "openai":
+        provider = OpenAIImages.from_settings()
+        needs = "MEDIAMILL_OPENAI_API_KEY (or OPENAI_API_KEY)"
+    else:
+        provider, needs = image_api(engine, runtime_settings()), NEEDS[engine]
+    if provider is None:
+        raise BadInput(f"params.engine: {engine} needs {needs} on the worker", field="params.engine")
+    return provider
 
 
 def _provider_prompt(params: CardParams) -> str:
