@@ -32,6 +32,8 @@ from mediamill.tasks.registry import get_task
 WAIT_RECHECK_S = 0.25
 # BullMQ events after which a job is still unfinished, whatever else happens.
 NOT_FINISHING_EVENTS = ("active", "progress")
+# The keys of BullMQ's getState script, in its order.
+STATE_KEYS = ["completed", "failed", "delayed", "active", "wait", "paused", "waiting-children", "prioritized"]
 COUNT_STATES = ("waiting", "active", "completed", "failed", "delayed", "paused", "prioritized", "waiting-children")
 
 
@@ -160,12 +162,44 @@ class Broker:
 
     async def status(self, job_id: str, queue: str | None = None) -> JobStatus:
         queue = queue or await self.find_queue(job_id)
-        # State first, then the job hash: a job finishing in between then reads as still active
-        # (the next poll sees it done), never as completed without its result.
-        state = await self.queue(queue).getJobState(job_id)
-        cancelled = bool(await self.redis.exists(C.cancelled_key(job_id)))
-        job, queue = await self.get_job(job_id, queue)
-        return status_from_bull(job, queue, state, cancelled)
+        return (await self._read_status(job_id, queue))[0]
+
+    async def _read_status(self, job_id: str, queue: str, stream: str | None = None) -> tuple[JobStatus, str | None]:
+        """The job's status, and (with `stream`) the newest entry id of that stream read just before it.
+
+        One pipelined round trip (it was four: a waiter paid them twice per result). State first,
+        then the job hash: a job finishing in between reads as still active (the next read sees it
+        done), never as completed without its result; Redis runs a pipeline's commands in order.
+        """
+        bull = self.queue(queue)
+        scripts = bull.scripts
+        keys = scripts.getKeys(STATE_KEYS)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if stream is not None:
+                pipe.xrevrange(stream, count=1)
+            # BullMQ's own getStateV2 (Redis >= 6.0.6), by its sha: a pipeline given the script object
+            # would ask SCRIPT EXISTS first, one more round trip on every read.
+            pipe.evalsha(scripts.commands["getStateV2"].sha, len(keys), *keys, job_id, scripts.toKey(job_id))
+            pipe.exists(C.cancelled_key(job_id))
+            pipe.hgetall(scripts.toKey(job_id))
+            replies = await pipe.execute(raise_on_error=False)
+        newest = position = None
+        if stream is not None:
+            newest, *replies = replies
+            position = newest[0][0] if isinstance(newest, list) and newest else "0-0"
+        state, cancelled, raw = replies
+        if any(isinstance(reply, BaseException) for reply in (newest, state, cancelled, raw)):
+            # The script not loaded yet (a fresh or restarted Redis), an older Redis, an error:
+            # the step-by-step reads load the script, pick the variant and raise what is wrong.
+            if stream is not None:
+                position = await self._stream_end(stream)
+            state = await bull.getJobState(job_id)
+            cancelled = await self.redis.exists(C.cancelled_key(job_id))
+            job, queue = await self.get_job(job_id, queue)
+            return status_from_bull(job, queue, state, bool(cancelled)), position
+        if not raw:
+            raise NotFound(f"no job {job_id!r} in queue {queue!r}", field="job")
+        return status_from_bull(Job.fromJSON(bull, raw, job_id), queue, state, bool(cancelled)), position
 
     async def wait(self, job_id: str, timeout: float | None = None, queue: str | None = None,
                    on_update=None) -> JobStatus:
@@ -181,9 +215,9 @@ class Broker:
         deadline = None if timeout is None else time.monotonic() + timeout
         queue = queue or await self.find_queue(job_id)
         events = self.queue(queue).keys["events"]  # BullMQ's own name for the queue's event stream
-        position = await self._stream_end(events)
+        # The stream's end is read before the status, in the same round trip: an event after it is not missed.
+        status, position = await self._read_status(job_id, queue, stream=events)
         while True:
-            status = await self.status(job_id, queue)
             if on_update:
                 on_update(status)
             if status.state.finished:
@@ -198,6 +232,7 @@ class Broker:
             # re-reading the status for them cost three round trips of every single job's result.
             position = await self._until_event(events, position, job_id, window,
                                                ignore=() if on_update else NOT_FINISHING_EVENTS)
+            status = await self.status(job_id, queue)
 
     async def _stream_end(self, key: str) -> str:
         newest = await self.redis.xrevrange(key, count=1)
