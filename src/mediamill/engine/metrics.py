@@ -10,6 +10,7 @@ and route templates, which are bounded sets.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
 import time
 import warnings
@@ -107,13 +108,45 @@ def record_children(pids: list[int]) -> None:
     PROCESSOR_RSS.set(sum(rss_bytes(pid) for pid in pids))
 
 
-class MetricsMiddleware(Middleware):
-    """Counts every attempt's outcome, its run time and (first attempt) its wait in the queue."""
+# A worker's job series reach the shared files this long after the attempt at most (scrapes come
+# every 15 s or so): per-job writes to the memory-mapped files were ~15 % of a no-op job's loop time.
+FLUSH_INTERVAL_S = 0.25
 
-    def __init__(self) -> None:
+
+def observe_many(child: Any, amounts: list[float]) -> None:
+    """`child.observe(a)` for each amount, as one write per bucket and one to the sum.
+
+    Reaches into prometheus_client's Histogram child (its bounds, buckets and sum, stable since
+    0.4); where they are not there, observes one by one."""
+    bounds, buckets, total = (getattr(child, name, None) for name in ("_upper_bounds", "_buckets", "_sum"))
+    if bounds is None or buckets is None or total is None:
+        for amount in amounts:
+            child.observe(amount)
+        return
+    counts = [0] * len(bounds)
+    for amount in amounts:
+        counts[min(bisect.bisect_left(bounds, amount), len(bounds) - 1)] += 1
+    total.inc(sum(amounts))
+    for index, count in enumerate(counts):
+        if count:
+            buckets[index].inc(count)
+
+
+class MetricsMiddleware(Middleware):
+    """Counts every attempt's outcome, its run time and (first attempt) its wait in the queue.
+
+    The values are tallied in memory and written to the metric files every FLUSH_INTERVAL_S (and
+    when the worker stops), one write per series instead of five per job.
+    """
+
+    def __init__(self, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
         # The labelled series, looked up once per label set: `labels()` takes a lock and builds a
         # key on every call, a third of what this hook cost per job.
         self._series: dict[tuple, Any] = {}
+        self.flush_interval_s = flush_interval_s
+        self._counts: dict[Any, int] = {}
+        self._observed: dict[Any, list[float]] = {}
+        self._flush_timer: asyncio.TimerHandle | None = None
 
     def _child(self, metric: Any, *labels: str) -> Any:
         key = (metric, *labels)
@@ -122,13 +155,37 @@ class MetricsMiddleware(Middleware):
             child = self._series[key] = metric.labels(*labels)
         return child
 
+    def _observe(self, child: Any, amount: float) -> None:
+        pending = self._observed.get(child)
+        if pending is None:
+            self._observed[child] = [amount]
+        else:
+            pending.append(amount)
+        if self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(self.flush_interval_s, self.flush)
+
+    def flush(self) -> None:
+        """Write what was tallied to the metric files (on the event loop: a few writes per series)."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        counts, self._counts = self._counts, {}
+        observed, self._observed = self._observed, {}
+        for child, count in counts.items():
+            child.inc(count)
+        for child, amounts in observed.items():
+            observe_many(child, amounts)
+
+    async def on_worker_stop(self, worker: Any) -> None:
+        self.flush()
+
     async def before_job(self, job: RunningJob) -> None:
         info = job.info
         if info.attempt == 1:
             bull = job.bull_job
             queued_ms = (getattr(bull, "timestamp", 0) or 0) + (bull.opts.get("delay", 0) or 0)
             if queued_ms:
-                self._child(JOB_WAIT, info.queue, info.task).observe(max(0.0, time.time() - queued_ms / 1000))
+                self._observe(self._child(JOB_WAIT, info.queue, info.task), max(0.0, time.time() - queued_ms / 1000))
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
         info = job.info
@@ -138,8 +195,9 @@ class MetricsMiddleware(Middleware):
             status = "cancelled"
         else:
             status = "failed" if job.final else "retried"
-        self._child(JOBS, info.queue, info.task, status).inc()
-        self._child(JOB_DURATION, info.queue, info.task).observe(job.elapsed_s)
+        counter = self._child(JOBS, info.queue, info.task, status)
+        self._counts[counter] = self._counts.get(counter, 0) + 1
+        self._observe(self._child(JOB_DURATION, info.queue, info.task), job.elapsed_s)
 
 
 def _scrape_families(snapshot: HealthSnapshot) -> list:
