@@ -9,9 +9,30 @@ import time
 from datetime import UTC, datetime
 from json.encoder import c_make_encoder, encode_basestring_ascii
 
-import structlog
-
 from mediamill.settings import Settings
+
+# structlog's package imports the pretty-printers it finds installed (rich with pygments,
+# better_exceptions, colorama) and its Twisted and greenlet support: 0.17 of its 0.26 CPU-s of import,
+# paid by every worker, task process and command. mediamill renders none of them: tracebacks become
+# text in format_exc_info before the renderer, and the console renderer has no colours. So structlog
+# is imported with those absent; they are importable again right after (rich draws the CLI's tables).
+STRUCTLOG_EXTRAS = ("rich", "better_exceptions", "colorama", "twisted", "greenlet")
+
+
+def _import_structlog():
+    hidden = [name for name in STRUCTLOG_EXTRAS if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # `import name` raises ImportError: structlog goes without it
+    try:
+        import structlog
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+    return structlog
+
+
+structlog = _import_structlog()
 
 _configured = False
 
