@@ -110,3 +110,27 @@ def test_a_task_process_sees_its_workers_environment_of_now_not_the_fork_servers
                           env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == [{"value": "first"}, {"value": "second"}]
+
+
+MAIN_SCRIPT = '''
+import os, sys
+with open(sys.argv[2], "a") as runs:  # every run of this file, whatever its __name__
+    runs.write(f"{os.getpid()} {__name__}\\n")
+''' + SCRIPT.replace("asyncio.run(main())", 'if __name__ == "__main__":\n    asyncio.run(main())')
+
+
+def test_a_task_process_does_not_run_its_workers_main_script_again(tmp_path: Path):
+    """A worker's main is a script (`mediamill`, the console script): its task processes run calls,
+    not that script, which for `mediamill worker` imported the whole CLI into every task process."""
+    (tmp_path / "warm_tasks.py").write_text(MODULE)
+    script, runs = tmp_path / "worker_main.py", tmp_path / "runs.txt"
+    script.write_text(MAIN_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml"}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "data"), str(runs)], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout.splitlines()[-1])
+    assert first["pid"] != second["pid"]
+    # One run: the worker's own, as __main__; before, each task process ran it again as __mp_main__.
+    assert [line.split()[1] for line in runs.read_text().splitlines()] == ["__main__"]

@@ -15,9 +15,9 @@ from mediamill.errors import ConfigError
 from mediamill.settings import Settings
 
 CONTEXT = multiprocessing.get_context("forkserver")
-# What every task process imports before its first job, whatever its queue (`__main__` first, so a
-# child does not import the worker's main script again).
-BASE_PRELOAD = ("__main__", "mediamill.engine.child", "mediamill.logs")
+# What every task process imports before its first job, whatever its queue; `task_server_boot` first,
+# so a child does not run the worker's main script again (it says why).
+BASE_PRELOAD = ("mediamill.engine.task_server_boot", "mediamill.engine.child", "mediamill.logs")
 
 
 def select_queues(settings: Settings, wanted: list[str] | None) -> list[str]:
