@@ -43,15 +43,21 @@ def _options(
 QueuesOpt = Annotated[str | None, typer.Option("--queues", "-q", help="comma-separated queues (default: all)")]
 
 
-def _settings() -> Settings:
+def _settings(*, logging: bool = True) -> Settings:
     from mediamill.composition import install_tasks
-    from mediamill.logs import configure_logging  # structlog: 0.5 s that `--help` and `--version` skip
     from mediamill.settings import get_settings
 
     settings = get_settings()
-    configure_logging(settings)
     install_tasks(settings)
+    if logging:
+        _configure_logging(settings)
     return settings
+
+
+def _configure_logging(settings: Settings) -> None:
+    from mediamill.logs import configure_logging  # structlog: what `--help` and `--version` skip
+
+    configure_logging(settings)
 
 
 def _run(coro) -> Any:
@@ -95,12 +101,14 @@ def worker(
     from mediamill.engine.task_server import select_queues, start_task_server
     from mediamill.tasks.registry import queue_task_modules
 
-    settings = _settings()
+    settings = _settings(logging=False)
     overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host, "worker_liveness_file": liveness_file}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
-    # First: the task processes' fork server imports their modules while this process imports the worker.
+    # First, as soon as the queues are known (before even the logging): the task processes' fork server
+    # imports their modules while this process imports the worker.
     start_task_server(m for queue in select_queues(settings, wanted) for m in queue_task_modules(queue))
+    _configure_logging(settings)
     from mediamill.serve import build_worker
 
     _run(build_worker(settings, wanted).serve_forever())
