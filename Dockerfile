@@ -11,9 +11,9 @@ WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY scripts/ scripts/
 COPY src/ src/
-RUN SETUP_PART=python bash scripts/setup.sh \
- && find .venv -name '__pycache__' -prune -exec rm -rf {} + \
- && .venv/bin/python -m compileall -q src
+# The bytecode setup.sh compiled stays: the image's user cannot write /app, so without it every
+# start of a worker or the API compiled each module it imports from source.
+RUN SETUP_PART=python bash scripts/setup.sh
 
 FROM ${PYTHON_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]

@@ -45,7 +45,7 @@ if [ "$SETUP_PART" = debian ]; then
 fi
 
 stamp=.venv/.mediamill-setup
-want=$(cat requirements.lock pyproject.toml tests/node/package-lock.json 2>/dev/null | sha256sum | cut -c1-32)
+want=$(cat requirements.lock pyproject.toml tests/node/package-lock.json scripts/setup.sh 2>/dev/null | sha256sum | cut -c1-32)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/mediamill ]; then
   say "up to date"
   exit 0
@@ -55,8 +55,12 @@ fi
 [ -x .venv/bin/uv ] && .venv/bin/uv --version | grep -q "$UV_VERSION" || {
   say "installing uv $UV_VERSION"; .venv/bin/python -m pip install -q "uv==$UV_VERSION"; }
 say "installing locked Python packages"
-.venv/bin/uv pip sync -q --python .venv/bin/python requirements.lock
+# Compiled to bytecode now, as pip does by default (uv does not): a process run with
+# PYTHONDONTWRITEBYTECODE, or as a user who cannot write the .venv, would otherwise compile every
+# module it imports from source at every start (more than half of a worker's start-up CPU).
+.venv/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python requirements.lock
 .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+.venv/bin/python -m compileall -q src >/dev/null
 
 if [ -f tests/node/package-lock.json ] && command -v npm >/dev/null; then
   say "installing the Node interop fixture (bullmq + ioredis)"
