@@ -72,3 +72,45 @@ async def test_a_job_submitted_without_the_api_gets_its_row_from_the_worker(clie
         assert record.params == {"text_preview_chars": 2} and record.inputs[0]["artifact"].startswith("art_")
         assert record.attempts == 1 and record.max_attempts >= 1 and record.result["preview"] == "ab"
         assert record.created_at <= record.started_at <= record.finished_at
+
+
+def test_a_writer_given_open_after_opens_its_database_only_once_told_or_at_its_wait(db_settings):
+    """A worker's writer opens the database after its first job (SQLAlchemy's import would compete
+    with that job); the rows written meanwhile wait, and none is lost."""
+    import threading
+    import time
+
+    opened: list[float] = []
+
+    def opener():
+        opened.append(time.monotonic())
+        return open_database(db_settings)
+
+    told = threading.Event()
+    writer = RecordWriter(opener=opener, open_after=told, open_wait_s=60, interval_s=0.05)
+    writer.start()
+    writer.job("job_e", **IDENTITY, attempts=1, state="active")
+    time.sleep(0.3)  # several flush intervals: nothing opened, the row waits
+    assert opened == [] and writer.flushes == 0
+    told.set()
+    deadline = time.monotonic() + 30
+    while writer.flushes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.stop()
+    assert len(opened) == 1
+    with open_database(db_settings).session() as session:
+        assert job_records.get(session, "job_e").state == "active"
+
+    # Never told: it opens after its wait all the same, and a stop before that still writes the rows.
+    for wait_s, stop_at_once in ((0.05, False), (60, True)):
+        opened.clear()
+        writer = RecordWriter(opener=opener, open_after=threading.Event(), open_wait_s=wait_s, interval_s=0.05)
+        writer.start()
+        writer.job(f"job_f{wait_s}", **IDENTITY, attempts=1, state="active")
+        deadline = time.monotonic() + 30
+        while not stop_at_once and writer.flushes == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        writer.stop()
+        assert len(opened) == 1
+        with open_database(db_settings).session() as session:
+            assert job_records.get(session, f"job_f{wait_s}").state == "active"

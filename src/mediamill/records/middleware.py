@@ -7,6 +7,7 @@ A job submitted by another producer (Python client, Node) gets its row on first 
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,16 +43,30 @@ def artifacts_in(result: Any, job_id: str) -> list[Artifact]:
     return made
 
 
+# When a worker's records writer opens its database: this long after its first job ends, or this long
+# after the worker starts if no job comes.
+RECORDS_OPEN_DELAY_S = 0.2
+RECORDS_OPEN_WAIT_S = 5.0
+
+
 class RecordsMiddleware(Middleware):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.writer: RecordWriter | None = None
+        self._first_job_done = threading.Event()
+        self._open_scheduled = False
 
     async def on_worker_start(self, worker: Any) -> None:
         # The writer's thread opens the database (SQLAlchemy's import and the migration to head: the
-        # larger part of a worker's start) while the worker takes its first jobs; their rows wait in
-        # the writer until it is open. The hook is ready at once: nothing a job writes is missed.
-        self.writer = RecordWriter(opener=self._open)
+        # larger part of a worker's start) after the worker's first job is done, or after
+        # RECORDS_OPEN_WAIT_S without one: opened at once, its imports took the CPU and the GIL
+        # from that first job (0.35 CPU-s, more than the rest of the job's path). The rows of the
+        # first jobs wait in the writer until it is open. The hook is ready at once: nothing a job
+        # writes is missed.
+        self._first_job_done = threading.Event()
+        self._open_scheduled = False
+        self.writer = RecordWriter(opener=self._open, open_after=self._first_job_done,
+                                   open_wait_s=RECORDS_OPEN_WAIT_S)
         self.writer.start()
 
     def _open(self):
@@ -91,6 +106,10 @@ class RecordsMiddleware(Middleware):
         self._write(job, progress=float(percent), current_step=step)
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
+        if not self._open_scheduled:
+            # After this job's completion has gone to Redis (it goes once this hook returns).
+            self._open_scheduled = True
+            asyncio.get_running_loop().call_later(RECORDS_OPEN_DELAY_S, self._first_job_done.set)
         if error is None:
             writer = self.writer
             if writer is None:

@@ -27,11 +27,15 @@ POISON_AFTER = 3
 
 class RecordWriter:
     def __init__(self, database: Database | None = None, interval_s: float = FLUSH_INTERVAL_S, *,
-                 opener: Callable[[], Database] | None = None) -> None:
+                 opener: Callable[[], Database] | None = None, open_after: threading.Event | None = None,
+                 open_wait_s: float = 0.0) -> None:
         """`opener` instead of `database`: the thread opens it (a worker takes jobs meanwhile; what they
-        write waits here until the database is open, and a database that cannot be opened is retried)."""
+        write waits here until the database is open, and a database that cannot be opened is retried).
+        `open_after`: the thread opens it once this is set, or after `open_wait_s`, or at `stop`."""
         self.database = database
         self._opener = opener
+        self._open_after = open_after
+        self._open_wait_s = open_wait_s
         self._open_failed = False
         self.interval_s = interval_s
         self._jobs: dict[str, dict] = {}
@@ -89,12 +93,16 @@ class RecordWriter:
         """Flush what is pending and stop the thread (blocking: call it from a thread)."""
         self._stopping = True
         self._wake.set()
+        if self._open_after is not None:
+            self._open_after.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
         self.flush()
 
     def _run(self) -> None:
+        if self._open_after is not None:
+            self._open_after.wait(self._open_wait_s)
         self._ready()
         while not self._stopping:
             self._wake.wait(self.interval_s)
