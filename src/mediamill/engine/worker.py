@@ -47,6 +47,8 @@ log = get_logger("mediamill.worker")
 # machine for half a lock lost a job it was still running. At a quarter lock it has three quarters
 # (one script call renews all of a worker's active jobs).
 LOCK_RENEWALS = 4
+# The collector's generation thresholds in a worker process (Python's default: 700, 10, 10).
+GC_THRESHOLDS = (10_000, 20, 20)
 
 
 def lock_options(lock_duration_ms: int, stalled_interval_ms: int) -> dict[str, int]:
@@ -84,6 +86,7 @@ class WorkerService:
         self.stopping = asyncio.Event()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.http: WorkerHTTP | None = None
+        self._gc_thresholds = gc.get_threshold()
 
     async def start(self) -> None:
         warn_unserved_queues(self.queues, task_infos().values(), unavailable_families)
@@ -133,6 +136,12 @@ class WorkerService:
         # Everything alive now (modules, hooks, connections) lives as long as the worker: moving it
         # out of the collector's generations keeps each full collection from walking it again.
         gc.freeze()
+        # A job's objects live for one job; at concurrency 50 a young collection every 700 allocations
+        # found the in-flight ones alive, walked them and moved them up a generation to be walked
+        # again: 9-13 us of GC per no-op job, 1-2 us with young collections every 10,000 (measured
+        # with gc.callbacks while draining). Cyclic garbage waits a little longer; memory is the same.
+        self._gc_thresholds = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
         log.info("worker started", queues=self.queues, pid=os.getpid())
 
     def _start_seed_workers(self, url: str) -> None:
@@ -190,6 +199,7 @@ class WorkerService:
         if self.http is not None:
             await self.http.stop()
         await self.redis.aclose()
+        gc.set_threshold(*self._gc_thresholds)
         log.info("worker stopped")
 
     async def serve_forever(self) -> None:
