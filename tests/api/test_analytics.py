@@ -12,6 +12,8 @@ import pytest
 from mediamill.db import open_database
 from mediamill.db.repositories import analytics as records
 from mediamill.db.testing import on_each_database
+from mediamill.errors import BadInput
+from mediamill.processors.analytics.events import check_events
 from mediamill.tasks.registry import get_task
 from mediamill.testing import make_context
 
@@ -85,6 +87,26 @@ async def test_a_stored_batch_is_written_once_and_then_deleted(settings):
         assert records.count_events(session) == 2
 
 
+async def test_a_stored_batch_is_checked_again_by_the_task(settings):
+    # An artifact input may come from anywhere: the task checks it as the edge does, naming the event.
+    body = json.dumps({"events": [event("ASSET_VIEW", "a"), event("ASSET_LIKE", "b")]}).encode()
+    spec = get_task("analytics.track")
+    ctx = make_context(settings, "analytics.track", [body], job_id="job_bad_stored")
+    with pytest.raises(BadInput, match="events.1.type") as refused:
+        await spec.fn(ctx, spec.parse_params({"stored": 2}))
+    assert refused.value.field == "inputs"
+    with open_database(settings).session() as session:
+        assert records.count_events(session) == 0
+
+
+def test_seed_and_our_field_names_read_the_same():
+    now = datetime.now(UTC)
+    seed = check_events([{"type": "SEARCH", "assetId": "a", "userId": "u", "data": {"query": "mug"}}], now)
+    ours = check_events([{"type": "SEARCH", "asset_id": "a", "user_id": "u", "data": {"query": "mug"}}], now)
+    assert seed.rows == ours.rows and json.loads(seed.rows[0][3]) == {"query": "mug"}
+    assert check_events([{"type": "ACTIVITY", "data": None}], now).rows[0][3] == "{}"
+
+
 async def test_a_posted_batch_travels_by_reference(api):
     answer = await api.post("/v1/events", json={"events": [event("ASSET_VIEW", "a")] * 3})
     assert answer.status_code == 202 and answer.json()["accepted"] == 3
@@ -96,12 +118,22 @@ async def test_a_posted_batch_travels_by_reference(api):
     ({"type": "ASSET_LIKE"}, "events.1.type"),
     ({"timestamp": (datetime.now(UTC) + timedelta(days=2)).isoformat()}, "events.1.timestamp"),
     ({"timestamp": "yesterday-ish"}, "events.1.timestamp"),
+    ({"timestamp": True}, "events.1.timestamp"),
+    ({"assetId": "a" * 129}, "events.1.assetId"),
+    ({"user_id": 7}, "events.1.user_id"),
+    ({"data": [1, 2]}, "events.1.data"),
+    ({"colour": "red"}, "events.1.colour"),
 ])
 async def test_bad_events_are_refused_naming_the_field(api, bad, where):
     answer = await api.post("/v1/events", json={"events": [event("ASSET_VIEW", "a"), {**event("ASSET_VIEW"), **bad}]})
     assert answer.status_code == 422 and where in answer.json()["message"], answer.json()
     empty = await api.post("/v1/events", json={"events": []})
     assert empty.status_code == 422
+    extra = await api.post("/v1/events", json={"events": [event("ASSET_VIEW")], "more": 1})
+    assert extra.status_code == 422 and extra.json()["field"] == "more"
+    broken = await api.post("/v1/events", content=b'{"events": [{"type": "ASSET_VIEW"}',
+                            headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["field"] in ("events", "body")
     unknown = await api.get("/v1/analytics/top-assets", params={"type": "NOPE"})
     assert unknown.status_code == 422 and unknown.json()["field"] == "type"
 

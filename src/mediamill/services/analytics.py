@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from mediamill.db.models.analytics import EventType
 from mediamill.db.repositories import analytics as records
+from mediamill.db.repositories.analytics import EventRows
 from mediamill.engine.wire import JobRequest
 from mediamill.errors import BadInput
-from mediamill.processors.analytics.events import check_events
+from mediamill.processors.analytics.events import check_events, decode_events
 from mediamill.services.context import Services
 from mediamill.services.jobs import submit_job
 
@@ -18,10 +19,17 @@ from mediamill.services.jobs import submit_job
 STORED_BATCH_TTL = timedelta(days=2)
 
 
+def is_batch(raw: bytes) -> bool:
+    """Whether a body reads as `{"events": ...}`, to be checked from its bytes (body None below)."""
+    return raw.lstrip()[:9] == b'{"events"'
+
+
 async def submit_events(services: Services, body: object, raw: bytes | None = None) -> dict:
     """`{"events": [...]}` (or one event) -> one analytics.track job, checked here (BadInput naming
-    the field). A batch is stored once (`raw`, the request's own bytes, when given) as the job's
+    the field); `body` None: the batch is `raw`, not parsed. A batch is stored once (`raw`, the request's own bytes, when given) as the job's
     input; the job carries only the reference, not the events."""
+    if body is None and raw is not None:  # a batch (is_batch): checked from its bytes, not parsed to dicts
+        return await _submit_batch(services, raw, await asyncio.to_thread(decode_events, raw, datetime.now(UTC)))
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object: {\"events\": [...]}", field="events")
     if "events" not in body:  # one event in the seed's shape: small, it travels in the params
@@ -30,14 +38,16 @@ async def submit_events(services: Services, body: object, raw: bytes | None = No
     if set(body) != {"events"}:
         extra = sorted(set(body) - {"events"})[0]
         raise BadInput(f"{extra}: unknown field (the body is {{\"events\": [...]}})", field=extra)
-    now = datetime.now(UTC)
-    await asyncio.to_thread(check_events, body["events"], now)
-    payload = raw if raw is not None else json.dumps(body).encode()
+    rows = await asyncio.to_thread(check_events, body["events"], datetime.now(UTC))
+    return await _submit_batch(services, raw if raw is not None else json.dumps(body).encode(), rows)
+
+
+async def _submit_batch(services: Services, payload: bytes, rows: EventRows) -> dict:
     artifact = await asyncio.to_thread(services.store.put, payload, name="events.json", mime="application/json",
-                                       expires_at=now + STORED_BATCH_TTL)
-    view = await submit_job(services, JobRequest(task="analytics.track", params={"stored": len(body["events"])},
+                                       expires_at=rows.created_at + STORED_BATCH_TTL)
+    view = await submit_job(services, JobRequest(task="analytics.track", params={"stored": len(rows)},
                                                  inputs=[artifact.id]))
-    return {"job": view["id"], "accepted": len(body["events"]), "links": view["links"]}
+    return {"job": view["id"], "accepted": len(rows), "links": view["links"]}
 
 
 async def record_download(services: Services, artifact_id: str, range_header: str | None) -> None:

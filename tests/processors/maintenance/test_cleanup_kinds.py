@@ -93,8 +93,9 @@ def test_old_variants_go_with_their_own_derivatives_and_the_rest_stays(settings)
 
 def test_old_analytics_events_go_and_the_rollups_stay(settings):
     database = open_database(settings)
-    events = [{"type": "ASSET_VIEW", "asset_id": "ast_1", "user_id": "u", "data": {}, "occurred_at": when,
-               "created_at": NOW} for when in (NOW - 400 * DAY, NOW - 380 * DAY, NOW - 10 * DAY)]
+    times = (NOW - 400 * DAY, NOW - 380 * DAY, NOW - 10 * DAY)
+    events = analytics_records.EventRows([("ASSET_VIEW", "ast_1", "u", "{}", when) for when in times],
+                                         [when.date() for when in times], NOW)
     with database.session() as session:
         analytics_records.write_batch(session, "job_a", events)
     rollups = count(database, AnalyticsDaily)

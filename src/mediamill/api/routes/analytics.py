@@ -26,7 +26,8 @@ Kind = Annotated[str, Query(max_length=32, description="ASSET_VIEW, ASSET_DOWNLO
 async def post_events(request: Request, services: ServicesDep, key: SubmitKey) -> JSONResponse:
     """Record a batch `{"events": [{type, assetId, userId, data, timestamp}, ...]}` (up to 10,000) as one job."""
     raw = await read_body(request, max_bytes=EVENTS_MAX_BYTES)
-    accepted = await service.submit_events(services, parse_json(raw), raw)
+    body = None if service.is_batch(raw) else parse_json(raw)  # a batch is checked from its bytes
+    accepted = await service.submit_events(services, body, raw)
     return JSONResponse(accepted, status_code=202)
 
 

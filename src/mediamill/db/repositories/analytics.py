@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
@@ -15,11 +17,22 @@ EVENTS = AnalyticsEvent.__table__
 DAILY = AnalyticsDaily.__table__
 
 
+@dataclass(frozen=True)
+class EventRows:
+    """A checked batch (processors/analytics/events.py makes it): one (type, asset_id, user_id, data
+    JSON text, occurred_at) per event, all stamped `created_at`; `days[i]` is the UTC day of `rows[i]`."""
+
+    rows: list[tuple[str, str | None, str | None, str, datetime]]
+    days: list[date]
+    created_at: datetime
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 COLUMNS = ("batch", "type", "asset_id", "user_id", "data", "occurred_at", "created_at")
 _SQLITE_INSERT = f"INSERT INTO {EVENTS.name} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_SQLITE_ROLLUP = (f"INSERT INTO {DAILY.name} (day, type, asset_id, user_id, count) "
-                  "SELECT substr(occurred_at, 1, 10), type, coalesce(asset_id, ''), coalesce(user_id, ''), count(*) "
-                  f"FROM {EVENTS.name} WHERE batch = ? GROUP BY 1, 2, 3, 4 "
+_SQLITE_ROLLUP = (f"INSERT INTO {DAILY.name} (day, type, asset_id, user_id, count) VALUES (?, ?, ?, ?, ?) "
                   "ON CONFLICT (day, type, asset_id, user_id) DO UPDATE SET count = count + excluded.count")
 
 
@@ -27,50 +40,46 @@ def batch_written(session: Session, batch: str) -> bool:
     return session.scalar(select(EVENTS.c.id).where(EVENTS.c.batch == batch).limit(1)) is not None
 
 
-def write_batch(session: Session, batch: str, events: list[dict]) -> bool:
-    """Insert the events (one executemany) and add them to the daily rollups; False when `batch`
-    was written before (a retried job), in which case nothing is written again."""
+def write_batch(session: Session, batch: str, events: EventRows) -> bool:
+    """Insert the events (one executemany) and add them to the daily rollups (counted here, one
+    upsert per key); False when `batch` was written before (a retried job): nothing is written again."""
     if batch_written(session, batch):
         return False
-    _insert_events(session, batch, events)
+    counts = Counter(zip(events.days, (row[0] for row in events.rows), (row[1] or "" for row in events.rows),
+                         (row[2] or "" for row in events.rows), strict=True))
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        # SQLite counts the batch it has just written itself (by the batch index), in C: no Python
-        # per event. Its times are stored 'YYYY-MM-DD HH:MM:SS...' (UTC), its dates 'YYYY-MM-DD'.
-        connection.exec_driver_sql(_SQLITE_ROLLUP, (batch,))
+        _write_sqlite(connection, batch, events, counts)
         return True
-    counts = Counter((e["occurred_at"].date(), e["type"], e.get("asset_id") or "", e.get("user_id") or "")
-                     for e in events)
-    rows = [{"day": day, "type": kind, "asset_id": asset, "user_id": user, "count": n}
-            for (day, kind, asset, user), n in counts.items()]
+    session.execute(insert(EVENTS), [
+        {"batch": batch, "type": kind, "asset_id": asset, "user_id": user, "data": json.loads(data),
+         "occurred_at": when, "created_at": events.created_at} for kind, asset, user, data, when in events.rows])
     statement = insert_for(session, DAILY)
     statement = statement.on_conflict_do_update(
         index_elements=[c.name for c in DAILY.primary_key.columns],
         set_={"count": DAILY.c.count + statement.excluded["count"]})
-    session.execute(statement, rows)
+    session.execute(statement, [{"day": day, "type": kind, "asset_id": asset, "user_id": user, "count": n}
+                                for (day, kind, asset, user), n in counts.items()])
     return True
 
 
-def _insert_events(session: Session, batch: str, events: list[dict]) -> None:
-    """One executemany. On SQLite the rows go to the driver as they are stored (each value through
-    its column type's own bind processor, so they read back as the ORM wrote them): the SQLAlchemy
-    statement path costs ~2 us a row more, a fifth of the insert. Other databases take that path."""
-    connection = session.connection()
+def _write_sqlite(connection, batch: str, events: EventRows, counts: Counter) -> None:
+    """Two executemany straight to the driver, the values as the ORM stores them (each through its
+    column type's bind processor, once per distinct time: a batch shares few), so they read back the
+    same. The SQLAlchemy statement path costs ~2 us a row more, a fifth of the insert; the data is
+    the JSON text the event came with."""
     dialect = connection.dialect
-    if dialect.name != "sqlite":
-        session.execute(insert(EVENTS), [{**event, "batch": batch} for event in events])
-        return
-    to_json = EVENTS.c.data.type.dialect_impl(dialect).bind_processor(dialect)
     to_time = EVENTS.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
-    created = {}  # a batch's events share one created_at: converted once
-    rows = []
-    for event in events:
-        stamp = event["created_at"]
-        if stamp not in created:
-            created[stamp] = to_time(stamp)
-        rows.append((batch, event["type"], event["asset_id"], event["user_id"], to_json(event["data"]),
-                     to_time(event["occurred_at"]), created[stamp]))
-    connection.exec_driver_sql(_SQLITE_INSERT, rows)
+    to_day = DAILY.c.day.type.dialect_impl(dialect).bind_processor(dialect)
+    stored: dict[datetime, str] = {}
+    for when in dict.fromkeys(row[4] for row in events.rows):
+        stored[when] = to_time(when)
+    created = to_time(events.created_at)
+    connection.exec_driver_sql(_SQLITE_INSERT, [(batch, kind, asset, user, data, stored[when], created)
+                                                for kind, asset, user, data, when in events.rows])
+    days = {day: to_day(day) for day in dict.fromkeys(events.days)}
+    connection.exec_driver_sql(_SQLITE_ROLLUP, [(days[day], kind, asset, user, n)
+                                                for (day, kind, asset, user), n in counts.items()])
 
 
 def top_assets(session: Session, kind: str, since: date, limit: int) -> list[dict]:
