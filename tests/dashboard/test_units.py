@@ -126,3 +126,29 @@ def test_an_id_prefix_matches_literally_and_only_the_start(tmp_path):
         assert found("1a2b") == []  # a prefix, not a substring
         assert job_records.count(session, job_id="job_1a2") == 2
     database.dispose()
+
+
+def test_the_jobs_table_rows_escape_every_recorded_value(tmp_path):
+    from datetime import timedelta
+
+    from mediamill.dashboard.pages.jobs import _rows_html
+    from mediamill.db import open_database
+    from mediamill.db.repositories import jobs as job_records
+
+    database = open_database(Settings(data_dir=tmp_path))
+    created = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    with database.session() as session:
+        job_records.upsert_many(session, [
+            {"id": 'job_"q"&<b>', "task": "t<i>", "state": "failed", "run": "run_<x>", "attempts": 2,
+             "max_attempts": 3, "error": {"message": "<script>alert('x')</script>"}, "created_at": created,
+             "started_at": created, "finished_at": created + timedelta(seconds=2)}])
+    with database.session() as session:
+        rows, _total = job_records.list_page(session)
+    html = str(_rows_html(rows, created + timedelta(minutes=3)))
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html and "<x>" not in html
+    assert 'href="/dashboard/jobs/job_&quot;q&quot;&amp;&lt;b&gt;"' in html
+    assert 'href="/dashboard/runs/run_&lt;x&gt;"' in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert '<span class="badge bad">failed</span>' in html and "<td>2/3</td>" in html
+    assert '<td title="2026-12-01 08:30:00 UTC">3 min ago</td><td>2.0 s</td>' in html
+    database.dispose()

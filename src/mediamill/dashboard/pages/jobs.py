@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from html import escape
+from typing import Any
 
 from fastapi import APIRouter
+from markupsafe import Markup
 from starlette.requests import Request
 
 from mediamill.dashboard.pages.common import (
@@ -48,33 +50,30 @@ async def jobs_page(request: Request, found: Seen):
     found_jobs = await asyncio.to_thread(history.search_jobs, services_of(request), job_filter,
                                          limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     pages = max(1, -(-found_jobs["total"] // PAGE_SIZE))
-    now = datetime.now(UTC)
-    rows = [_row(job, now) for job in found_jobs["jobs"]]
-    return page(request, found, "jobs.html", filter=job_filter, jobs=rows, total=found_jobs["total"],
+    rows = _rows_html(found_jobs["jobs"], datetime.now(UTC))
+    return page(request, found, "jobs.html", filter=job_filter, rows=rows, total=found_jobs["total"],
                 page_no=number, pages=pages, states=JOB_STATES, tasks=task_names(),
                 actions=history.BULK_ACTIONS)
 
 
-class JobRow(NamedTuple):
-    """A row of the jobs table with its text ready: formatted here rather than through the template's
-    filters and attribute lookups, 50 rows render in 0.6 ms instead of 0.8 (in-process, same run)."""
-
-    id: str
-    run: str | None
-    task: str
-    status: str
-    state_class: str
-    attempts: str
-    created: str
-    created_at: str
-    took: str
-    error: str
+def _rows_html(jobs: list[Any], now: datetime) -> Markup:
+    """The jobs table's rows as one escaped string. Written out here rather than looped in the
+    template: Jinja's per-value output (an escape and a Markup per cell, 600 per page) cost more than
+    the page's row query). Every value from the record goes through html.escape, which quotes for
+    attributes too (markupsafe's escape, formatted into a string, took twice as long)."""
+    return Markup("".join([_row_html(job, now) for job in jobs]))
 
 
-def _row(job: Any, now: datetime) -> JobRow:
-    return JobRow(job.id, job.run, job.task, job.status, STATE_CLASS.get(job.status, "idle"),
-                  f"{job.attempts}/{job.max_attempts}", ago(job.created_at, now), when(job.created_at),
-                  duration(job.started_at, job.finished_at), (job.error or {}).get("message", ""))
+def _row_html(job: Any, now: datetime) -> str:
+    job_id, task, _queue, status, attempts, max_attempts, run, error, created_at, started_at, finished_at = job
+    job_id = escape(job_id)
+    run_link = f' <a class="muted" href="/dashboard/runs/{escape(run)}">run</a>' if run else ""
+    message = escape(str((error or {}).get("message", "")))
+    return (f'<tr><td><a class="mono" href="/dashboard/jobs/{job_id}">{job_id}</a>{run_link}</td>'
+            f'<td>{escape(task)}</td><td><span class="badge {STATE_CLASS.get(status, "idle")}">'
+            f'{escape(status)}</span></td><td>{attempts}/{max_attempts}</td>'
+            f'<td title="{when(created_at)}">{ago(created_at, now)}</td>'
+            f'<td>{duration(started_at, finished_at)}</td><td class="clip">{message}</td></tr>\n')
 
 
 @router.post("/jobs/bulk")
