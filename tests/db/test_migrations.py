@@ -40,8 +40,16 @@ def test_models_match_the_migrations(db_url):
     # Given the schema built by the migrations, autogenerate finds nothing left to migrate.
     database = Database(db_url)
     upgrade(database.engine)
+    dialect = database.engine.dialect.name
+
+    def built_here(obj, _name, _type, reflected, _compare_to) -> bool:
+        # An index declared for one dialect only (ddl_if) is not expected on the others.
+        only = getattr(obj, "_ddl_if", None)
+        return reflected or only is None or only.dialect in (None, dialect)
+
     with database.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": built_here})
+        diff = compare_metadata(context, Base.metadata)
     # Column comments are documentation (PostgreSQL stores them, SQLite does not): not a schema mismatch.
     changes = [op for op in diff if not (isinstance(op, list) and all(o[0] == "modify_comment" for o in op))]
     assert changes == []

@@ -47,4 +47,6 @@ class JobRecord(Base):
         Index("ix_jobs_run", "run"),
         Index("ix_jobs_created_at", "created_at", "id"),  # the jobs page: newest first
         Index("ix_jobs_finished_at", "finished_at"),  # throughput per minute
+        # Job id prefix search on PostgreSQL (migration 0302); SQLite searches a range of the primary key.
+        Index("ix_jobs_id_pattern", "id", postgresql_ops={"id": "text_pattern_ops"}).ddl_if(dialect="postgresql"),
     )
