@@ -134,3 +134,65 @@ def test_a_task_process_does_not_run_its_workers_main_script_again(tmp_path: Pat
     assert first["pid"] != second["pid"]
     # One run: the worker's own, as __main__; before, each task process ran it again as __mp_main__.
     assert [line.split()[1] for line in runs.read_text().splitlines()] == ["__main__"]
+
+
+FORKED_MODULE = '''
+import os
+
+import mediamill.settings
+from mediamill.tasks import task
+
+IMPORTED_IN = os.getpid()
+
+
+@task("warmtest.marker", queue="warmtest", isolation="process")
+def marker(ctx, params) -> dict:
+    return {"marker": getattr(mediamill.settings, "WORKER_MARKER", None), "imported_in": IMPORTED_IN,
+            "pid": os.getpid()}
+'''
+
+FORKED_SCRIPT = '''
+import asyncio, json, os, sys
+import mediamill.settings
+mediamill.settings.WORKER_MARKER = "set in the worker before the server started"
+from mediamill.engine.call import Call, Callbacks
+from mediamill.engine.pool import ProcessPool
+from mediamill.engine.task_server import start_task_server
+from mediamill.settings import Settings
+from mediamill.tasks.context import JobInfo
+from mediamill.tasks.registry import add_task_sources
+
+add_task_sources(["warm_forked_tasks"])
+start_task_server(["warm_forked_tasks"])  # as `mediamill worker` does, before any other thread
+
+async def main():
+    pool = ProcessPool(Settings(data_dir=sys.argv[1]))
+    seen = []
+    for n in range(2):
+        call = Call(job=JobInfo(job_id=f"fork-{n}", task="warmtest.marker", queue="warmtest"), params={},
+                    inputs=[], scratch=sys.argv[1], ttl_hours=None, limits={}, timeout_s=60)
+        seen.append(await pool.run("warmtest", call, Callbacks(lambda *a: None, lambda *a: None), asyncio.Event()))
+        for child in pool.idle["warmtest"]:
+            child.kill()
+    pool.close()
+    print(json.dumps({"worker": os.getpid(), "seen": seen}))
+
+asyncio.run(main())
+'''
+
+
+def test_the_worker_commands_fork_server_is_a_fork_of_the_worker_with_its_imports(tmp_path: Path):
+    """`start_task_server` before any thread: the server is forked from the worker, so it starts with
+    the worker's modules (a marker set on one of them is there) instead of importing them again."""
+    (tmp_path / "warm_forked_tasks.py").write_text(FORKED_MODULE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "MEDIAMILL_CONFIG": "/nonexistent/mediamill.toml"}
+    done = subprocess.run([sys.executable, "-c", FORKED_SCRIPT, str(tmp_path / "data")], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.splitlines()[-1])
+    first, second = out["seen"]
+    assert first["marker"] == second["marker"] == "set in the worker before the server started"
+    assert first["pid"] != second["pid"]
+    # Both task processes come from the one server, which imported their module once.
+    assert first["imported_in"] == second["imported_in"] not in (first["pid"], second["pid"], out["worker"])
