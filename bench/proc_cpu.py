@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 
 
-def tree_cpu_s() -> float:
-    """CPU seconds used so far by this process and every live descendant (worker pool, Redis, servers)."""
+def tree_cpu_s(root: int | None = None) -> float:
+    """CPU seconds used so far by this process (or `root`) and every live descendant (worker pool, Redis,
+    servers)."""
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     used: dict[int, float] = {}
@@ -21,7 +22,7 @@ def tree_cpu_s() -> float:
             continue
         parents[int(entry.name)] = int(fields[1])
         used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    ours, grew = {os.getpid()}, True
+    ours, grew = {os.getpid() if root is None else root}, True
     while grew:
         found = {pid for pid, parent in parents.items() if parent in ours} - ours
         ours |= found

@@ -4,8 +4,10 @@ Prints JSON. Three comparisons, each measured side by side in alternating rounds
 every command launched as a fresh process on the same Redis and data dir:
 
 - worker: `mediamill worker --queues assets` launched with one `asset.inspect` job (a process-isolated
-  task, a 1x1 PNG) already waiting, timed until that job is completed; against a plain bullmq-py worker
-  script launched the same way, finishing its own pre-filled job (it hashes the same file). Target <= 1.5x.
+  task, a 1x1 PNG) already waiting, timed until that job is completed (its "completed" entry in the
+  queue's event stream, read blocking); against a plain bullmq-py worker script launched the same way,
+  finishing its own pre-filled job (it hashes the same file). Also the CPU seconds each launched
+  process tree used until then (worker, fork server, task process). Target <= 1.5x.
 - submit: `mediamill submit file.inspect --input tiny.txt --wait --json` (a mediamill worker already
   running) against a plain bullmq-py script that adds a job and waits for it (a plain worker already
   running). Target <= 2x.
@@ -31,6 +33,7 @@ os.environ.setdefault("MEDIAMILL_CONFIG", "/nonexistent/mediamill.toml")
 
 from bullmq import Queue  # noqa: E402
 from PIL import Image  # noqa: E402
+from proc_cpu import tree_cpu_s  # noqa: E402
 
 from mediamill import constants as C  # noqa: E402
 from mediamill.client import AsyncClient  # noqa: E402
@@ -76,14 +79,34 @@ asyncio.run(main())
 """
 
 
-async def wait_state(queue: Queue, job_id: str, timeout: float = 120.0) -> str:
+async def last_event_id(queue: Queue) -> str:
+    """Where the queue's event stream ends now: a wait reads what is added after it."""
+    last = await queue.client.xrevrange(queue.keys["events"], count=1)
+    return _text(last[0][0]) if last else "0-0"
+
+
+async def wait_state(queue: Queue, job_id: str, after: str, timeout: float = 120.0) -> str:
+    """Until the job is completed or failed, blocked on the queue's BullMQ event stream (its
+    "completed"/"failed" entry), so the waiting takes no CPU from the processes measured: a 5 ms poll of
+    the job's state did (~200 script calls a second here and in Redis, on a loaded machine out of the
+    same share of the CPU as the command measured, for as long as that command took)."""
     deadline = time.monotonic() + timeout
+    key = queue.keys["events"]
     while time.monotonic() < deadline:
-        state = await queue.getJobState(job_id)
+        for _, entries in await queue.client.xread({key: after}, block=1000, count=100) or []:
+            for entry_id, fields in entries:
+                after = _text(entry_id)
+                fields = {_text(k): _text(v) for k, v in fields.items()}
+                if fields.get("jobId") == job_id and fields.get("event") in ("completed", "failed"):
+                    return fields["event"]
+        state = await queue.getJobState(job_id)  # once a second: should the stream ever miss it
         if state in ("completed", "failed"):
             return state
-        await asyncio.sleep(0.005)
     raise TimeoutError(f"job {job_id} not done after {timeout} s")
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def launch(args: list[str], env: dict) -> subprocess.Popen:
@@ -99,27 +122,30 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-async def launch_until_done(queue: Queue, job_id: str, args: list[str], env: dict) -> float:
-    """Seconds from launching a worker command to the pre-filled job's completion (then it is stopped)."""
+async def launch_until_done(queue: Queue, job_id: str, args: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds from launching a worker command to the pre-filled job's completion, CPU seconds
+    its process tree used until then: worker, fork server, task process); then it is stopped."""
+    after = await last_event_id(queue)
     start = time.perf_counter()
     worker = launch(args, env)
     try:
-        state = await wait_state(queue, job_id)
+        state = await wait_state(queue, job_id, after)
         elapsed = time.perf_counter() - start
+        cpu = tree_cpu_s(worker.pid)
     finally:
         stop(worker)
     if state != "completed":
         raise RuntimeError(f"{args[:3]}: job {job_id} {state}")
-    return elapsed
+    return elapsed, cpu
 
 
-async def mediamill_worker_round(client: AsyncClient, png: Path, env: dict) -> float:
+async def mediamill_worker_round(client: AsyncClient, png: Path, env: dict) -> tuple[float, float]:
     handle = await client.submit("asset.inspect", {}, [png])
     return await launch_until_done(client.broker.queue("assets"), handle.id,
                                    [str(BIN / "mediamill"), "worker", "--queues", "assets"], env)
 
 
-async def raw_worker_round(url: str, png: Path, env: dict) -> float:
+async def raw_worker_round(url: str, png: Path, env: dict) -> tuple[float, float]:
     queue = Queue(RAW_QUEUE, {"connection": url, "prefix": C.KEY_PREFIX})
     try:
         job = await queue.add("inspect", {"path": str(png)})
@@ -171,7 +197,9 @@ def summary(mediamill: list, baseline: list, target: float) -> dict:
     if mediamill and isinstance(mediamill[0], tuple):
         mm_cpu, base_cpu = statistics.median(v[1] for v in mediamill), statistics.median(v[1] for v in baseline)
         out.update(mediamill_cpu_s=round(mm_cpu, 3), baseline_cpu_s=round(base_cpu, 3),
-                   cpu_ratio=round(mm_cpu / base_cpu, 2))
+                   cpu_ratio=round(mm_cpu / base_cpu, 2),
+                   rounds_cpu_s={"mediamill": [round(v[1], 3) for v in mediamill],
+                                 "baseline": [round(v[1], 3) for v in baseline]})
     return out
 
 
