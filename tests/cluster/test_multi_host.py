@@ -184,12 +184,16 @@ def _cut_cable(client: httpx.Client, victim, workers: dict, shared: dict, figure
 
     view = client.get(f"/v1/jobs/{cut_job}").json()
     assert view["status"] == "completed" and view["result"]["host"] == "worker-2", view
-    # Known gap (docs/architecture.md#stalled-jobs): when the cut-off attempt's S3 upload was in
-    # flight during the cut and completes after it, it overwrites the file under the same
-    # deterministic artifact id; the record and the result stay worker-2's. Reported, not hidden.
+    # The cut-off attempt stored its file under an id of its own claim, so even an upload that was
+    # in flight during the cut and completed after it cannot replace worker-2's file; the fence
+    # then deleted it. (Before attempt-unique ids it overwrote worker-2's file in 2 of 7 runs.)
     content = _download(client, view["result"]["file"])
-    assert content in (b"made by worker-2\n", b"made by worker-1\n")
-    figures["stale_attempt_overwrote_file"] = content == b"made by worker-1\n"
+    figures["stale_attempt_overwrote_file"] = content != b"made by worker-2\n"
+    assert content == b"made by worker-2\n"
+    stored = _stored_for_job(shared, cut_job)
+    figures["files_stored_for_the_cut_job"] = len(stored)
+    assert [a["id"] for a in stored] == [view["result"]["file"]["artifact"]], stored
+    figures["cut_off_attempt_fenced"] = _attempt_end_line(victim_log, cut_job)
     engine = create_engine(shared["MEDIAMILL_DATABASE_URL"])
     try:
         with engine.connect() as db:
@@ -204,6 +208,33 @@ def _cut_cable(client: httpx.Client, victim, workers: dict, shared: dict, figure
     assert artifacts == 1
     assert recorded == SLOW_JOBS
     figures["slow_jobs"], figures["lost"] = SLOW_JOBS, SLOW_JOBS - recorded
+
+
+def _stored_for_job(shared: dict, job_id: str) -> list[dict]:
+    """The artifact records in the S3 bucket made by that job (read from outside, as an operator)."""
+    import boto3
+    from cluster_infra import AWS_ENV
+
+    bucket, _, prefix = shared["MEDIAMILL_STORAGE_URL"].removeprefix("s3://").partition("/")
+    s3 = boto3.client("s3", endpoint_url=shared["MEDIAMILL_STORAGE_ENDPOINT_URL"], region_name="us-east-1",
+                      aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"])
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/meta/"):
+        for item in page.get("Contents", []):
+            record = json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+            if record.get("job") == job_id:
+                found.append(record)
+    return found
+
+
+def _attempt_end_line(log: Path, job_id: str) -> str:
+    """How worker-1's log says its cut-off attempt ended: fenced (and its stored file deleted), or not."""
+    lines = [line for line in log.read_text(errors="replace").splitlines() if job_id in line]
+    if any("job lock lost" in line for line in lines):
+        deleted = any("lost attempt's outputs deleted" in line for line in lines)
+        return "job lock lost, its file deleted" if deleted else "job lock lost, no file stored"
+    return next((line[:160] for line in lines if "job started" not in line), "")
 
 
 def _attempt_ended(log: Path, job_id: str) -> bool:

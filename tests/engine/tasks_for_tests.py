@@ -48,6 +48,15 @@ def work(ctx: TaskContext, params: Params) -> dict:
     return _work(ctx, params)
 
 
+@task("enginetest.output", queue=QUEUE)
+def output(ctx: TaskContext, params: Params) -> dict:
+    """Works like enginetest.work, then stores a file naming its process; logs "put:<artifact id>"."""
+    _work(ctx, params)
+    made = ctx.put(f"made by {os.getpid()}\n".encode(), name="made-by.txt", mime="text/plain")
+    note(params, ctx, f"put:{made.id}")
+    return {"pid": os.getpid(), "file": made.ref()}
+
+
 @task("enginetest.work_thread", queue=QUEUE, isolation="thread")
 def work_thread(ctx: TaskContext, params: Params) -> dict:
     """The same, in a thread of the worker process."""

@@ -33,8 +33,8 @@ from bullmq.custom_errors import DelayedError
 from mediamill.engine.call import CancelSignal
 from mediamill.engine.jobs import WORKER_KILLER_MESSAGE, format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
-from mediamill.engine.wire import JobData
-from mediamill.errors import Cancelled, MediamillError, RetryableFailure, WorkerCrashed
+from mediamill.engine.wire import JobData, artifact_refs
+from mediamill.errors import Cancelled, MediamillError, NotFound, RetryableFailure, WorkerCrashed
 from mediamill.logs import get_logger
 from mediamill.tasks.registry import TaskInfo
 
@@ -46,6 +46,7 @@ class JobRunner(Protocol):
 
     settings: Any
     redis: Any
+    store: Any  # the worker's ArtifactStore
 
     def timeout_for(self, queue: str, spec: TaskInfo) -> float: ...
 
@@ -155,6 +156,9 @@ class LockFence(AttemptHook):
     a second webhook or advance a pipeline twice. Renewing the lock here (a full lock duration, so
     it holds through the hooks and BullMQ's own completion) proves ownership; a lost lock, or a Redis
     that cannot answer, ends the attempt silently: BullMQ's completion would be refused anyway.
+
+    The files such an attempt stored have ids of its own claim (TaskContext.put), so they never
+    replaced the new owner's; a lost attempt deletes them (nothing records them).
     """
 
     def __init__(self, runner: JobRunner) -> None:
@@ -177,11 +181,34 @@ class LockFence(AttemptHook):
             raise AttemptLost() from error
 
     async def succeeded(self, attempt: Attempt, result: Any) -> None:
-        await self._check(attempt)
+        try:
+            await self._check(attempt)
+        except AttemptLost:
+            dropped = await asyncio.to_thread(drop_outputs, self.runner.store, result, attempt.bull_job.id)
+            if dropped:
+                log.info("lost attempt's outputs deleted", job_id=attempt.bull_job.id, artifacts=dropped)
+            raise
 
     async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
         await self._check(attempt, error)
         return error
+
+
+def drop_outputs(store: Any, result: Any, job_id: str) -> list[str]:
+    """Delete the artifacts a result references that this job made (an input passed through is not
+    the job's); returns their ids. A store that cannot answer leaves them to their expiry."""
+    dropped = []
+    for ref in artifact_refs(result):
+        try:
+            if store.stat(ref["artifact"]).job == job_id:
+                store.delete(ref["artifact"])
+                dropped.append(ref["artifact"])
+        except NotFound:
+            continue
+        except Exception as exc:  # noqa: BLE001 - cleanup only: the expiry sweep takes what stays
+            log.warning("could not delete a lost attempt's output; it goes at its expiry", job_id=job_id,
+                        artifact=ref["artifact"], error=str(exc))
+    return dropped
 
 
 class RetryClassification(AttemptHook):

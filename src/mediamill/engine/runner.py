@@ -143,7 +143,7 @@ class JobRunner:
         # The time budget goes in here (the Timeout hook finds it set): rebuilding the frozen JobInfo
         # with dataclasses.replace cost 3 us per job.
         info = JobInfo(job_id=bull_job.id, task=spec.name, queue=queue, attempt=attempt, run=data.run, step=data.step,
-                       timeout_s=self.timeout_for(queue, spec))
+                       timeout_s=self.timeout_for(queue, spec), claim=token)
         running = RunningJob(bull_job=bull_job, data=data, info=info, settings=self.settings,
                              max_attempts=int(bull_job.opts.get("attempts") or 1))
         active = self.active[bull_job.id] = ActiveJob(running)

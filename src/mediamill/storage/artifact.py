@@ -43,7 +43,7 @@ class Artifact(BaseModel):
 
 
 def artifact_id_for_key(key: str) -> str:
-    """Deterministic id: a retried job that puts the same key overwrites instead of duplicating."""
+    """Deterministic id: whoever puts the same key again overwrites instead of duplicating."""
     return ARTIFACT_ID_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 

@@ -79,7 +79,10 @@ class S3Store(ArtifactStore):
 
     # -- writing (called by ArtifactStore.put) --------------------------------------------
     def _store_blob(self, staged: Path, sha256: str, artifact_id: str) -> None:
-        # The claim (a ref object) is written with the metadata, in _write_meta.
+        # The claim (a ref object) goes first: a delete of another artifact with these bytes that
+        # lists the claims after this point keeps the blob (S3 has no lock to make it airtight;
+        # the window left is a delete's LIST and DELETE straddling this claim and the check below).
+        self.client.put_object(Bucket=self.bucket, Key=self._ref_key(sha256, artifact_id), Body=b"")
         if self._exists(self.blob_key(sha256)):
             return  # content-addressed: same hash, same bytes
         # upload_file streams from disk and switches to a multipart upload for large files.
@@ -89,7 +92,6 @@ class S3Store(ArtifactStore):
     def _write_meta(self, artifact: Artifact) -> None:
         key = self._meta_key(artifact.id)
         previous = self._previous_sha(key)
-        self.client.put_object(Bucket=self.bucket, Key=self._ref_key(artifact.sha256, artifact.id), Body=b"")
         self.client.put_object(Bucket=self.bucket, Key=key, Body=artifact.model_dump_json().encode(),
                                ContentType="application/json", Metadata={"sha256": artifact.sha256})
         if previous and previous != artifact.sha256:  # a retried job overwrote its output with new bytes

@@ -35,6 +35,9 @@ class JobInfo:
     run: str | None = None
     step: str | None = None
     timeout_s: float | None = None
+    # This attempt's hold on the job (BullMQ's lock token), unique per claim: a worker that was cut
+    # off and a worker that took its job over have different claims, so their outputs never share ids.
+    claim: str | None = None
 
 
 class TaskContext:
@@ -125,11 +128,14 @@ class TaskContext:
         source_artifact: Artifact | str | None = None,
         ttl_hours: float | None | object = _KEEP,
     ) -> Artifact:
-        """Store an output. Its id follows (job, name): a retry overwrites instead of duplicating."""
+        """Store an output. Its id follows (job, name, the attempt's claim): a second attempt of the job,
+        even one that runs while a cut-off first one is still finishing, never writes over this one's."""
         hours = self.ttl_hours if ttl_hours is _KEEP else ttl_hours
         expires = utcnow() + timedelta(hours=hours) if hours else None
         parent = source_artifact.id if isinstance(source_artifact, Artifact) else source_artifact
         key = f"{self.job.run or ''}/{self.job.step or ''}/{self.job.job_id}/{name}"
+        if self.job.claim:
+            key += f"@{self.job.claim}"
         return self.store.put(source, name=name, mime=mime, metadata=metadata, key=key,
                               expires_at=expires, source_artifact=parent, job=self.job.job_id)
 
