@@ -4,9 +4,10 @@ results recorded twice, and the drain time against the same jobs with no kills.
 
 Two different "twice" counts: `ran_to_end_twice` is a job whose task function finished twice (a
 worker killed after its task finished but before its completion reached Redis: the job is run
-again, which at-least-once delivery allows); `recorded_twice` is a job whose end the workers
-recorded twice (their "job completed" log line, written where the job record is), which must not
-happen."""
+again, which at-least-once delivery allows); `recorded_twice` is a job whose completion the workers
+logged twice ("job completed", said once Redis acknowledged the completion), which must not happen.
+`unrecorded` is a job completed in Redis whose row in the records is not completed once the workers
+have stopped (a worker killed after the acknowledgement and before its records writer flushed)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ class StormResult:
     ran_to_end_twice: int = 0
     recorded: int = 0  # jobs with a recorded completion: recorded_twice is out of these
     recorded_twice: int = 0
+    unrecorded: int = 0
     kills: int = 0
     redis_restarts: int = 0
     calm_s: float = 0.0
@@ -113,7 +115,7 @@ class StormResult:
     def line(self) -> str:
         return (f"chaos: jobs={self.jobs} kills={self.kills} redis_restarts={self.redis_restarts} lost={self.lost} "
                 f"failed={self.failed} failed_by_deaths={self.failed_by_deaths} "
-                f"recorded={self.recorded} recorded_twice={self.recorded_twice} "
+                f"recorded={self.recorded} recorded_twice={self.recorded_twice} unrecorded={self.unrecorded} "
                 f"ran_to_end_twice={self.ran_to_end_twice} calm_s={self.calm_s:.1f} storm_s={self.storm_s:.1f} "
                 f"drain_ratio={self.drain_ratio:.2f}")
 
@@ -211,4 +213,14 @@ async def crash_storm(settings: Settings, work: Path, *, workers: int, jobs: int
             result.recorded_twice = sum(1 for n in recorded.values() if n > 1)
     finally:
         pool.stop()
+    completed = [handle.id for handle, status in statuses if getattr(status, "state", None) == "completed"]
+    result.unrecorded = len(completed) - _completed_records(settings, completed)
     return result
+
+
+def _completed_records(settings: Settings, job_ids: list[str]) -> int:
+    from mediamill.db import open_database
+    from mediamill.db.repositories import jobs
+
+    with open_database(settings).session() as session:
+        return sum(1 for job_id in job_ids if (row := jobs.get(session, job_id)) is not None and row.state == "completed")

@@ -48,6 +48,22 @@ def test_a_late_write_about_an_earlier_attempt_is_ignored(db_settings):
         assert jobs.get(s, "job_3").state == "completed"
 
 
+def test_a_completed_row_is_recorded_once(db_settings):
+    # The run that follows a worker killed between recording the completion and Redis acknowledging
+    # it writes the same attempt again: started, progress, completed. None of it changes the row.
+    db = open_database(db_settings)
+    base = {"id": "job_4", "queue": "assets", "task": "file.inspect", "attempts": 1}
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    with db.session() as s:
+        jobs.upsert_many(s, [{**base, "state": "completed", "result": {"run": 1}, "finished_at": first}])
+    with db.session() as s:
+        jobs.upsert_many(s, [{**base, "state": "active", "progress": 0.0, "finished_at": None}])
+        jobs.upsert_many(s, [{**base, "state": "completed", "result": {"run": 2}, "finished_at": first + timedelta(1)}])
+    with db.session() as s:
+        row = jobs.get(s, "job_4")
+        assert (row.state, row.result, row.finished_at.replace(tzinfo=UTC)) == ("completed", {"run": 1}, first)
+
+
 def test_list_recent_pages_newest_first(db_settings):
     db = open_database(db_settings)
     start = datetime(2026, 1, 1, tzinfo=UTC)

@@ -15,12 +15,16 @@
    go together in one pipeline (`script_batch`), with the same script, keys and arguments.
 4. Rate limits: the Python worker records the limiter's remaining time but still blocks for the full
    drain delay, so every window of a rate-limited queue was stretched to 5 s.
+5. An end-of-attempt callback (`on_attempt_end`) that says whether Redis acknowledged the job's
+   completion: what is true only once the job is completed in Redis (the "job completed" log line)
+   is said there, never before (a worker killed in between would run the job again and say it twice).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bullmq import Job, Worker
@@ -56,6 +60,9 @@ class BullWorker(Worker):
         self._claiming = asyncio.Lock()
         super().__init__(*args, **kwargs)
         self.finish_batch = ScriptBatch(self.client, self.scripts.commands["moveToFinished"])
+        # Awaited once per attempt with (job, acknowledged): acknowledged is True only when Redis
+        # answered the job's moveToFinished (the job is completed there). Set by the worker service.
+        self.on_attempt_end: Callable[[Job, bool], Awaitable[None]] | None = None
 
     async def _move_to_completed(self, job: Job, result: Any, token: str, fetch_next: bool) -> Any:
         """bullmq's moveToCompleted (same script and arguments), batched with other slots' completions."""
@@ -95,6 +102,7 @@ class BullWorker(Worker):
         controller = self.lockManager.track_job(job.id, token, int(time.time() * 1000),
                                                 should_create_controller=self._processor_wants_signal)
         claimed = None
+        acknowledged = False
         try:
             if job.deferredFailure:
                 await job.moveToFailed(UnrecoverableError(job.deferredFailure), token)
@@ -107,6 +115,7 @@ class BullWorker(Worker):
             if not self.forceClosing:
                 fetch_next = not (self.closing or self.paused)
                 next_job = await self._move_to_completed(job, result, token, fetch_next)
+                acknowledged = True
                 job.returnvalue = result
                 job.attemptsMade = job.attemptsMade + 1
                 if fetch_next:
@@ -125,6 +134,8 @@ class BullWorker(Worker):
         finally:
             self.jobs.discard((job, token))
             self.lockManager.untrack_job(job.id)
+            if self.on_attempt_end is not None:
+                await self.on_attempt_end(job, acknowledged)
         return await self._claimed_job(claimed, token)
 
     async def _claimed_job(self, claimed: Any, token: str) -> Job | None:

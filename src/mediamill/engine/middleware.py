@@ -40,7 +40,16 @@ class Middleware:
         """Called before the processor runs."""
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
-        """Called after each attempt; `job.final` says whether another attempt will follow."""
+        """Called after each attempt; `job.final` says whether another attempt will follow.
+
+        It runs before the completion is sent to Redis, so that nothing it records is lost if the
+        worker dies right after: a worker killed between the two makes the job run again and this
+        hook run again for it. What it writes must therefore be idempotent per job (the records
+        keep a completed row as it is; a webhook delivery's id is the job's id and attempt)."""
+
+    async def after_acknowledged(self, job: RunningJob, result: Any) -> None:
+        """Called once Redis acknowledged the job's completion (it is completed there): at most once
+        per job. What must not be said twice and may be lost in a crash (a log line) goes here."""
 
     async def on_progress(self, job: RunningJob, percent: float, step: str | None) -> None:
         """Called for each progress report the processor makes."""
@@ -68,12 +77,17 @@ class LoggingMiddleware(Middleware):
         self.log.debug("job started", job_id=info.job_id, task=info.task, attempt=info.attempt,
                        queue=info.queue, run=info.run, step=info.step)
 
-    async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
+    async def after_acknowledged(self, job: RunningJob, result: Any) -> None:
+        # Not in after_job: a worker killed before Redis acknowledged the completion would have
+        # logged it, and the attempt that runs the job again would log it a second time.
         info = job.info
-        if error is None:  # the common case, without building the fields twice
-            self.log.info("job completed", job_id=info.job_id, task=info.task, attempt=info.attempt,
-                          queue=info.queue, run=info.run, step=info.step, duration_s=round(job.elapsed_s, 3))
+        self.log.info("job completed", job_id=info.job_id, task=info.task, attempt=info.attempt,
+                      queue=info.queue, run=info.run, step=info.step, duration_s=round(job.elapsed_s, 3))
+
+    async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
+        if error is None:  # said by after_acknowledged
             return
+        info = job.info
         fields = dict(job_id=info.job_id, task=info.task, attempt=info.attempt, queue=info.queue, run=info.run,
                       step=info.step, duration_s=round(job.elapsed_s, 3))
         if job.final:

@@ -20,7 +20,7 @@ from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.executor import execute
 from mediamill.engine.inputs import resolve_inputs
 from mediamill.engine.jobs import format_failure
-from mediamill.engine.middleware import Middleware, RunningJob, hooks_for, run_hooks
+from mediamill.engine.middleware import Middleware, RunningJob, call_hooks, hooks_for, run_hooks
 from mediamill.engine.pool import ProcessPool
 from mediamill.engine.wire import JobData
 from mediamill.errors import MediamillError
@@ -63,6 +63,8 @@ class JobRunner:
         self.hooks = hooks
         self.store = open_store(settings)
         self.active: dict[str, ActiveJob] = {}
+        # Attempts whose processor returned and whose completion Redis has not acknowledged yet.
+        self.completing: dict[str, tuple[RunningJob, Any]] = {}
         # Set by the worker; None (tests, tools) means "ask Redis for every job".
         self.cancels: CancelWatch | None = None
         # Per-job work that never changes is done once: a no-op job's cost is mostly engine overhead.
@@ -127,11 +129,21 @@ class JobRunner:
         else:
             for hook in plan.succeeded:
                 await hook.succeeded(attempt, result)
+            self.completing[bull_job.id] = (attempt.running, result)
             return result
         finally:
             self.active.pop(bull_job.id, None)
             for hook in plan.cleanup:
                 await hook.cleanup(attempt)
+
+    async def attempt_end(self, bull_job: Any, acknowledged: bool) -> None:
+        """Called by the BullMQ worker when an attempt is over; `acknowledged`: Redis completed the job.
+
+        The after_acknowledged hooks run here, so what they say is said once per job: a worker killed
+        before the acknowledgement never says it, and the attempt that runs the job again does."""
+        entry = self.completing.pop(bull_job.id, None)
+        if entry is not None and acknowledged:
+            await call_hooks(self.planned_hooks("after_acknowledged"), "after_acknowledged", *entry)
 
     def _attempt(self, queue: str, bull_job: Any, token: str) -> Attempt:
         attempt = int(bull_job.attemptsMade or 0) + 1

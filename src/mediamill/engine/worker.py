@@ -120,6 +120,7 @@ class WorkerService:
                 # The limiter key lives in Redis: the limit holds across every worker process.
                 opts["limiter"] = {"max": policy.rate_limit.max, "duration": policy.rate_limit.duration_ms}
             worker = BullWorker(name, self.runner.for_queue(name), opts)
+            worker.on_attempt_end = self.runner.attempt_end
             worker.on("error", lambda err, *_, q=name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[name] = worker
         self._start_seed_workers(url)
@@ -166,6 +167,7 @@ class WorkerService:
             if self.settings.queue_metrics_minutes:
                 opts["metrics"] = {"maxDataPoints": self.settings.queue_metrics_minutes}
             worker = BullWorker(seed_name, process, opts)
+            worker.on_attempt_end = self.runner.attempt_end
             worker.on("error", lambda err, *_, q=seed_name: log.warning("bullmq worker error", queue=q, error=str(err)))
             self.workers[f"{seed.prefix}:{seed_name}"] = worker
 

@@ -60,8 +60,10 @@ class WebhookMiddleware(Middleware):
         if not url or not job.final or self.broker is None:
             return
         event, body = notification(job, result, error, self.settings.base_url)
-        # One delivery per finished attempt: processedOn makes the id stable if this hook runs twice.
-        delivery_id = f"whk_{job.info.job_id}_{job.bull_job.processedOn or 0}"
+        # One delivery per finished attempt, whoever runs this hook for it: a worker killed after this
+        # hook and before Redis completed the job makes the job run again (its claim, processedOn,
+        # is new; its attempt number is not), and the second add of the same id is ignored.
+        delivery_id = f"whk_{job.info.job_id}_{job.info.attempt}"
         params = {"url": url, "event": event, "job_id": job.info.job_id, "payload": body}
         await self.broker.submit(JobRequest(task=DELIVER_TASK, params=params), job_id=delivery_id)
 

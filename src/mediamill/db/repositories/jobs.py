@@ -37,13 +37,16 @@ def create_many_if_absent(session: Session, rows: list[dict]) -> None:
 INSERT_ONLY = frozenset({"queue", "task", "run", "step", "params", "inputs", "notify_url", "created_at"})
 
 
-def _not_older(table: Any, excluded: Any) -> Any:
-    # A late write about an earlier attempt (another worker's, flushed late) must not undo a newer one.
-    return table.c.attempts <= excluded.attempts
+# When a worker's write may change a recorded row. Not a write about an earlier attempt (another
+# worker's, flushed late): it must not undo a newer one. And never once the row is completed: a
+# completed job never runs again (only failed ones are retried), except when its worker was killed
+# after recording the completion and before Redis acknowledged it; the run that follows must not
+# record the job a second time (one completion per job id, the first one's).
+UPDATE_ALLOWED = "jobs.attempts <= excluded.attempts AND jobs.state <> 'completed'"
 
 
 def upsert_many(session: Session, rows: list[dict]) -> None:
-    """Insert or update jobs, one statement per column set; rows carry `attempts` (see _not_older).
+    """Insert or update jobs, one statement per column set; rows carry `attempts` (see UPDATE_ALLOWED).
 
     The hot path of the records writer (one row per job event), so it skips SQLAlchemy's per-value
     type processing: values are serialised here and handed to the driver's executemany.
@@ -91,7 +94,7 @@ def _upsert_sql(dialect: str, all_columns: tuple[str, ...], given: tuple[str, ..
     updates = [name for name in given if name != "id" and name not in INSERT_ONLY] + ["updated_at"]
     return (f"INSERT INTO jobs ({', '.join(all_columns)}) VALUES ({', '.join(param(c) for c in all_columns)}) "
             f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in dict.fromkeys(updates))} "
-            "WHERE jobs.attempts <= excluded.attempts")
+            f"WHERE {UPDATE_ALLOWED}")
 
 
 def get(session: Session, job_id: str) -> JobRecord | None:
