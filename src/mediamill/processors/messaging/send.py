@@ -16,7 +16,7 @@ from mediamill.db.models.messaging import EmailMessage, EmailStatus
 from mediamill.db.repositories import emails as records
 from mediamill.errors import BadInput, NotFound
 from mediamill.processors.messaging.attachments import Part, load_attachments
-from mediamill.processors.messaging.compose import LOGO_CID, Envelope, compose, message_id_for
+from mediamill.processors.messaging.compose import LOGO_CID, Envelope, compose
 from mediamill.processors.messaging.params import SendEmailParams
 from mediamill.processors.messaging.ratelimit import limiter_for
 from mediamill.processors.messaging.templating import Brand, Rendered, render, render_plain
@@ -50,10 +50,11 @@ async def deliver(ctx: TaskContext, params: SendEmailParams, *, idempotency_key:
     body = _body(params, settings, logo)
     attachments = load_attachments(params.attachments, ctx.store, config)
     message = compose(envelope, body, attachments, logo)
-    raw_size = len(bytes(message))
+    raw_size = len(message.raw)
 
     transport = _transport(settings)
-    claim = await asyncio.to_thread(_claim, database, envelope, transport.name, ctx.job.job_id, raw_size)
+    claim = await asyncio.to_thread(_claim, database, envelope, transport.name, ctx.job.job_id, raw_size,
+                                    message.message_id)
     row = claim.message
     if claim.previous is EmailStatus.sent:
         ctx.log("already sent: not sending again", key=envelope.idempotency_key)
@@ -112,10 +113,10 @@ def _transport(settings: Settings) -> Transport:
     return _transports[key]
 
 
-def _claim(database, envelope: Envelope, transport: str, job_id: str, size: int) -> records.Claim:
+def _claim(database, envelope: Envelope, transport: str, job_id: str, size: int, message_id: str) -> records.Claim:
     draft = EmailMessage(idempotency_key=envelope.idempotency_key, job=job_id, recipients=envelope.recipients,
                          sender=envelope.sender, subject=envelope.subject, template=envelope.template,
-                         transport=transport, message_id=message_id_for(envelope.idempotency_key, envelope.sender),
+                         transport=transport, message_id=message_id,
                          size=size)
     with database.session() as session:
         return records.claim(session, draft)

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready to go: its MIME bytes (CRLF line ends) and what the envelope needs."""
+
+    raw: bytes
+    sender: str  # MAIL FROM
+    message_id: str
+    smtputf8: bool = False  # an address in the headers is not ASCII (the server must take SMTPUTF8)
 
 
 @dataclass(frozen=True)
@@ -21,4 +30,4 @@ class Transport(Protocol):
 
     name: str
 
-    async def send(self, message: EmailMessage, recipients: list[str]) -> Accepted: ...
+    async def send(self, message: Outgoing, recipients: list[str]) -> Accepted: ...

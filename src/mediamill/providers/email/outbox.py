@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from email.message import EmailMessage
 from pathlib import Path
 
-from mediamill.providers.email.base import Accepted
+from mediamill.providers.email.base import Accepted, Outgoing
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -19,14 +18,14 @@ class OutboxTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def send(self, message: EmailMessage, recipients: list[str]) -> Accepted:
+    async def send(self, message: Outgoing, recipients: list[str]) -> Accepted:
         return await asyncio.to_thread(self._write, message)
 
-    def _write(self, message: EmailMessage) -> Accepted:
+    def _write(self, message: Outgoing) -> Accepted:
         self.directory.mkdir(parents=True, exist_ok=True)
-        stem = _UNSAFE.sub("_", str(message["Message-ID"]).strip("<>"))
+        stem = _UNSAFE.sub("_", message.message_id.strip("<>"))
         path = self.directory / f"{stem}.eml"
         partial = path.with_suffix(".eml.partial")
-        partial.write_bytes(bytes(message))
+        partial.write_bytes(message.raw)
         os.replace(partial, path)  # a reader never sees half a message
         return Accepted(provider_id=path.name, refused={})

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mediamill.errors import BadInput, ProviderError
-from mediamill.providers.email.base import Accepted
+from mediamill.providers.email.base import Accepted, Outgoing
 from mediamill.settings import EmailSettings
 
 # SES error codes no retry can fix; throttling and service errors are retried by the queue.
@@ -25,8 +24,8 @@ class SesTransport:
         self.client = boto3.client("sesv2", region_name=config.ses_region, endpoint_url=config.ses_endpoint_url)
         self.sender = config.from_address
 
-    async def send(self, message: EmailMessage, recipients: list[str]) -> Accepted:
-        return await asyncio.to_thread(self._send, bytes(message), recipients)
+    async def send(self, message: Outgoing, recipients: list[str]) -> Accepted:
+        return await asyncio.to_thread(self._send, message.raw, recipients)
 
     def _send(self, raw: bytes, recipients: list[str]) -> Accepted:
         try:

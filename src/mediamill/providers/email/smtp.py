@@ -6,12 +6,11 @@ import contextlib
 import functools
 import socket
 from collections.abc import Iterator
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from mediamill.errors import BadInput, ProviderError
-from mediamill.providers.email.base import Accepted
+from mediamill.providers.email.base import Accepted, Outgoing
 from mediamill.providers.email.smtp_pool import SmtpPool
 from mediamill.settings import EmailSettings
 
@@ -35,13 +34,15 @@ class SmtpTransport:
             local_hostname=_local_hostname(),
         )
 
-    async def send(self, message: EmailMessage, recipients: list[str]) -> Accepted:
+    async def send(self, message: Outgoing, recipients: list[str]) -> Accepted:
         config = self.config
         with translate_smtp_errors(f"{config.smtp_host}:{config.smtp_port}"):
             connection = await self.pool.take()
             reusable = False
             try:
-                refused, reply = await connection.client.send_message(message, recipients=recipients)
+                # The bytes as composed: send_message would flatten (and parse) the message again.
+                refused, reply = await connection.client.sendmail(
+                    message.sender, recipients, message.raw, mail_options=["SMTPUTF8"] if message.smtputf8 else [])
                 reusable = True
             finally:
                 await self.pool.give_back(connection, reusable=reusable)
