@@ -22,7 +22,8 @@ class QueuePolicy(BaseModel):
     lock_duration_ms: int = Field(C.DEFAULT_LOCK_DURATION_MS, ge=1_000)
     stalled_interval_ms: int = Field(C.DEFAULT_STALLED_INTERVAL_MS, ge=1_000)
     max_stalls: int = Field(C.DEFAULT_MAX_STALLS, ge=1)
-    # Resident memory ceiling of a process-isolated task on this queue (None: no ceiling).
+    # Resident memory ceiling of a task process on this queue (None: no ceiling); a thread task under a
+    # ceiling runs in a task process (engine/memory_limits.py).
     memory_limit_mb: int | None = Field(None, ge=16)
     keep_completed_age_s: int = C.KEEP_COMPLETED["age"]
     keep_completed_count: int = C.KEEP_COMPLETED["count"]

@@ -146,6 +146,12 @@ def hog(ctx: TaskContext, params: Params) -> dict:
     return {"mb": 50 * len(blocks)}
 
 
+@task("enginetest.hog_thread", queue=QUEUE, isolation="thread")
+def hog_thread(ctx: TaskContext, params: Params) -> dict:
+    """The hog as a thread task: run only under a queue memory ceiling (which puts it in a task process)."""
+    return hog(ctx, params)
+
+
 @task("enginetest.runaway_thread", queue=QUEUE, isolation="thread")
 def runaway_thread(ctx: TaskContext, params: Params) -> dict:
     """Ignores ctx.check() in a thread, which nothing can kill."""

@@ -20,6 +20,7 @@ from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.executor import execute
 from mediamill.engine.inputs import resolve_inputs
 from mediamill.engine.jobs import format_failure
+from mediamill.engine.memory_limits import isolation_under
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks, hooks_for, run_hooks
 from mediamill.engine.pool import ProcessPool
 from mediamill.engine.wire import JobData
@@ -167,12 +168,14 @@ class JobRunner:
         """The processor itself: inputs resolved, the call built once, run in the task's isolation mode."""
         bull_job = attempt.bull_job
         inputs = await resolve_inputs(attempt.data.inputs, self.settings, self.store, bull_job.id)
+        memory_limit_mb = attempt.spec.memory_limit_mb or self.policy(attempt.queue).memory_limit_mb
         call = Call(job=attempt.running.info, params=attempt.data.params,
                     inputs=[a.model_dump(mode="json") for a in inputs], scratch=str(attempt.scratch),
                     ttl_hours=self.settings.storage_ttl_hours, limits=self.limits, timeout_s=attempt.timeout_s,
-                    memory_limit_mb=attempt.spec.memory_limit_mb or self.policy(attempt.queue).memory_limit_mb)
+                    memory_limit_mb=memory_limit_mb)
         callbacks = Callbacks(attempt.progress, lambda message, fields: self._log(bull_job, message, fields))
-        return await execute(attempt.spec.isolation, attempt.queue, call, settings=self.settings, pool=self.pool,
+        isolation = isolation_under(attempt.spec.isolation, memory_limit_mb)  # a ceiling needs a task process
+        return await execute(isolation, attempt.queue, call, settings=self.settings, pool=self.pool,
                              callbacks=callbacks, cancel=attempt.active.cancel, store=self.store)
 
     def _log(self, bull_job: Any, message: str, fields: dict) -> None:

@@ -21,6 +21,7 @@ from mediamill.engine.bull_worker import BullWorker, worker_connection
 from mediamill.engine.cancels import CancelWatch
 from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import format_failure
+from mediamill.engine.memory_limits import uncovered_inline_tasks
 from mediamill.engine.middleware import Middleware, run_hooks
 from mediamill.engine.monitor import WorkerMonitor
 from mediamill.engine.pool import ProcessPool
@@ -89,7 +90,9 @@ class WorkerService:
         self._gc_thresholds = gc.get_threshold()
 
     async def start(self) -> None:
-        warn_unserved_queues(self.queues, task_infos().values(), unavailable_families)
+        infos = task_infos().values()
+        uncovered_inline_tasks(self.settings, self.queues, infos)
+        warn_unserved_queues(self.queues, infos, unavailable_families)
         self.pool.warm_up(self.queues)  # first: the task processes start while the rest comes up
         metrics.enable(self.settings)  # before the first job is counted
         url = redis_url(self.settings)

@@ -129,8 +129,9 @@ def task(
     isolation: "inline" runs an async function on the worker's event loop (I/O only);
     "thread" for libraries that release the GIL; "process" (the default for sync functions)
     for CPU-heavy work, in a pool of child processes that keep loaded models between jobs.
-    memory_limit_mb: the ceiling of a process task's resident memory (else the queue's); past it the
-    task process is killed and the job fails, not retried.
+    memory_limit_mb: the ceiling of the task process's resident memory (else the queue's); past it the
+    task process is killed and the job fails, not retried. A thread task with a ceiling runs in a task
+    process (that is where memory can be watched); an inline task cannot have one.
     """
     if not _NAME.match(name):
         raise ConfigError(f"task name {name!r} must look like 'family.verb' (lowercase, dotted)")
@@ -152,6 +153,10 @@ def task(
             raise ConfigError(f"task {name!r}: isolation 'inline' needs an async function")
         if mode != "inline" and inspect.iscoroutinefunction(fn):
             raise ConfigError(f"task {name!r}: an async function can only run inline")
+        if mode == "inline" and memory_limit_mb:
+            raise ConfigError(f"task {name!r}: memory_limit_mb needs a task process, and an inline task runs on "
+                              "the worker's event loop (make it a sync function with isolation 'thread' or "
+                              "'process')")
         _registry[name] = TaskSpec(
             name=name, fn=fn, queue=queue, params_model=model, isolation=mode,
             timeout_s=timeout_s, attempts=attempts, min_inputs=inputs[0], max_inputs=inputs[1],
