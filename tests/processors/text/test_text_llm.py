@@ -77,6 +77,21 @@ async def test_research_through_gemini(run_text, llm_env):
     assert result["provider"] == "gemini"
     assert len(result["keywords"]) == 5 and result["scores"]["virality"] == 70
     assert set(result) >= {"keywords", "questions", "angles", "scores"} and "trends" not in result
+    assert result["score_details"]["virality"]["formula"].startswith("the LLM's estimate")
+    assert result["score_details"]["virality"]["evidence"]["provider"] == "gemini"
+
+
+async def test_llm_research_measures_the_series_beside_its_estimates(run_text, llm_env):
+    answer = {"keywords": [], "trends": ["summer"], "scores": {"virality": 70, "relevance": 80, "competition": 55}}
+    stub = StubLLM([json.dumps(answer)])
+    with stub.serve() as base:
+        llm_env("openai", base)
+        result, _ = await run_text("content.research", {"topic": "cold brew", "type": "trends",
+                                                        "series": [{"name": "cold brew", "values": [10, 10, 20, 40]}]})
+    assert result["trends"] == ["summer"] and result["series"][0]["direction"] == "rising"
+    assert result["scores"]["trend"] == result["series"][0]["momentum"] == 100  # x4: the top of the scale
+    assert "log2" in result["score_details"]["trend"]["formula"]
+    assert any("estimates" in note for note in result["notes"])
 
 
 async def test_research_scores_out_of_range_are_malformed(run_text, llm_env):

@@ -96,7 +96,7 @@ async def research(ctx: TaskContext, params: ResearchParams) -> dict:
             # YAKE, textstat (and its import) and the embedder take a moment: keep the event loop free.
             found = await asyncio.to_thread(offline_research, params, corpus, pages, rivals)
         else:
-            found = await llm_research(llm, params, corpus)
+            found = await llm_research(llm, params, corpus, pages, rivals)
         result = {**llm.describe(), "topic": params.topic, "type": params.type, **found}
     ctx.check()
     ctx.progress(90, "storing")
@@ -184,7 +184,10 @@ def relevant_passages(topic: str, text: str) -> list[dict]:
     return rank_passages(default_embedder(), topic, passages_of(text), RELEVANT_SHOWN)
 
 
-async def llm_research(llm: LLMProvider, params: ResearchParams, text: str) -> dict:
+async def llm_research(llm: LLMProvider, params: ResearchParams, text: str, pages: list[Page],
+                       rivals: dict[int, Page]) -> dict:
+    """The LLM's research; its scores are marked as its estimates, and what can be measured (the pages'
+    structure, the series' momentum) is measured beside them, as offline."""
     answer = await generate_json(
         llm, system=prompts.SYSTEM_RESEARCH,
         prompt=prompts.research_prompt(params.topic, params.type, text, params.audience,
@@ -192,4 +195,18 @@ async def llm_research(llm: LLMProvider, params: ResearchParams, text: str) -> d
         answer=ResearchAnswer, temperature=0.4)
     data = answer.model_dump()
     data["keywords"] = data["keywords"][: params.max_keywords]
-    return {**{name: data[name] for name in SECTIONS[params.type]}, "scores": data["scores"], "notes": []}
+    made_by = llm.describe()
+    details = {name: rules.detail(value, "the LLM's estimate from the prompt; not measured", **made_by)
+               for name, value in data["scores"].items()}
+    found = {**{name: data[name] for name in SECTIONS[params.type]}, "scores": data["scores"],
+             "notes": ["virality, relevance and competition are the LLM's estimates, not measurements"]}
+    if params.series:
+        found["series"] = [analyse(s) for s in params.series]
+        details["trend"] = trend_score(found["series"])
+        found["scores"]["trend"] = details["trend"]["score"]
+    if pages:
+        found["pages"] = [page.structure() for page in pages]
+    if rivals:
+        found["competitor_pages"] = {params.competitors[i].name: page.structure() for i, page in rivals.items()}
+    found["score_details"] = details
+    return found
