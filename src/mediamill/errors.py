@@ -96,6 +96,13 @@ class TooManyRequests(MediamillError):
     retryable = False
 
 
+class NotReplicated(MediamillError):
+    """The job is on the Redis primary but fewer replicas than `redis_wait_replicas` confirmed it in
+    time: a failover now could lose it (or it survives, and a second submit runs the work twice)."""
+
+    status_code = 503
+
+
 class Conflict(MediamillError):
     status_code = 409
     retryable = False

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="external Redis (redis://, rediss://, or redis+sentinel://host:port,host:port/<master name>); "
         "unset = the embedded one")
+    redis_wait_replicas: int = Field(
+        0, ge=0, le=16, description="a submitted job is acknowledged only once this many Redis replicas hold it "
+        "(Redis WAIT), so a crashed primary cannot take it along; 0 = acknowledge on the primary's word")
+    redis_wait_timeout_ms: int = Field(
+        1000, ge=1, le=60_000, description="how long a submit waits for redis_wait_replicas before it fails with 503 "
+        "NotReplicated")
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite in the data dir")
     storage_url: str | None = Field(None, description="file:///path or s3://bucket/prefix; unset = data dir")
     storage_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto, R2...)")

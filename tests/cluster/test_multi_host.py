@@ -229,12 +229,18 @@ def _stored_for_job(shared: dict, job_id: str) -> list[dict]:
 
 
 def _attempt_end_line(log: Path, job_id: str) -> str:
-    """How worker-1's log says its cut-off attempt ended: fenced (and its stored file deleted), or not."""
+    """How worker-1's log says its cut-off attempt ended: fenced after storing its file (deleted then),
+    fenced after an error (its upload failed in the cut, say), or otherwise."""
     lines = [line for line in log.read_text(errors="replace").splitlines() if job_id in line]
-    if any("job lock lost" in line for line in lines):
-        deleted = any("lost attempt's outputs deleted" in line for line in lines)
-        return "job lock lost, its file deleted" if deleted else "job lock lost, no file stored"
-    return next((line[:160] for line in lines if "job started" not in line), "")
+    fenced = next((line for line in lines if "job lock lost" in line), None)
+    if fenced is None:
+        return next((line[:160] for line in lines if "job started" not in line), "")
+    if any("lost attempt's outputs deleted" in line for line in lines):
+        return "job lock lost, its file deleted"
+    with contextlib.suppress(ValueError):
+        if json.loads(fenced).get("error"):
+            return "job lock lost after an error: " + str(json.loads(fenced)["error"])[:100]
+    return "job lock lost"
 
 
 def _attempt_ended(log: Path, job_id: str) -> bool:

@@ -1,14 +1,20 @@
 """MEDIAMILL_REDIS_URL=redis+sentinel://...: a real primary, a replica and three sentinels started here.
 
 The primary is failed over (SENTINEL FAILOVER) in the middle of a stream of jobs submitted through
-the API: the worker and the API follow the new primary, and every job completes exactly once.
+the API: the worker and the API follow the new primary, and every job completes exactly once. Then
+the primary crashes (SIGKILL) in such a stream: the sentinels promote the replica and both follow
+again. What a crash can lose is shown without luck: jobs the primary acknowledged while the replica
+was cut off are gone after the promotion, unless submits wait for the replica
+(`redis_wait_replicas`, Redis WAIT), which then refuses to acknowledge what it cannot confirm.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,8 +25,11 @@ import pytest
 import redis
 from helpers import read_events, until
 
+from mediamill import constants as C
+from mediamill.engine.broker import Broker
 from mediamill.engine.redis_urls import parse_sentinel_url
-from mediamill.errors import ConfigError
+from mediamill.engine.wire import JobRequest
+from mediamill.errors import ConfigError, NotReplicated
 from mediamill.testing import free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs a redis-server binary")
@@ -76,6 +85,19 @@ class RedisSet:
                 return replica.info("replication").get("master_link_status") == "up"
         except redis.RedisError:
             return False
+
+    def crash_primary(self) -> None:
+        self.procs[0].send_signal(signal.SIGKILL)  # procs[0] is the primary (start order)
+        self.procs[0].wait(10)
+
+    def cut_replication(self) -> None:
+        """The replica frozen (SIGSTOP) and its link dropped by the primary, so nothing more reaches it."""
+        os.kill(self.procs[1].pid, signal.SIGSTOP)
+        with redis.Redis(port=self.primary) as primary:
+            primary.execute_command("CLIENT", "KILL", "TYPE", "replica")
+
+    def resume_replica(self) -> None:
+        os.kill(self.procs[1].pid, signal.SIGCONT)
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -154,6 +176,83 @@ async def test_primary_failover_during_a_stream_of_jobs_loses_nothing(redis_set,
                                      "submitted_during_switch": during, "submitted_after": AFTER,
                                      "failover_to_new_primary_s": round(switched_s, 1),
                                      "stream_to_drained_s": round(drained, 1)}))
+
+
+@pytest.mark.slow
+async def test_a_crashed_primary_during_a_stream_of_jobs(redis_set, worker_process, settings, tmp_path):
+    """SIGKILL, not a planned failover: the sentinels notice after down-after (2 s) and promote the replica."""
+    await until(redis_set.ready, 60, "the replica and the sentinels to find each other")
+    log = tmp_path / "events.log"
+    worker = worker_process(QUEUES__ENGINETEST__CONCURRENCY="4")
+    api_port = free_port()
+    api_log = open(tmp_path / "api.log", "ab")
+    api = subprocess.Popen([sys.executable, "-m", "mediamill", "api", "--host", "127.0.0.1", "--port", str(api_port)],
+                           env=_env_of(worker), stdout=api_log, stderr=subprocess.STDOUT)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
+            await _until_up(client, api)
+            params = {"log": str(log), "seconds": 0.2}
+            before = []
+            for _ in range(BEFORE):
+                before.append(await _submit(client, params))
+                await asyncio.sleep(0.1)
+            redis_set.crash_primary()
+            crashed_at = time.monotonic()
+            during = []
+            while redis_set.master_port() != redis_set.replica:  # the stream goes on: submits retry
+                assert time.monotonic() - crashed_at < 60, "no new primary within 60 s"
+                during.append(await _submit(client, params))
+                await asyncio.sleep(0.1)
+            promoted_s = time.monotonic() - crashed_at
+            after = [await _submit(client, params) for _ in range(AFTER)]
+            states = await _final_states(client, after, timeout=120)
+            assert states == {"completed": AFTER}, (states, worker.output()[-3000:])  # both reconnected
+            earlier = await _final_states(client, before + during, timeout=30)
+    finally:
+        api.terminate()
+        api.wait(30)
+        api_log.close()
+    done = [row[1] for row in read_events(log) if row[0] == "done"]
+    lost = [job_id for job_id in before + during if job_id not in done]
+    print("sentinel crash: " + json.dumps({
+        "jobs": len(before + during + after), "submitted_during_switch": len(during),
+        "crash_to_promoted_s": round(promoted_s, 1), "lost": len(lost), "states_before_and_during": earlier,
+        "ran_to_end_twice": len(done) - len(set(done))}))
+
+
+@pytest.mark.slow
+async def test_what_a_crash_loses_and_what_waiting_for_the_replica_keeps(redis_set, settings):
+    """The order is forced: the replica is cut off (frozen, its link dropped) while the primary acknowledges jobs."""
+    await until(redis_set.ready, 60, "the replica and the sentinels to find each other")
+    plain = Broker(settings)
+    waiting = Broker(settings.model_copy(update={"redis_wait_replicas": 1, "redis_wait_timeout_ms": 300}))
+    job = JobRequest(task="enginetest.work", params={"log": "/dev/null"})
+    try:
+        kept = [(await waiting.submit(job)).id for _ in range(3)]  # the replica confirmed each one
+        redis_set.cut_replication()
+        try:
+            acknowledged = [(await plain.submit(job)).id for _ in range(5)]  # the primary's word only
+            with pytest.raises(NotReplicated) as refused:
+                await waiting.submit(job)
+            assert "0 of 1 replica" in refused.value.message
+            redis_set.crash_primary()
+        finally:
+            redis_set.resume_replica()
+        await until(lambda: redis_set.master_port() == redis_set.replica, 60, "the replica to be promoted")
+        with redis.Redis(port=redis_set.replica) as promoted:
+            def on_new_primary(ids):
+                return [i for i in ids if promoted.exists(f"{C.KEY_PREFIX}:enginetest:{i}")]
+            assert on_new_primary(kept) == kept
+            assert on_new_primary(acknowledged) == []  # acknowledged, then lost with the primary
+        # The trade-off: with no replica left, a waiting submit is refused instead of risked.
+        with pytest.raises(NotReplicated):
+            await waiting.submit(job)
+    finally:
+        await plain.close()
+        await waiting.close()
+    print("sentinel crash, replica cut off: " + json.dumps({
+        "acknowledged_by_primary_only": len(acknowledged), "lost": len(acknowledged),
+        "acknowledged_after_wait": len(kept), "kept": len(kept)}))
 
 
 def _env_of(worker) -> dict[str, str]:

@@ -22,7 +22,7 @@ from mediamill.engine.connection import redis_url
 from mediamill.engine.jobs import JobState, JobStatus, status_from_bull
 from mediamill.engine.redis_urls import redis_client
 from mediamill.engine.wire import JobData, JobRequest, PreparedJob
-from mediamill.errors import BadInput, Conflict, NotFound, WaitTimedOut
+from mediamill.errors import BadInput, Conflict, NotFound, NotReplicated, WaitTimedOut
 from mediamill.fetch.guard import check_public_url
 from mediamill.settings import Settings
 from mediamill.storage import open_store
@@ -116,6 +116,7 @@ class Broker:
 
     async def enqueue(self, job: PreparedJob) -> JobStatus:
         await self.queue(job.queue).add(job.task, job.data, job.options)
+        await self._replicated(job.job_id)
         return JobStatus(id=job.job_id, queue=job.queue, task=job.task, state=JobState.waiting,
                          params=job.data.get("params") or {}, max_attempts=job.options["attempts"],
                          run=job.data.get("run"))
@@ -139,7 +140,28 @@ class Broker:
             ids.append(job.job_id)
         for queue, jobs in per_queue.items():
             await self.queue(queue).addBulk(jobs)
+        await self._replicated(ids[0] if ids else "")
         return ids
+
+    async def _replicated(self, job_id: str) -> None:
+        """With `redis_wait_replicas`, return only once that many replicas hold what was just added.
+
+        Redis replicates asynchronously: a primary that crashes right after acknowledging a job may
+        not have sent it on, and the promoted replica never heard of it. WAIT counts replicas that
+        acknowledged every write of its own connection, so a marker write goes first on the same
+        connection (a pipeline): the replication stream is ordered, so it covers the job's add too.
+        """
+        wanted = self.settings.redis_wait_replicas
+        if not wanted:
+            return
+        timeout_ms = self.settings.redis_wait_timeout_ms
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.incr(f"{C.KEY_PREFIX}:replication-marker")
+            pipe.execute_command("WAIT", wanted, timeout_ms)
+            _, acked = await pipe.execute()
+        if int(acked) < wanted:
+            raise NotReplicated(f"job {job_id} is on the Redis primary but {acked} of {wanted} replica(s) confirmed "
+                                f"it within {timeout_ms} ms (redis_wait_replicas): a failover now could lose it", field="redis")
 
     # -- read ----------------------------------------------------------------------------
     async def find_queue(self, job_id: str) -> str:
