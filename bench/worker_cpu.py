@@ -50,6 +50,7 @@ async def drain(settings: Settings, client: AsyncClient, jobs: int, hooks: list)
     service = build_worker(settings, [qt.BENCH_QUEUE], middleware=hooks)
     await service.start()
     service.workers[qt.BENCH_QUEUE].on("completed", completed)
+    await qt.records_open(service)  # start-up work, not the drain's
     await asyncio.sleep(0.5)
     redis0, loop0, proc0, wall0 = await redis_cpu_s(client), time.thread_time(), time.process_time(), time.perf_counter()
     await queue.resume()

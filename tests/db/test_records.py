@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from mediamill.db import open_database
@@ -114,3 +115,16 @@ def test_a_writer_given_open_after_opens_its_database_only_once_told_or_at_its_w
         assert len(opened) == 1
         with open_database(db_settings).session() as session:
             assert job_records.get(session, f"job_f{wait_s}").state == "active"
+
+
+async def test_open_now_opens_the_records_database_before_any_job(db_settings):
+    from mediamill.records.middleware import RecordsMiddleware
+
+    hook = RecordsMiddleware(db_settings)
+    await hook.on_worker_start(None)
+    try:
+        assert hook.writer.database is None  # it waits for a first job by default
+        await asyncio.wait_for(hook.open_now(), 60)
+        assert hook.writer.database is not None
+    finally:
+        await hook.on_worker_stop(None)
