@@ -20,9 +20,14 @@ log = get_logger("mediamill.serve")
 
 
 def worker_middleware(settings: Settings) -> list[Middleware]:
-    """The standard hooks around every job, in call order: logging, metrics, records, webhooks, pipelines."""
-    return [LoggingMiddleware(), MetricsMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
-            PipelineMiddleware(settings)]
+    """The standard hooks around every job, in call order: (tracing,) logging, metrics, records, webhooks, pipelines."""
+    hooks = [LoggingMiddleware(), MetricsMiddleware(), RecordsMiddleware(settings), WebhookMiddleware(settings),
+             PipelineMiddleware(settings)]
+    if settings.tracing:
+        from mediamill.engine.tracing import TracingMiddleware  # only with tracing on (settings.tracing)
+
+        hooks.insert(0, TracingMiddleware())  # first in, last out: its job span encloses the other hooks
+    return hooks
 
 
 def build_worker(settings: Settings, queues: list[str] | None = None,

@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         "metrics keys (bull:<queue>:metrics:*, the worker's `metrics` option) for the dashboard's sparkline; "
         "0 = off (the sparkline counts the job records)"
     )
+    tracing: bool = Field(
+        False, description="OpenTelemetry spans for submit -> job -> processor steps, linked across the queue "
+        "by a W3C traceparent in the job's data; they go to the global tracer provider (the `tracing` extra "
+        "installs the SDK; configure an exporter, or run under opentelemetry-instrument)"
+    )
     metrics_dir: Path | None = Field(
         None, description="where processes keep their Prometheus values (multi-process); unset = <data_dir>/prometheus"
     )

@@ -174,3 +174,20 @@ def raise_error(ctx: TaskContext, params: RaiseParams) -> dict:
     if issubclass(cls, errors.MediamillError):
         raise cls(params.message, field=params.field)
     raise cls(params.message)
+
+
+class StepsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fail: bool = Field(False, description="fail in the second step")
+
+
+@task("enginetest.steps", queue=QUEUE)
+def steps(ctx: TaskContext, params: StepsParams) -> dict:
+    """Two named steps in a child process (the tracing tests), failing in the second when asked."""
+    ctx.progress(10, "fetch")
+    time.sleep(0.05)
+    ctx.progress(60, "render")
+    time.sleep(0.05)
+    if params.fail:
+        raise ValueError("render broke on purpose")
+    return {"steps": 2}

@@ -115,7 +115,14 @@ class Broker:
         return PreparedJob(queue=spec.queue, job_id=job_id, data=wire, options=options)
 
     async def enqueue(self, job: PreparedJob) -> JobStatus:
-        await self.queue(job.queue).add(job.task, job.data, job.options)
+        if self.settings.tracing:
+            # Imported only with tracing on: the default path loads none of it.
+            from mediamill.engine.tracing import submit_span
+
+            with submit_span(job.queue, job.task, job.job_id, job.data):
+                await self.queue(job.queue).add(job.task, job.data, job.options)
+        else:
+            await self.queue(job.queue).add(job.task, job.data, job.options)
         await self._replicated(job.job_id)
         return JobStatus(id=job.job_id, queue=job.queue, task=job.task, state=JobState.waiting,
                          params=job.data.get("params") or {}, max_attempts=job.options["attempts"],
