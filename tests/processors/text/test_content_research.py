@@ -221,6 +221,16 @@ async def test_readability_never_downloads(monkeypatch):
     assert readability("  \n ") is None
 
 
+def test_readability_loads_neither_nltk_nor_scipy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from mediamill.processors.text.readability import readability; "
+            "print(readability('Coffee is hot.')['syllables'], 'nltk' in sys.modules, 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["4", "False", "False"]  # cof-fee is hot: CMUdict's count
+
+
 async def test_text_input_artifact_is_analysed(run_text, tmp_path):
     brief = tmp_path / "brief.txt"
     brief.write_text(BRIEF)

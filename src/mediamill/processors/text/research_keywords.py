@@ -32,10 +32,14 @@ def yake_keywords(text: str, limit: int) -> list[dict]:
         return []
     lower = text.lower()
     merged: dict[str, float] = {}
+    seen: set[str] = set()
     for phrase, value in _extractor(limit * OVERFETCH).extract_keywords(text):
         key = " ".join(phrase.lower().split())
-        if re.search(r"[^\w\s'’+-]", key) or key in merged:  # "coffee. coffee": a fragment across sentences
+        # YAKE does not lemmatise: "run" and "runs" are one keyword (the better-ranked form is kept).
+        singular = re.sub(r"(?<=[a-z]{2})s$", "", key)
+        if re.search(r"[^\w\s'’+-]", key) or singular in seen:  # "coffee. coffee": a fragment across sentences
             continue
+        seen.add(singular)
         merged[key] = float(value)
     ranked = sorted(merged.items(), key=lambda item: item[1])
     counts = {phrase: occurrences(phrase, lower) for phrase, _ in ranked}
