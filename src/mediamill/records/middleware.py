@@ -43,9 +43,10 @@ def artifacts_in(result: Any, job_id: str) -> list[Artifact]:
     return made
 
 
-# When a worker's records writer opens its database: this long after its first job ends, or this long
-# after the worker starts if no job comes.
+# When a worker's records writer opens its database: this long after its first job ends, or once that
+# job has run this long, or this long after the worker starts if no job comes.
 RECORDS_OPEN_DELAY_S = 0.2
+RECORDS_OPEN_LONG_JOB_S = 1.0
 RECORDS_OPEN_WAIT_S = 5.0
 
 
@@ -53,26 +54,26 @@ class RecordsMiddleware(Middleware):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.writer: RecordWriter | None = None
-        self._first_job_done = threading.Event()
-        self._open_scheduled = False
+        self._writer_may_open = threading.Event()
+        self._open_scheduled = {"start": False, "end": False}
 
     async def on_worker_start(self, worker: Any) -> None:
         # The writer's thread opens the database (SQLAlchemy's import and the migration to head: the
-        # larger part of a worker's start) after the worker's first job is done, or after
-        # RECORDS_OPEN_WAIT_S without one: opened at once, its imports took the CPU and the GIL
-        # from that first job (0.35 CPU-s, more than the rest of the job's path). The rows of the
-        # first jobs wait in the writer until it is open. The hook is ready at once: nothing a job
-        # writes is missed.
-        self._first_job_done = threading.Event()
-        self._open_scheduled = False
-        self.writer = RecordWriter(opener=self._open, open_after=self._first_job_done,
+        # larger part of a worker's start) just after the worker's first job is done, or once it has
+        # run RECORDS_OPEN_LONG_JOB_S, or RECORDS_OPEN_WAIT_S after the start without a job: opened at
+        # once, its imports took the CPU and the GIL from that first job (0.35 CPU-s, more than the
+        # rest of the job's path). The rows of the first jobs wait in the writer until it is open. The
+        # hook is ready at once: nothing a job writes is missed.
+        self._writer_may_open = threading.Event()
+        self._open_scheduled = {"start": False, "end": False}
+        self.writer = RecordWriter(opener=self._open, open_after=self._writer_may_open,
                                    open_wait_s=RECORDS_OPEN_WAIT_S)
         self.writer.start()
 
     async def open_now(self) -> None:
         """Open the database now rather than after the first job, and return once it is open (a bench
         that times only draining; a real worker has no reason to)."""
-        self._first_job_done.set()
+        self._writer_may_open.set()
         while self.writer is not None and self.writer.database is None:
             await asyncio.sleep(0.05)
 
@@ -92,7 +93,14 @@ class RecordsMiddleware(Middleware):
             fields["attempts"] = job.info.attempt
             self.writer.merge(job.info.job_id, fields)
 
+    def _open_writer_in(self, when: str, delay_s: float) -> None:
+        if not self._open_scheduled[when]:
+            self._open_scheduled[when] = True
+            asyncio.get_running_loop().call_later(delay_s, self._writer_may_open.set)
+
     async def before_job(self, job: RunningJob) -> None:
+        # A long first job does not keep its rows from the database for longer than this.
+        self._open_writer_in("start", RECORDS_OPEN_LONG_JOB_S)
         # The identity columns create the row when this worker is the first to see the job (the
         # writer merges later writes of the job into this pending row, so they go out together).
         # One dict built in place (no keyword repacking): this runs for every job.
@@ -113,10 +121,8 @@ class RecordsMiddleware(Middleware):
         self._write(job, progress=float(percent), current_step=step)
 
     async def after_job(self, job: RunningJob, result: Any | None, error: BaseException | None) -> None:
-        if not self._open_scheduled:
-            # After this job's completion has gone to Redis (it goes once this hook returns).
-            self._open_scheduled = True
-            asyncio.get_running_loop().call_later(RECORDS_OPEN_DELAY_S, self._first_job_done.set)
+        # After this job's completion has gone to Redis (it goes once this hook returns).
+        self._open_writer_in("end", RECORDS_OPEN_DELAY_S)
         if error is None:
             writer = self.writer
             if writer is None:
