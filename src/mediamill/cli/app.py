@@ -60,6 +60,15 @@ def _configure_logging(settings: Settings) -> None:
     configure_logging(settings)
 
 
+def _start_task_server(settings: Settings, wanted: list[str] | None) -> None:
+    """First, as soon as the queues are known (before even the logging): the task processes' fork server
+    (a fork of this process) imports their modules while this process imports the worker."""
+    from mediamill.engine.task_server import select_queues, start_task_server
+    from mediamill.tasks.registry import queue_task_modules
+
+    start_task_server(m for queue in select_queues(settings, wanted) for m in queue_task_modules(queue))
+
+
 def _run(coro) -> Any:
     import asyncio
 
@@ -98,16 +107,11 @@ def worker(
         "--liveness-file", help="touch this file at every heartbeat (for an exec liveness probe)")] = None,
 ) -> None:
     """Run workers for some or all queues (MEDIAMILL_WORKERS works too) until SIGTERM/Ctrl-C."""
-    from mediamill.engine.task_server import select_queues, start_task_server
-    from mediamill.tasks.registry import queue_task_modules
-
     settings = _settings(logging=False)
     overrides = {"metrics_port": metrics_port, "metrics_host": metrics_host, "worker_liveness_file": liveness_file}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
-    # First, as soon as the queues are known (before even the logging): the task processes' fork server
-    # imports their modules while this process imports the worker.
-    start_task_server(m for queue in select_queues(settings, wanted) for m in queue_task_modules(queue))
+    _start_task_server(settings, wanted)
     _configure_logging(settings)
     from mediamill.serve import build_worker
 
@@ -122,10 +126,12 @@ def up(
     no_api: Annotated[bool, typer.Option("--no-api", help="workers only")] = False,
 ) -> None:
     """Everything in one command: embedded Redis, workers for all queues and the HTTP API."""
+    settings = _settings(logging=False)
+    wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    _start_task_server(settings, wanted)
+    _configure_logging(settings)
     from mediamill.serve import serve_all
 
-    settings = _settings()
-    wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
     _run(serve_all(settings, wanted, api=not no_api, host=host, port=port))
 
 
