@@ -78,5 +78,6 @@ async def test_the_taken_over_attempts_late_file_never_replaces_the_new_owners(w
     assert late_id != artifact_id_for_key(f"//{handle.id}/made-by.txt")  # the worker put it under its claim
     assert store.open(owner.id).read() == b"made by the new owner\n"
     assert store.stat(owner.id).sha256 == owner.sha256
-    assert not store.exists(late_id)  # the fence deleted the lost attempt's file
+    # The fence deletes the lost attempt's file after it logs "job lock lost" (in a thread): wait for it.
+    assert await until(lambda: not store.exists(late_id), 30, "the lost attempt's file deleted")
     assert [a.id for a in store.iter_artifacts() if a.job == handle.id] == [owner.id]
