@@ -8,6 +8,8 @@ KEY_PREFIX = "mediamill"
 CANCEL_CHANNEL = f"{KEY_PREFIX}:control:cancel"
 # A job id marked here is cancelled: workers check it before starting and while running.
 CANCELLED_KEY = f"{KEY_PREFIX}:control:cancelled"
+# Wrong share-link passwords per link (services/shares.py): a sorted set per link, shared by every API process.
+SHARE_FAILURES_KEY = f"{KEY_PREFIX}:control:share-password-failures"
 # Pub/sub channel on which the pipeline coordinator announces a run's end ({"run", "state"}).
 RUNS_CHANNEL = f"{KEY_PREFIX}:control:runs"
 # Sorted set of cancelled job ids scored by mark expiry: what a worker loads to know them locally.

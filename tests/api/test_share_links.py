@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from mediamill.constants import SHARE_FAILURES_KEY
 from mediamill.db import open_database
 from mediamill.db.models.shares import ShareLink
 from mediamill.db.repositories import analytics as analytics_records
@@ -162,3 +163,20 @@ async def test_password_guessing_is_cut_off_with_429(make_api, settings):
         assert int(blocked.headers["retry-after"]) == 600
         other = await share(api, artifact["id"], password="another horse")  # other links are not affected
         assert (await api.get(path_of(other), headers={"X-Share-Password": "another horse"})).status_code == 200
+
+
+async def test_the_password_cap_holds_across_api_processes(make_api, settings):
+    # Given two API apps, each with its own Services and Redis connection (as two processes have),
+    strict = settings.model_copy(update={"shares": settings.shares.model_copy(update={"max_password_failures": 2})})
+    async with make_api(strict) as first, make_api(strict) as second:
+        artifact = await upload(first)
+        link = await share(first, artifact["id"], password="correct horse")
+        # When the guesses go to the first,
+        for n in range(2):
+            assert (await first.get(path_of(link), headers={"X-Share-Password": f"guess {n}"})).status_code == 403
+        # Then the second refuses too, and the count is in Redis, not in a process.
+        blocked = await second.get(path_of(link), headers={"X-Share-Password": "correct horse"})
+        assert blocked.status_code == 429, blocked.text
+        redis = second.app.state.services.broker.redis
+        assert await redis.zcard(f"{SHARE_FAILURES_KEY}:{link['id']}") == 2
+        assert 0 < await redis.ttl(f"{SHARE_FAILURES_KEY}:{link['id']}") <= 601

@@ -12,13 +12,13 @@ import asyncio
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
+from mediamill.constants import SHARE_FAILURES_KEY
 from mediamill.db.models.analytics import EventType
 from mediamill.db.models.shares import ShareLink
 from mediamill.db.repositories import shares as records
@@ -195,7 +195,7 @@ def _existing(session, share_id: str) -> ShareLink:
 
 
 def _open(services: Services, token: str, password: str | None, method: str,
-          range_header: str | None) -> tuple[ShareLink, Artifact, BinaryIO, bool]:
+          range_header: str | None, loop: asyncio.AbstractEventLoop) -> tuple[ShareLink, Artifact, BinaryIO, bool]:
     """One thread hop: find and check the link, count the download, open the bytes."""
     with services.database.session() as session:
         link = records.by_token_hash(session, token_hash(token)) if 16 <= len(token) <= 128 else None
@@ -209,7 +209,7 @@ def _open(services: Services, token: str, password: str | None, method: str,
         if state != "active":
             raise Gone(f"this share link no longer works ({state})", field="token")
         if link.password_hash is not None:
-            _check_password(services, link, password)
+            _check_password(services, link, password, loop)
         try:
             artifact = get_artifact(services, link.artifact_id)
         except NotFound:
@@ -227,43 +227,52 @@ def _open(services: Services, token: str, password: str | None, method: str,
 
 
 class _Failures:
-    """Wrong passwords per link in a sliding window, in this process: guessing gets a 429 after
-    `shares.max_password_failures`, and each guess costs a scrypt hash, so the cap also bounds the CPU
-    a guesser can burn. (The token in the URL is the first secret; the password is the second.)"""
+    """Wrong passwords per link in a sliding window, kept in Redis so the cap holds across every API
+    process (it was per process: N processes let N times the guesses through). Guessing gets a 429
+    after `shares.max_password_failures`, and each guess costs a scrypt hash, so the cap also bounds
+    the CPU a guesser can burn. (The token in the URL is the first secret; the password is the second.)
+    A sorted set per link, scored by the time of each failure, expiring with its window."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[str, list[float]] = {}
+    @staticmethod
+    def key(share_id: str) -> str:
+        return f"{SHARE_FAILURES_KEY}:{share_id}"
 
-    def recent(self, share_id: str, window_s: float) -> int:
-        with self._lock:
-            cutoff = time.monotonic() - window_s
-            kept = [t for t in self._seen.get(share_id, []) if t > cutoff]
-            if kept:
-                self._seen[share_id] = kept
-            else:
-                self._seen.pop(share_id, None)
-            return len(kept)
+    async def recent(self, redis, share_id: str, window_s: float) -> int:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(self.key(share_id), 0, time.time() - window_s)
+            pipe.zcard(self.key(share_id))
+            _, count = await pipe.execute()
+        return int(count)
 
-    def add(self, share_id: str) -> None:
-        with self._lock:
-            self._seen.setdefault(share_id, []).append(time.monotonic())
+    async def add(self, redis, share_id: str, window_s: float) -> None:
+        now = time.time()
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(self.key(share_id), {f"{now:.6f}:{secrets.token_hex(4)}": now})
+            pipe.expire(self.key(share_id), int(window_s) + 1)
+            await pipe.execute()
 
 
 _failures = _Failures()
 
 
-def _check_password(services: Services, link: ShareLink, password: str | None) -> None:
+def _check_password(services: Services, link: ShareLink, password: str | None,
+                    loop: asyncio.AbstractEventLoop) -> None:
+    """Runs in _open's thread; the failure counts are read and written on the loop's Redis client."""
     limits = services.settings.shares
+
+    def on_loop(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=30)
+
     if not password:
         raise Unauthorized("this share link needs a password (form field or X-Share-Password header)",
                            field="password")
-    if _failures.recent(link.id, limits.password_failure_window_s) >= limits.max_password_failures:
+    redis, window = services.broker.redis, limits.password_failure_window_s
+    if on_loop(_failures.recent(redis, link.id, window)) >= limits.max_password_failures:
         error = TooManyRequests("too many wrong passwords for this share link; try again later", field="password")
         error.headers = {"Retry-After": str(int(limits.password_failure_window_s))}
         raise error
     if not password_matches(password, link.password_hash or ""):
-        _failures.add(link.id)
+        on_loop(_failures.add(redis, link.id, window))
         raise Forbidden("wrong password for this share link", field="password")
 
 
@@ -281,7 +290,8 @@ async def open_share(services: Services, token: str, password: str | None, metho
                      range_header: str | None) -> tuple[Artifact, BinaryIO]:
     """Check the link (404 unknown, 410 expired/revoked/used up, 401/403 password), count the download,
     open the bytes (the caller closes the reader)."""
-    link, artifact, reader, counted = await asyncio.to_thread(_open, services, token, password, method, range_header)
+    link, artifact, reader, counted = await asyncio.to_thread(_open, services, token, password, method, range_header,
+                                                               asyncio.get_running_loop())
     if counted:
         try:
             await _track(services, EventType.ASSET_DOWNLOAD, link, {"via": "share-link"})
