@@ -235,7 +235,7 @@ def _attempt_end_line(log: Path, job_id: str) -> str:
     fenced = next((line for line in lines if "job lock lost" in line), None)
     if fenced is None:
         return next((line[:160] for line in lines if "job started" not in line), "")
-    if any("lost attempt's outputs deleted" in line for line in lines):
+    if any("result was not recorded deleted" in line for line in lines):
         return "job lock lost, its file deleted"
     with contextlib.suppress(ValueError):
         if json.loads(fenced).get("error"):

@@ -50,10 +50,13 @@ def work(ctx: TaskContext, params: Params) -> dict:
 
 @task("enginetest.output", queue=QUEUE)
 def output(ctx: TaskContext, params: Params) -> dict:
-    """Works like enginetest.work, then stores a file naming its process; logs "put:<artifact id>"."""
+    """Works like enginetest.work, then stores a file naming its process; logs "put:<artifact id>".
+    With `succeed_on`, earlier attempts fail (transient) after storing their file."""
     _work(ctx, params)
     made = ctx.put(f"made by {os.getpid()}\n".encode(), name="made-by.txt", mime="text/plain")
     note(params, ctx, f"put:{made.id}")
+    if params.succeed_on and ctx.job.attempt < params.succeed_on:
+        raise RuntimeError(f"transient trouble after storing, on attempt {ctx.job.attempt}")
     return {"pid": os.getpid(), "file": made.ref()}
 
 

@@ -6,6 +6,7 @@ import pytest
 from helpers import both_redis, read_events
 
 from mediamill.errors import JobFailed
+from mediamill.storage import open_store
 
 BACKOFF_MS = 300
 
@@ -55,3 +56,18 @@ async def test_bad_input_fails_after_one_attempt(client, worker, tmp_path):
     assert status.state == "failed" and status.attempts == 1
     assert status.error.type == "BadInput" and not status.error.retryable
     assert len(read_events(log)) == 1
+
+
+@pytest.mark.engine_settings(queue={"attempts": 3})
+async def test_a_failed_attempts_stored_file_goes_and_the_recorded_one_stays(client, worker, settings, tmp_path):
+    log = tmp_path / "events.log"
+    async with worker(["enginetest"]):
+        handle = await client.submit("enginetest.output", {"log": str(log), "succeed_on": 2})
+        status = await handle.wait(timeout=60)
+    assert status.state == "completed" and status.attempts == 2
+    stored = [row[0].removeprefix("put:") for row in read_events(log) if row[0].startswith("put:")]
+    assert len(stored) == 2 and stored[0] != stored[1]  # each attempt its own id
+    store = open_store(settings)
+    assert not store.exists(stored[0])  # the failed attempt's file went with its scratch dir
+    assert status.result["file"]["artifact"] == stored[1] and store.exists(stored[1])
+    assert [a.id for a in store.iter_artifacts() if a.job == handle.id] == [stored[1]]

@@ -3,8 +3,8 @@
 The order is forced, not left to luck: the new owner stores and records its file first, then the
 cut-off attempt stores its own late, as when its upload completes after its cable is back. On the
 local store and on S3 (moto), the recorded artifact keeps its bytes; the late attempt's file has an
-id of its own, and the fence's cleanup deletes it without touching the new owner's, even when both
-made the same bytes (one shared blob).
+id of its own, listed in its scratch dir, and the cleanup of an unrecorded attempt deletes it
+without touching the new owner's, even when both made the same bytes (one shared blob).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mediamill.engine.attempts import drop_outputs
+from mediamill.engine.attempts import attempt_outputs, drop_outputs
 from mediamill.errors import NotFound
 from mediamill.storage.base import ArtifactStore
 from mediamill.storage.local import LocalStore
@@ -38,14 +38,16 @@ def attempt(store: ArtifactStore, claim: str | None, tmp_path: Path) -> TaskCont
 def test_a_late_attempt_never_changes_the_recorded_file(store, tmp_path):
     winner = attempt(store, "worker-2:7", tmp_path).put(b"made by worker-2\n", name="made-by.txt")
     recorded = winner.ref()  # what the fenced record holds
-    late = attempt(store, "worker-1:3", tmp_path).put(b"made by worker-1\n", name="made-by.txt")
+    cut_off = attempt(store, "worker-1:3", tmp_path)
+    late = cut_off.put(b"made by worker-1\n", name="made-by.txt")
 
     assert late.id != winner.id
     assert store.open(winner.id).read() == b"made by worker-2\n"
     assert store.stat(winner.id).sha256 == recorded["sha256"] == hashlib.sha256(b"made by worker-2\n").hexdigest()
 
     # The fence found the late attempt's lock lost: its own output goes, the recorded one stays.
-    assert drop_outputs(store, {"host": "worker-1", "file": late.ref()}, JOB) == [late.id]
+    assert attempt_outputs(cut_off.scratch) == [late.id]  # what the attempt stored, listed by put
+    assert drop_outputs(store, attempt_outputs(cut_off.scratch), JOB) == [late.id]
     with pytest.raises(NotFound):
         store.stat(late.id)
     assert store.open(winner.id).read() == b"made by worker-2\n"
@@ -57,18 +59,20 @@ def test_the_cleanup_keeps_a_blob_the_recorded_file_shares(store, tmp_path):
     late = attempt(store, "worker-1:3", tmp_path).put(b"same bytes from both\n", name="out.txt")
     assert late.id != winner.id and late.sha256 == winner.sha256
 
-    drop_outputs(store, late.ref(), JOB)
+    drop_outputs(store, [late.id], JOB)
     assert store.open(winner.id).read() == b"same bytes from both\n"
 
 
-def test_the_cleanup_leaves_inputs_the_result_passes_through(store, tmp_path):
+def test_the_cleanup_deletes_only_what_the_job_made(store, tmp_path):
     given = store.put(b"an input from an upload\n", name="in.txt")  # no job made it
     late = attempt(store, "worker-1:3", tmp_path).put(b"late\n", name="out.txt")
-    assert drop_outputs(store, {"input": given.ref(), "out": late.ref()}, JOB) == [late.id]
+    assert drop_outputs(store, [given.id, late.id, late.id], JOB) == [late.id]
     assert store.open(given.id).read() == b"an input from an upload\n"
 
 
 def test_outside_a_worker_the_id_follows_the_job_and_name_alone(store, tmp_path):
-    first = attempt(store, None, tmp_path).put(b"one\n", name="out.txt")
+    bare = attempt(store, None, tmp_path)
+    first = bare.put(b"one\n", name="out.txt")
     again = attempt(store, None, tmp_path).put(b"two\n", name="out.txt")
     assert first.id == again.id and store.open(first.id).read() == b"two\n"
+    assert attempt_outputs(bare.scratch) == []  # nothing to clean up after: no attempt owns it

@@ -5,7 +5,7 @@ and `failed` bottom-up after it, and `cleanup` bottom-up always. `failed` gets t
 returns the one to pass on (the translation for BullMQ is the outermost), or raises to end the
 chain (a job the shutdown cut off goes back to its queue).
 
-    ScratchCleanup       the attempt's scratch directory goes, whatever happened
+    ScratchCleanup       the attempt's scratch directory goes, whatever happened (with its stored files, unless recorded)
     BullTranslation      an error becomes BullMQ's: retried (RetryableFailure) or not (UnrecoverableError)
     Timeout              the task's time budget, from settings, the task, or the queue's policy
     JobMiddleware        the worker's middleware (before_job / after_job)
@@ -33,9 +33,10 @@ from bullmq.custom_errors import DelayedError
 from mediamill.engine.call import CancelSignal
 from mediamill.engine.jobs import WORKER_KILLER_MESSAGE, format_failure
 from mediamill.engine.middleware import Middleware, RunningJob, call_hooks
-from mediamill.engine.wire import JobData, artifact_refs
+from mediamill.engine.wire import JobData
 from mediamill.errors import Cancelled, MediamillError, NotFound, RetryableFailure, WorkerCrashed
 from mediamill.logs import get_logger
+from mediamill.tasks.context import OUTPUTS_LIST
 from mediamill.tasks.registry import TaskInfo
 
 log = get_logger("mediamill.worker")
@@ -81,6 +82,7 @@ class Attempt:
     scratch: Path
     timeout_s: float = 0.0
     retryable: bool = True
+    outputs_kept: bool = False  # set once the lock fence let the result through
     began: float = field(default_factory=time.monotonic)  # just after BullMQ claimed the job
 
 
@@ -100,9 +102,22 @@ class AttemptHook:
 
 
 class ScratchCleanup(AttemptHook):
+    """The scratch directory goes; before it, the files an attempt stored go too unless its result was
+    recorded (the lock fence passed): a failed attempt's (the retry stores its own), a lost one's."""
+
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+
     async def cleanup(self, attempt: Attempt) -> None:
-        if attempt.scratch.exists():
-            shutil.rmtree(attempt.scratch, ignore_errors=True)
+        if not attempt.scratch.exists():
+            return
+        stored = attempt_outputs(attempt.scratch)
+        if stored and not attempt.outputs_kept:
+            dropped = await asyncio.to_thread(drop_outputs, self.runner.store, stored, attempt.bull_job.id)
+            if dropped:
+                log.info("outputs of an attempt whose result was not recorded deleted", job_id=attempt.bull_job.id,
+                         attempt=attempt.running.info.attempt, artifacts=dropped)
+        shutil.rmtree(attempt.scratch, ignore_errors=True)
 
 
 class BullTranslation(AttemptHook):
@@ -158,7 +173,7 @@ class LockFence(AttemptHook):
     that cannot answer, ends the attempt silently: BullMQ's completion would be refused anyway.
 
     The files such an attempt stored have ids of its own claim (TaskContext.put), so they never
-    replaced the new owner's; a lost attempt deletes them (nothing records them).
+    replaced the new owner's; ScratchCleanup deletes them (nothing records them).
     """
 
     def __init__(self, runner: JobRunner) -> None:
@@ -181,33 +196,36 @@ class LockFence(AttemptHook):
             raise AttemptLost() from error
 
     async def succeeded(self, attempt: Attempt, result: Any) -> None:
-        try:
-            await self._check(attempt)
-        except AttemptLost:
-            dropped = await asyncio.to_thread(drop_outputs, self.runner.store, result, attempt.bull_job.id)
-            if dropped:
-                log.info("lost attempt's outputs deleted", job_id=attempt.bull_job.id, artifacts=dropped)
-            raise
+        await self._check(attempt)
+        attempt.outputs_kept = True  # the result, and the files it points to, are this attempt's to record
 
     async def failed(self, attempt: Attempt, error: BaseException) -> BaseException:
         await self._check(attempt, error)
         return error
 
 
-def drop_outputs(store: Any, result: Any, job_id: str) -> list[str]:
-    """Delete the artifacts a result references that this job made (an input passed through is not
-    the job's); returns their ids. A store that cannot answer leaves them to their expiry."""
+def attempt_outputs(scratch: Path) -> list[str]:
+    """The ids of the artifacts an attempt stored (TaskContext.put lists them in its scratch dir)."""
+    try:
+        return (scratch / OUTPUTS_LIST).read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+def drop_outputs(store: Any, artifact_ids: list[str], job_id: str) -> list[str]:
+    """Delete those artifacts that this job made (never one it was given); returns their ids. A store
+    that cannot answer leaves them to their expiry."""
     dropped = []
-    for ref in artifact_refs(result):
+    for artifact_id in dict.fromkeys(artifact_ids):
         try:
-            if store.stat(ref["artifact"]).job == job_id:
-                store.delete(ref["artifact"])
-                dropped.append(ref["artifact"])
+            if store.stat(artifact_id).job == job_id:
+                store.delete(artifact_id)
+                dropped.append(artifact_id)
         except NotFound:
             continue
         except Exception as exc:  # noqa: BLE001 - cleanup only: the expiry sweep takes what stays
-            log.warning("could not delete a lost attempt's output; it goes at its expiry", job_id=job_id,
-                        artifact=ref["artifact"], error=str(exc))
+            log.warning("could not delete an unrecorded attempt's output; it goes at its expiry", job_id=job_id,
+                        artifact=artifact_id, error=str(exc))
     return dropped
 
 
@@ -279,7 +297,7 @@ class ProgressDrain(AttemptHook):
 
 def standard_hooks(runner: JobRunner) -> list[AttemptHook]:
     """The stack in its order (outermost first); the order is the behaviour, see the module doc."""
-    return [ScratchCleanup(), BullTranslation(), Timeout(runner), JobMiddleware(runner), LockFence(runner),
+    return [ScratchCleanup(runner), BullTranslation(), Timeout(runner), JobMiddleware(runner), LockFence(runner),
             RetryClassification(), ChildDeaths(runner), ShutdownCutoff(), CancelBeforeStart(runner), ProgressDrain()]
 
 

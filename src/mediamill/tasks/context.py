@@ -26,6 +26,10 @@ class Reporter(Protocol):
     def log(self, message: str, fields: dict) -> None: ...
 
 
+# In an attempt's scratch directory: the id of every artifact the attempt stored, one a line.
+OUTPUTS_LIST = ".outputs"
+
+
 @dataclass(frozen=True)
 class JobInfo:
     job_id: str
@@ -136,8 +140,13 @@ class TaskContext:
         key = f"{self.job.run or ''}/{self.job.step or ''}/{self.job.job_id}/{name}"
         if self.job.claim:
             key += f"@{self.job.claim}"
-        return self.store.put(source, name=name, mime=mime, metadata=metadata, key=key,
+        made = self.store.put(source, name=name, mime=mime, metadata=metadata, key=key,
                               expires_at=expires, source_artifact=parent, job=self.job.job_id)
+        if self.job.claim:  # in a worker: an attempt whose result is not recorded deletes what it stored
+            self.scratch.mkdir(parents=True, exist_ok=True)
+            with open(self.scratch / OUTPUTS_LIST, "a") as listed:
+                listed.write(made.id + "\n")
+        return made
 
     def path(self, artifact: Artifact | str) -> Path:
         """A local file holding the artifact's bytes (read-only: never write to it)."""
