@@ -33,11 +33,13 @@ ARTIFACT_ID_PREFIX = "art_"
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_MS = 2_000  # exponential: 2 s, 4 s, 8 s (the asset seed's schedule)
 DEFAULT_TIMEOUT_S = 600
-# A killed worker's job is taken back within ~lock + interval (<= 10 s): the lock is renewed every
+# A killed worker's job is taken back within ~lock + interval (<= 8 s): the lock is renewed every
 # lock/4 or sooner (engine/worker.py LOCK_RENEWALS) from the worker's event loop, which CPU-bound
-# work (in child processes) never blocks.
+# work (in child processes) never blocks. The check is one script call per interval for all the
+# queue's workers (BullMQ takes a stalled-check lock), so a short interval costs next to nothing;
+# a short lock would cost healthy jobs on a loaded machine, so the lock stays at 6 s.
 DEFAULT_LOCK_DURATION_MS = 6_000
-DEFAULT_STALLED_INTERVAL_MS = 4_000
+DEFAULT_STALLED_INTERVAL_MS = 2_000
 # How often a job may be taken back from a dead worker (BullMQ's maxStalledCount) before it fails as
 # a job that kills its workers. A budget of its own: worker deaths never spend the job's attempts.
 DEFAULT_MAX_STALLS = 8
