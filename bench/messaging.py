@@ -228,6 +228,53 @@ async def bench_analytics(settings: Settings, base_url: str, total: int, batch: 
                       "ratio = median over rounds of (baseline time / pipeline time) in the same round"}
 
 
+def bench_analytics_postgresql(total: int, batch: int, rounds: int) -> dict:
+    """The batch write alone on the local PostgreSQL (a throwaway database): write_batch (events by COPY
+    and the rollups) vs psycopg's executemany of the same rows (no rollups), interleaved rounds."""
+    from mediamill.db.repositories import analytics as records
+    from mediamill.db.testing import throwaway_postgres
+    from mediamill.processors.analytics.events import decode_events
+
+    now = datetime.now(UTC)
+    batches = [decode_events(json.dumps({"events": events_batch(start, batch)}).encode(), now)
+               for start in range(0, total, batch)]
+    samples: dict[str, list[float]] = {"write_batch": [], "psycopg_executemany": []}
+    cpu_us: dict[str, list[float]] = {"write_batch": [], "psycopg_executemany": []}
+    with throwaway_postgres() as url, tempfile.TemporaryDirectory() as tmp:
+        database = open_database(Settings(data_dir=Path(tmp), log_level="warning", database_url=url))
+        for round_index in range(rounds):
+            cpu, started = time.process_time(), time.perf_counter()
+            for index, rows in enumerate(batches):
+                with database.session() as session:
+                    records.write_batch(session, f"r{round_index}b{index}", rows)
+            samples["write_batch"].append(round(time.perf_counter() - started, 3))
+            cpu_us["write_batch"].append(round((time.process_time() - cpu) * 1e6 / total, 2))
+            prepared = [[(f"raw{round_index}b{index}", *row, rows.created_at) for row in rows.rows]
+                        for index, rows in enumerate(batches)]
+            connection = database.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cpu, started = time.process_time(), time.perf_counter()
+                for rows in prepared:
+                    cursor.executemany("INSERT INTO analytics_events (batch, type, asset_id, user_id, data, "
+                                       "occurred_at, created_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s)", rows)
+                    connection.commit()
+                samples["psycopg_executemany"].append(round(time.perf_counter() - started, 3))
+                cpu_us["psycopg_executemany"].append(round((time.process_time() - cpu) * 1e6 / total, 2))
+            finally:
+                connection.close()
+        database.engine.dispose()
+    wall = {key: statistics.median(values) for key, values in samples.items()}
+    cpu = {key: statistics.median(values) for key, values in cpu_us.items()}
+    return {"events": total, "batch": batch, "rounds": rounds,
+            "write_batch_per_s": round(total / wall["write_batch"]),
+            "psycopg_executemany_per_s": round(total / wall["psycopg_executemany"]),
+            "ratio": round(wall["psycopg_executemany"] / wall["write_batch"], 3), "cpu_us_per_event": cpu,
+            "cpu_ratio": round(cpu["psycopg_executemany"] / cpu["write_batch"], 3), "samples_s": samples,
+            "method": "the batch write alone (no API, no job) on the local PostgreSQL; write_batch also "
+                      "writes the daily rollups, the baseline does not; CPU is this process's"}
+
+
 # -- 3. notifications ------------------------------------------------------------------------
 async def bench_notifications(settings: Settings, base_url: str, count: int) -> dict:
     latencies, roundtrips = [], []
@@ -271,7 +318,8 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--notifications", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=["email", "analytics", "notifications"], default=None)
+    parser.add_argument("--only", choices=["email", "analytics", "analytics-postgresql", "notifications"],
+                        default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), log_level="warning", log_format="json")
@@ -292,6 +340,8 @@ async def main() -> None:
                 results["email"] = await bench_email(settings, args.emails, args.rounds)
             if args.only in (None, "analytics"):
                 results["analytics"] = await bench_analytics(settings, base_url, args.events, args.batch, args.rounds)
+            if args.only == "analytics-postgresql":  # needs the machine's PostgreSQL: only when asked
+                results["analytics_postgresql"] = bench_analytics_postgresql(args.events, args.batch, args.rounds)
             if args.only in (None, "notifications"):
                 results["notifications"] = await bench_notifications(settings, base_url, args.notifications)
         finally:
