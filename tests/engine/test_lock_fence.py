@@ -38,9 +38,17 @@ async def test_an_attempt_whose_lock_was_taken_over_leaves_the_record_alone(clie
     # The first worker's late result went nowhere: BullMQ still has the job active, the record says active
     status = await handle.status()
     assert status.state == "active", status
+    # The worker's records writer batches its rows and opens its database only after the first job
+    # has run a while, so under load the start row may still be on its way: wait for the writer to
+    # catch up, then the row must say what the new owner's attempt is doing, never completed.
+    record = await until(lambda: _written_record(settings, handle.id), 30, "the job's start row written")
+    assert record.state == "active" and record.result is None, record
+
+
+def _written_record(settings, job_id: str):
     with open_database(settings).session() as session:
-        record = job_records.get(session, handle.id)
-    assert record is not None and record.state == "active" and record.result is None, record
+        record = job_records.get(session, job_id)
+    return record if record is not None and record.state != "queued" else None
 
 
 def _attempt_end(log: str, job_id: str) -> str | None:
