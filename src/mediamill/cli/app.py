@@ -279,6 +279,9 @@ def drain(
 @app.command()
 def tasks(as_json: JsonOpt = False) -> None:
     """The task catalog: name, queue, isolation and description; then the families that failed to load."""
+    from rich.markup import escape
+
+    from mediamill.providers.llm.local import what_it_would_add
     from mediamill.tasks.registry import load_tasks, unavailable_families
 
     _settings()
@@ -294,6 +297,9 @@ def tasks(as_json: JsonOpt = False) -> None:
     # On stderr, so `--json` output stays the catalog; the exit code stays 0 (the rest works).
     for module, error in sorted(unavailable.items()):
         output.err_console.print(f"[bold yellow]unavailable:[/] {module}: {error}", highlight=False, soft_wrap=True)
+    optional = what_it_would_add()
+    if optional:
+        output.err_console.print(f"[bold]optional:[/] {escape(optional)}", highlight=False, soft_wrap=True)
 
 
 # -- pipelines ----------------------------------------------------------------------------

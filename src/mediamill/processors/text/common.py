@@ -10,7 +10,8 @@ from mediamill.errors import BadInput, LimitExceeded
 from mediamill.storage.artifact import Artifact
 from mediamill.tasks import TaskContext
 
-ProviderChoice = Literal["auto", "offline"]
+# auto: MEDIAMILL_LLM_PROVIDER decides; offline: the rule-based writers; local: the GGUF model in-process.
+ProviderChoice = Literal["auto", "offline", "local"]
 # A voice-over is read at roughly 150 words a minute.
 WORDS_PER_SECOND = 2.5
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from mediamill.processors.text import offline_content, prompts, quality
+from mediamill.processors.text import answer_schemas, offline_content, prompts, quality
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, put_text, read_json_input
 from mediamill.processors.text.ideas import idea_brief
 from mediamill.processors.text.keywords import extract_keywords
@@ -56,7 +56,7 @@ class ContentParams(BaseModel):
     keywords: list[str] = Field(default_factory=list, max_length=20, description="keywords to cover")
     research: dict | None = Field(None, description="a content.research result (or pass research.json as input)")
     variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
-    provider: ProviderChoice = Field("auto", description="'offline' forces the offline writer even with keys set")
+    provider: ProviderChoice = Field("auto", description="'offline' forces the offline writer even with keys set; 'local' runs the local GGUF model (docs/guides/local-llm.md)")
 
     _idea_record = field_validator("idea", mode="before")(idea_brief)
 
@@ -69,7 +69,7 @@ async def generate(ctx: TaskContext, params: ContentParams) -> dict:
     keywords = target_keywords(params, research)
     target = TARGET_WORDS[params.kind][params.length]
     ctx.progress(5, "writing")
-    async with select_provider(force_offline=params.provider == "offline") as llm:
+    async with select_provider(choice=params.provider) as llm:
         if llm.offline:
             piece = offline_piece(params, research, keywords, target)
         else:
@@ -120,7 +120,7 @@ async def llm_piece(llm: LLMProvider, params: ContentParams, research: dict | No
         llm, system=prompts.SYSTEM_CONTENT,
         prompt=prompts.content_prompt(params.idea, params.brand.model_dump(exclude_none=True), params.kind, target,
                                       keywords, research),
-        answer=ContentAnswer, max_tokens=4096)
+        answer=ContentAnswer, schema=answer_schemas.content_schema(target), max_tokens=4096)
     piece = answer.model_dump()
     piece["hashtags"] = [t if t.startswith("#") else f"#{t}" for t in piece["hashtags"] if t.strip("# ")]
     return {**piece, "draft": False, "notes": []}

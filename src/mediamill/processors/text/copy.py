@@ -7,7 +7,7 @@ import re
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from mediamill.processors.text import offline_copy, prompts
+from mediamill.processors.text import answer_schemas, offline_copy, prompts
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, put_text, speaking_seconds
 from mediamill.processors.text.fit import fit_post, shorten
 from mediamill.processors.text.models import CopyAnswer
@@ -28,7 +28,7 @@ class CopyParams(BaseModel):
     platforms: list[str] = Field(list(DEFAULT_PLATFORMS), min_length=1, max_length=10,  # a plain default: in the schema
                                  description=f"any of {', '.join(PLATFORMS)} (x = twitter)")
     variant: int = Field(0, ge=0, le=1_000_000, description="offline: another number gives another wording")
-    provider: ProviderChoice = Field("auto", description="'offline' forces the rule-based writer even with keys set")
+    provider: ProviderChoice = Field("auto", description="'offline' forces the rule-based writer even with keys set; 'local' runs the local GGUF model (docs/guides/local-llm.md)")
     duplicate_threshold: float = Field(
         0.9, ge=0, le=1, description="posts of two platforms at or above this cosine similarity are near-duplicates")
 
@@ -53,7 +53,7 @@ async def write_copy(ctx: TaskContext, params: CopyParams) -> dict:
     # A description may be up to max_text_chars long: scan it off the worker's event loop.
     facts = await asyncio.to_thread(gather, params.product)
     ctx.progress(5, "writing")
-    async with select_provider(force_offline=params.provider == "offline") as llm:
+    async with select_provider(choice=params.provider) as llm:
         if llm.offline:
             written = offline_copy_result(facts, params)
         else:
@@ -103,7 +103,7 @@ async def llm_copy_result(llm: LLMProvider, params: CopyParams) -> dict:
 
     answer = await generate_json(
         llm, system=prompts.SYSTEM_COPY, prompt=prompts.copy_prompt(params.product.model_dump(exclude_none=True), limits),
-        answer=CopyAnswer, check=every_platform)
+        answer=CopyAnswer, check=every_platform, schema=answer_schemas.copy_schema(params.platforms, HEADLINE_CHARS))
     platforms = {}
     for name in params.platforms:
         post, platform = answer.platforms[name], PLATFORMS[name]

@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from mediamill.errors import BadInput
+from mediamill.processors.text import answer_schemas, prompts
 from mediamill.processors.text import offline_research as rules
-from mediamill.processors.text import prompts
 from mediamill.processors.text.common import ProviderChoice, check_chars, put_json, read_text_input
 from mediamill.processors.text.embeddings import default_embedder, rank_passages
 from mediamill.processors.text.ideas import idea_brief
@@ -64,7 +64,7 @@ class ResearchParams(BaseModel):
     series: list[TrendSeries] = Field(default_factory=list, max_length=20, description="trend inputs: "
                                       "[{name, values (oldest first), dates?}], e.g. a search-interest export")
     max_keywords: int = Field(15, ge=1, le=50, description="most keywords returned")
-    provider: ProviderChoice = Field("auto", description="'offline' forces the heuristics even with keys set")
+    provider: ProviderChoice = Field("auto", description="'offline' forces the heuristics even with keys set; 'local' runs the local GGUF model (docs/guides/local-llm.md)")
 
     _idea_record = field_validator("topic", mode="before")(idea_brief)
 
@@ -91,7 +91,7 @@ async def research(ctx: TaskContext, params: ResearchParams) -> dict:
     check_chars(ctx, len(params.topic) + len(corpus), "params.urls")
     ctx.check()
     ctx.progress(40, "researching")
-    async with select_provider(force_offline=params.provider == "offline") as llm:
+    async with select_provider(choice=params.provider) as llm:
         if llm.offline:
             # YAKE, textstat (and its import) and the embedder take a moment: keep the event loop free.
             found = await asyncio.to_thread(offline_research, params, corpus, pages, rivals)
@@ -192,7 +192,7 @@ async def llm_research(llm: LLMProvider, params: ResearchParams, text: str, page
         llm, system=prompts.SYSTEM_RESEARCH,
         prompt=prompts.research_prompt(params.topic, params.type, text, params.audience,
                                        [c.name for c in params.competitors]),
-        answer=ResearchAnswer, temperature=0.4)
+        answer=ResearchAnswer, schema=answer_schemas.research_schema(params.max_keywords), temperature=0.4)
     data = answer.model_dump()
     data["keywords"] = data["keywords"][: params.max_keywords]
     made_by = llm.describe()

@@ -14,7 +14,7 @@ class AnthropicProvider(LLMProvider):
     name = "anthropic"
 
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 2048,
-                       temperature: float = 0.7, json_mode: bool = True) -> str:
+                       temperature: float = 0.7, json_mode: bool = True, schema: dict | None = None) -> str:
         body = {
             "model": self.model,
             "max_tokens": max_tokens,

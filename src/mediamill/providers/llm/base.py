@@ -43,8 +43,10 @@ class LLMProvider(ABC):
 
     @abstractmethod
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 2048,
-                       temperature: float = 0.7, json_mode: bool = True) -> str:
-        """The model's text answer to one system + user prompt."""
+                       temperature: float = 0.7, json_mode: bool = True, schema: dict | None = None) -> str:
+        """The model's text answer to one system + user prompt. `schema`: the JSON schema the answer must
+        match; a provider that can enforce it while generating does (local), the others are asked by the
+        prompt and checked after."""
 
     async def _post(self, url: str, headers: dict[str, str], body: dict) -> dict:
         return await post_json(self._client, url, headers, body, provider=self.name, timeout_s=self.timeout_s)
@@ -67,17 +69,20 @@ def parse_json_answer(text: str, model: type[Answer]) -> Answer:
 
 
 async def generate_json(provider: LLMProvider, *, system: str, prompt: str, answer: type[Answer],
-                        check: Callable[[Answer], None] | None = None,
+                        check: Callable[[Answer], None] | None = None, schema: dict | None = None,
                         max_tokens: int = 2048, temperature: float = 0.7) -> Answer:
     """Ask for JSON and validate it (the model, then `check`, which raises ValueError on a bad answer);
-    a malformed answer is retried once, telling the model what was wrong, then fails with ProviderError."""
+    a malformed answer is retried once, telling the model what was wrong, then fails with ProviderError.
+    `schema` (default: the answer model's) goes to the provider, which may constrain its output to it."""
+    schema = schema or answer.model_json_schema()
     problem = ""
     for attempt in (1, 2):
         ask = prompt if attempt == 1 else (
             f"{prompt}\n\nYour previous answer was not valid: {problem}\n"
             "Answer again with only the JSON object, exactly in the requested shape."
         )
-        text = await provider.complete(system=system, prompt=ask, max_tokens=max_tokens, temperature=temperature)
+        text = await provider.complete(system=system, prompt=ask, max_tokens=max_tokens, temperature=temperature,
+                                       schema=schema)
         try:
             parsed = parse_json_answer(text, answer)
             if check:

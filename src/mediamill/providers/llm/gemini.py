@@ -13,7 +13,7 @@ class GeminiProvider(LLMProvider):
     name = "gemini"
 
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 2048,
-                       temperature: float = 0.7, json_mode: bool = True) -> str:
+                       temperature: float = 0.7, json_mode: bool = True, schema: dict | None = None) -> str:
         config: dict = {"temperature": temperature, "maxOutputTokens": max_tokens}
         if json_mode:
             config["responseMimeType"] = "application/json"

@@ -22,7 +22,7 @@ class OfflineProvider(LLMProvider):
         return None
 
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 2048,
-                       temperature: float = 0.7, json_mode: bool = True) -> str:
+                       temperature: float = 0.7, json_mode: bool = True, schema: dict | None = None) -> str:
         raise ConfigError("the offline provider cannot complete prompts; use the rule-based writers")
 
     def describe(self) -> dict:

@@ -15,7 +15,7 @@ class OpenAICompatProvider(LLMProvider):
     name = "openai"
 
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 2048,
-                       temperature: float = 0.7, json_mode: bool = True) -> str:
+                       temperature: float = 0.7, json_mode: bool = True, schema: dict | None = None) -> str:
         body: dict = {
             "model": self.model,
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],

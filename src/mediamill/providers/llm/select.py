@@ -1,14 +1,17 @@
 """select_provider(): which LLM adapter the settings ask for (explicit choice, else the first key set).
 
-    MEDIAMILL_LLM_PROVIDER   auto (default) | offline | openai | anthropic | gemini
+    MEDIAMILL_LLM_PROVIDER   auto (default) | offline | local | openai | anthropic | gemini
     MEDIAMILL_LLM_MODEL      model name for the chosen provider (each has a default)
-    MEDIAMILL_LLM_TIMEOUT_S  seconds for one request (default 60)
+    MEDIAMILL_LLM_TIMEOUT_S  seconds for one request (default 60; local: 240)
+    MEDIAMILL_LLM_GGUF_PATH  local: a GGUF model file (default: SmolLM2-135M from the local-llm extra)
+    MEDIAMILL_LLM_THREADS    local: llama.cpp threads (default 0 = half the usable cores, 1 to 4)
     MEDIAMILL_OPENAI_API_KEY / OPENAI_API_KEY, MEDIAMILL_OPENAI_BASE_URL / OPENAI_BASE_URL
                              OpenAI or any OpenAI-compatible server (Ollama, vLLM, llama.cpp)
     MEDIAMILL_ANTHROPIC_API_KEY / ANTHROPIC_API_KEY, MEDIAMILL_ANTHROPIC_BASE_URL / ANTHROPIC_BASE_URL
     MEDIAMILL_GEMINI_API_KEY / GEMINI_API_KEY / GOOGLE_API_KEY, MEDIAMILL_GEMINI_BASE_URL / GEMINI_BASE_URL
 
-auto picks openai when an OpenAI key or base URL is set, then anthropic, then gemini, else offline.
+auto picks openai when an OpenAI key or base URL is set, then anthropic, then gemini, else offline;
+it never picks local (its SmolLM2 did not beat the template writers: docs/guides/local-llm.md).
 (The names and their precedence live in settings.RuntimeSettings.)
 """
 
@@ -19,30 +22,37 @@ from collections.abc import Mapping
 import httpx
 
 from mediamill.errors import ConfigError
-from mediamill.providers.llm import anthropic, gemini, openai_compat
+from mediamill.providers.llm import anthropic, gemini, local, openai_compat
 from mediamill.providers.llm.base import LLMProvider
 from mediamill.providers.llm.offline import OfflineProvider
 from mediamill.settings import RuntimeSettings, runtime_settings
 
-LLM_FIELDS = ("llm_provider", "llm_model", "llm_timeout_s", "openai_api_key", "openai_base_url",
+LLM_FIELDS = ("llm_provider", "llm_model", "llm_timeout_s", "llm_gguf_path", "llm_threads", "openai_api_key", "openai_base_url",
               "anthropic_api_key", "anthropic_base_url", "gemini_api_key", "gemini_base_url")
+HTTP_TIMEOUT_S = 60.0
 # Every variable that configures LLM text (test fixtures clear them all).
 ENV_NAMES = tuple(name for field in LLM_FIELDS for name in RuntimeSettings.env_names(field))
 
 
 def select_provider(env: Mapping[str, str] | None = None, *, force_offline: bool = False,
-                    transport: httpx.AsyncBaseTransport | None = None) -> LLMProvider:
+                    choice: str = "auto", transport: httpx.AsyncBaseTransport | None = None) -> LLMProvider:
     """The configured provider (settings read on every call, so a worker follows its environment);
-    `env` replaces the process environment (tests, tools)."""
+    `env` replaces the process environment (tests, tools); `choice` (a job's `provider` param:
+    auto | offline | local) overrides MEDIAMILL_LLM_PROVIDER unless it is auto."""
     config = runtime_settings(env)
-    choice = config.llm_provider
+    if choice == "offline":
+        force_offline = True
+    choice = config.llm_provider if choice == "auto" else choice
     if force_offline or choice == "offline":
         return OfflineProvider()
+    if choice == "local":
+        return local.LocalProvider(gguf_path=config.llm_gguf_path, threads=config.llm_threads,
+                                   timeout_s=config.llm_timeout_s or local.DEFAULT_TIMEOUT_S)
     if choice == "auto":
         choice = _first_configured(config)
         if choice == "offline":
             return OfflineProvider()
-    model, timeout_s = config.llm_model or None, config.llm_timeout_s
+    model, timeout_s = config.llm_model or None, config.llm_timeout_s or HTTP_TIMEOUT_S
     if choice == "openai":
         if not config.openai_api_key and not config.openai_base_url:
             raise ConfigError(f"MEDIAMILL_LLM_PROVIDER=openai needs {_either('openai_api_key')} (or "
