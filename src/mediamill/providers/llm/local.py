@@ -110,7 +110,10 @@ class Engine:
     """One loaded model (an xllamacpp Server, which queues requests itself: it is thread-safe)."""
 
     def __init__(self, path: Path, threads: int) -> None:
-        import xllamacpp
+        try:  # optional: the local-llm extra
+            import xllamacpp
+        except ImportError:
+            raise ConfigError(f"the local LLM provider needs xllamacpp; {INSTALL_HINT}") from None
 
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
