@@ -119,6 +119,31 @@ async def test_content_through_openai_is_scored(run_text, llm_env):
     assert "coarse grind" in json.dumps(stub.requests[0].json)
 
 
+def piece(body: str) -> str:
+    return json.dumps({"title": "Cold Brew at Home", "summary": "How to do it.",
+                       "sections": [{"heading": "Grind", "body": body}, {"heading": "Steep", "body": "Twelve hours."}],
+                       "cta": "Try it this weekend.", "hashtags": ["#coldbrew"]})
+
+
+async def test_a_word_the_brand_avoids_is_asked_away_once(run_text, llm_env):
+    stub = StubLLM([piece("A cheap grinder will do."), piece("A simple grinder will do.")])
+    with stub.serve() as base:
+        llm_env("openai", base)
+        result, _ = await run_text("content.generate", {"idea": "cold brew", "brand": {"name": "B", "avoid": ["cheap"]}})
+    assert result["sections"][0]["body"] == "A simple grinder will do."
+    assert "words the brand never uses: cheap" in json.dumps(stub.requests[1].json)
+    assert result["quality"]["avoided_words"] == 100.0
+
+
+async def test_a_second_answer_that_still_uses_it_is_kept_and_scored_down(run_text, llm_env):
+    stub = StubLLM([piece("A cheap grinder will do."), piece("Cheap beans, cheap grinder.")])
+    with stub.serve() as base:
+        llm_env("gemini", base)
+        result, _ = await run_text("content.generate", {"idea": "cold brew", "brand": {"name": "B", "avoid": ["cheap"]}})
+    assert len(stub.requests) == 2 and result["quality"]["avoided_words"] == 75.0
+    assert result["quality"]["details"]["avoided_words_present"] == ["cheap"]
+
+
 async def test_rate_limited_provider_fails_retryably(run_text, llm_env):
     stub = StubLLM([Reply(status=429, body={"error": {"message": "slow down"}})])
     with stub.serve() as base:

@@ -120,10 +120,23 @@ async def llm_piece(llm: LLMProvider, params: ContentParams, research: dict | No
         llm, system=prompts.SYSTEM_CONTENT,
         prompt=prompts.content_prompt(params.idea, params.brand.model_dump(exclude_none=True), params.kind, target,
                                       keywords, research),
-        answer=ContentAnswer, schema=answer_schemas.content_schema(target), max_tokens=4096)
+        answer=ContentAnswer, schema=answer_schemas.content_schema(target), prefer=avoids(params.brand.avoid),
+        max_tokens=4096)
     piece = answer.model_dump()
     piece["hashtags"] = [t if t.startswith("#") else f"#{t}" for t in piece["hashtags"] if t.strip("# ")]
     return {**piece, "draft": False, "notes": []}
+
+
+def avoids(words: list[str]):
+    """The banned-word guard of every LLM answer: a piece using a word the brand avoids is asked for
+    once more, naming the words (the quality score's avoided_words part counts what remains)."""
+
+    def problem(answer: ContentAnswer) -> str | None:
+        text = " ".join([answer.title, answer.summary, answer.cta, *(f"{s.heading} {s.body}" for s in answer.sections)])
+        found = quality.avoided_present(text, words)
+        return f"it uses words the brand never uses: {', '.join(found)}; write it without them" if found else None
+
+    return problem
 
 
 def markdown(piece: dict) -> str:

@@ -84,6 +84,11 @@ def brand_references(brand: dict) -> list[str]:
     return [described + ".", *(e for e in brand.get("examples", []) if e.strip())]
 
 
+def avoided_present(text: str, avoid: list[str]) -> list[str]:
+    """The brand's avoided words or phrases that `text` contains (whole words, any case)."""
+    return [w for w in avoid if w.strip() and re.search(rf"\b{re.escape(w.strip())}\b", text, re.IGNORECASE)]
+
+
 def score(*, title: str, sections: list[dict], cta: str, keywords: list[str], target_words: int, brand: dict,
           template: bool, embedder=None) -> dict:
     """Every part with its value, weight and formula; `template`: the piece came from the template writer."""
@@ -96,8 +101,7 @@ def score(*, title: str, sections: list[dict], cta: str, keywords: list[str], ta
     found = [k for k in targets if covered(k, vocabulary)]
     sentence_list = sentences_of(text)
     average_sentence = len(body_words) / (len(sentence_list) or 1)
-    avoid = brand.get("avoid", [])
-    banned = [w for w in avoid if w.strip() and re.search(rf"\b{re.escape(w.strip())}\b", text, re.IGNORECASE)]
+    banned = avoided_present(text, brand.get("avoid", []))
     reading_ease = flesch(text)
     passages = [s["body"] for s in sections if s["body"].strip()] + ([cta] if cta.strip() else [])
     voice = brand_similarity(embedder or default_embedder(), passages or [title], brand_references(brand))

@@ -70,12 +70,16 @@ def parse_json_answer(text: str, model: type[Answer]) -> Answer:
 
 async def generate_json(provider: LLMProvider, *, system: str, prompt: str, answer: type[Answer],
                         check: Callable[[Answer], None] | None = None, schema: dict | None = None,
+                        prefer: Callable[[Answer], str | None] | None = None,
                         max_tokens: int = 2048, temperature: float = 0.7) -> Answer:
     """Ask for JSON and validate it (the model, then `check`, which raises ValueError on a bad answer);
     a malformed answer is retried once, telling the model what was wrong, then fails with ProviderError.
-    `schema` (default: the answer model's) goes to the provider, which may constrain its output to it."""
+    `schema` (default: the answer model's) goes to the provider, which may constrain its output to it.
+    `prefer` is a softer check: the problem it names (e.g. a word the brand avoids) is asked away once,
+    and the first answer stands if the second is not valid."""
     schema = schema or answer.model_json_schema()
     problem = ""
+    kept: Answer | None = None
     for attempt in (1, 2):
         ask = prompt if attempt == 1 else (
             f"{prompt}\n\nYour previous answer was not valid: {problem}\n"
@@ -87,9 +91,14 @@ async def generate_json(provider: LLMProvider, *, system: str, prompt: str, answ
             parsed = parse_json_answer(text, answer)
             if check:
                 check(parsed)
-            return parsed
+            wish = prefer(parsed) if prefer and attempt == 1 else None
+            if wish is None:
+                return parsed
+            kept, problem = parsed, wish
         except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
             problem = _short(exc)
+    if kept is not None:
+        return kept
     raise ProviderError(f"{provider.name} ({provider.model}) answered with malformed JSON twice: {problem}")
 
 
