@@ -8,12 +8,18 @@ SNIFF_BYTES = 8192
 OCTET_STREAM = "application/octet-stream"
 # puremagic spells some types differently from what browsers and ffmpeg expect.
 _NORMALISE = {"audio/wave": "audio/wav", "audio/x-wav": "audio/wav", "image/jpg": "image/jpeg"}
+# Signatures nothing else starts with, answered before puremagic's table walk (~1 ms for an 8 KB head,
+# paid on every upload, every stored output and every asset task's detect).
+_UNAMBIGUOUS = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
 
 def sniff(head: bytes) -> str:
     """The MIME type of content that starts with `head` (the first few KB are enough)."""
     if not head:
         return "application/x-empty"
+    for signature, known in _UNAMBIGUOUS:
+        if head.startswith(signature):
+            return known
     try:
         mime = puremagic.from_string(head, mime=True)
     except (puremagic.PureError, ValueError):
