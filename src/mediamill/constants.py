@@ -23,6 +23,9 @@ EVENTS_CURSOR_KEY = f"{KEY_PREFIX}:control:events-cursor"
 # Hash "<queue>:<event>" -> how many stalled/removed events were seen (all processes, since ever).
 EVENT_COUNTS_KEY = f"{KEY_PREFIX}:control:event-counts"
 
+# The worker that holds this lock (for one sweep interval) finishes stale job records from BullMQ's state.
+RECORDS_RECONCILE_KEY = f"{KEY_PREFIX}:control:records-reconcile"
+
 # The states a job or a pipeline run does not leave (a job's `JobState.finished`, a run's end).
 FINAL_STATES = ("completed", "failed", "cancelled")
 

@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         DEFAULT_SHUTDOWN_GRACE_S, ge=0, description="how long a stopping worker lets active jobs finish"
     )
+    records_reconcile_s: float = Field(
+        60.0, ge=0, description="how often one worker (a Redis lock picks it) finishes job records left "
+        "unfinished by a killed worker from BullMQ's state (docs/guides/worker-resilience.md); 0 = never"
+    )
     heartbeat_interval_s: float = Field(
         10.0, gt=0, description="how often a worker announces itself; gone after 3 missed beats"
     )

@@ -6,8 +6,10 @@ Two different "twice" counts: `ran_to_end_twice` is a job whose task function fi
 worker killed after its task finished but before its completion reached Redis: the job is run
 again, which at-least-once delivery allows); `recorded_twice` is a job whose completion the workers
 logged twice ("job completed", said once Redis acknowledged the completion), which must not happen.
-`unrecorded` is a job completed in Redis whose row in the records is not completed once the workers
-have stopped (a worker killed after the acknowledgement and before its records writer flushed)."""
+`unrecorded_before_sweep` is a job completed in Redis whose row in the records is not completed once
+the workers have stopped (a worker killed after the acknowledgement and before its records writer
+flushed); `unrecorded` is the same count after one records sweep (records/reconcile.py), which must
+be 0."""
 
 from __future__ import annotations
 
@@ -101,6 +103,8 @@ class StormResult:
     ran_to_end_twice: int = 0
     recorded: int = 0  # jobs with a recorded completion: recorded_twice is out of these
     recorded_twice: int = 0
+    unrecorded_before_sweep: int = 0  # left by killed workers' writers; the records sweep finishes them
+    swept: int = 0
     unrecorded: int = 0
     kills: int = 0
     redis_restarts: int = 0
@@ -115,7 +119,8 @@ class StormResult:
     def line(self) -> str:
         return (f"chaos: jobs={self.jobs} kills={self.kills} redis_restarts={self.redis_restarts} lost={self.lost} "
                 f"failed={self.failed} failed_by_deaths={self.failed_by_deaths} "
-                f"recorded={self.recorded} recorded_twice={self.recorded_twice} unrecorded={self.unrecorded} "
+                f"recorded={self.recorded} recorded_twice={self.recorded_twice} "
+                f"unrecorded_before_sweep={self.unrecorded_before_sweep} swept={self.swept} unrecorded={self.unrecorded} "
                 f"ran_to_end_twice={self.ran_to_end_twice} calm_s={self.calm_s:.1f} storm_s={self.storm_s:.1f} "
                 f"drain_ratio={self.drain_ratio:.2f}")
 
@@ -214,8 +219,26 @@ async def crash_storm(settings: Settings, work: Path, *, workers: int, jobs: int
     finally:
         pool.stop()
     completed = [handle.id for handle, status in statuses if getattr(status, "state", None) == "completed"]
+    result.unrecorded_before_sweep = len(completed) - _completed_records(settings, completed)
+    # What a worker's periodic records sweep does (records/reconcile.py), forced once here with no
+    # grace period: every worker has stopped, so no writer is left to flush anything.
+    result.swept = await _sweep_records(settings)
     result.unrecorded = len(completed) - _completed_records(settings, completed)
     return result
+
+
+async def _sweep_records(settings: Settings) -> int:
+    from mediamill.db import open_database
+    from mediamill.engine.connection import redis_url
+    from mediamill.engine.redis_urls import redis_client
+    from mediamill.records.reconcile import sweep
+
+    redis = redis_client(redis_url(settings), decode_responses=True)
+    try:
+        done = await sweep(redis, open_database(settings), settings, grace_s=0, limit=100_000)
+    finally:
+        await redis.aclose()
+    return len(done.fixed)
 
 
 def _completed_records(settings: Settings, job_ids: list[str]) -> int:

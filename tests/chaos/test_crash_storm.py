@@ -25,6 +25,8 @@ async def _storm(settings, tmp_path, **kw):
     assert result.failed == 0, result.errors
     assert result.failed_by_deaths == 0, result.errors
     assert result.recorded_twice == 0, result.line()
+    assert result.unrecorded == 0, result.line()
+    assert result.swept >= result.unrecorded_before_sweep, result.line()
     return result
 
 

@@ -13,11 +13,13 @@ from typing import Any
 
 from mediamill.engine.jobs import _ts, format_failure, parse_failure
 from mediamill.engine.middleware import Middleware, RunningJob
-from mediamill.engine.wire import artifact_refs
 from mediamill.errors import Cancelled
+from mediamill.logs import get_logger
+from mediamill.records.results import artifacts_in
 from mediamill.records.writer import RecordWriter
 from mediamill.settings import Settings
-from mediamill.storage.artifact import Artifact
+
+log = get_logger("mediamill.records")
 
 
 def _now() -> datetime:
@@ -34,15 +36,6 @@ def identity(job: RunningJob) -> dict:
     }
 
 
-def artifacts_in(result: Any, job_id: str) -> list[Artifact]:
-    made = []
-    for ref in artifact_refs(result):
-        made.append(Artifact(id=ref["artifact"], sha256=ref["sha256"], size=ref.get("size") or 0,
-                             mime=ref.get("mime") or "application/octet-stream", name=ref.get("name"),
-                             expires_at=ref.get("expiresAt"), source=ref.get("source"), job=job_id))
-    return made
-
-
 # When a worker's records writer opens its database: this long after its first job ends, or once that
 # job has run this long, or this long after the worker starts if no job comes.
 RECORDS_OPEN_DELAY_S = 0.2
@@ -56,6 +49,7 @@ class RecordsMiddleware(Middleware):
         self.writer: RecordWriter | None = None
         self._writer_may_open = threading.Event()
         self._open_scheduled = {"start": False, "end": False}
+        self._sweeper: asyncio.Task | None = None
 
     async def on_worker_start(self, worker: Any) -> None:
         # The writer's thread opens the database (SQLAlchemy's import and the migration to head: the
@@ -69,6 +63,33 @@ class RecordsMiddleware(Middleware):
         self.writer = RecordWriter(opener=self._open, open_after=self._writer_may_open,
                                    open_wait_s=RECORDS_OPEN_WAIT_S)
         self.writer.start()
+        redis = getattr(worker, "redis", None)
+        if self.settings.records_reconcile_s > 0 and redis is not None:
+            self._sweeper = asyncio.ensure_future(self._reconcile(redis, getattr(worker, "name", "worker")))
+
+    async def _reconcile(self, redis: Any, holder: str) -> None:
+        """Once the writer's database is open and then every `records_reconcile_s`: if this worker holds
+        the sweep lock, finish the records killed workers left unfinished (records/reconcile.py)."""
+        from mediamill.records import reconcile
+
+        interval = self.settings.records_reconcile_s
+        cursor = None
+        while self.writer is not None and self.writer.database is None:
+            await asyncio.sleep(0.5)
+        while self.writer is not None:
+            try:
+                if await reconcile.claim_sweep(redis, interval, holder):
+                    done = await reconcile.sweep(redis, self.writer.database, self.settings,
+                                                 grace_s=reconcile.GRACE_S, after=cursor)
+                    cursor = done.cursor
+                    if done.fixed:
+                        log.warning("finished job records a stopped worker left unfinished", completed=done.completed,
+                                    failed=done.failed, unknown=done.unknown, jobs=done.fixed[:20])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a sweep is retried next interval; jobs are unaffected
+                log.warning("records sweep failed; tried again later", error=str(exc))
+            await asyncio.sleep(interval)
 
     async def open_now(self) -> None:
         """Open the database now rather than after the first job, and return once it is open (a bench
@@ -83,6 +104,10 @@ class RecordsMiddleware(Middleware):
         return open_database(self.settings)
 
     async def on_worker_stop(self, worker: Any) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         if self.writer is not None:
             await asyncio.to_thread(self.writer.stop)
             self.writer = None

@@ -242,5 +242,21 @@ def finished_since(session: Session, since: datetime) -> list[tuple[str, datetim
     return [(row.state, row.finished_at) for row in session.execute(query)]
 
 
+# The states a worker leaves a row in while the job runs; a killed worker's row stays in one of them.
+UNFINISHED_STATES = ("queued", "delayed", "waiting-children", "active")
+
+
+def unfinished_before(session: Session, cutoff: datetime, *, after: tuple[datetime, str] | None = None,
+                      limit: int) -> list[Any]:
+    """(id, queue, state, attempts, created_at) of up to `limit` rows in UNFINISHED_STATES created
+    before `cutoff`, oldest first after the cursor `after` (created_at, id); ix_jobs_state_created_at."""
+    query = select(JobRecord.id, JobRecord.queue, JobRecord.state, JobRecord.attempts, JobRecord.created_at).where(
+        JobRecord.state.in_(UNFINISHED_STATES), JobRecord.created_at < cutoff)
+    if after is not None:
+        query = query.where(or_(JobRecord.created_at > after[0],
+                                (JobRecord.created_at == after[0]) & (JobRecord.id > after[1])))
+    return list(session.execute(query.order_by(JobRecord.created_at, JobRecord.id).limit(limit)))
+
+
 def remove(session: Session, job_id: str) -> bool:
     return bool(session.execute(delete(JobRecord).where(JobRecord.id == job_id)).rowcount)
