@@ -10,7 +10,7 @@ Prints JSON. Two measurements, real `mediamill worker` processes on the embedded
   and a second worker already up: the seconds from the kill until the job starts again (issue 14:
   "within ~10 s by default").
 
-    .venv/bin/python bench/chaos.py [--jobs 150 --seconds 0.6 --workers 3 --kill-every 3] [--takebacks 3]
+    .venv/bin/python bench/chaos.py [--jobs 150 --seconds 0.6 --workers 3 --kill-every 3] [--takebacks 3] [--postgres]
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from mediamill.engine.connection import release_embedded  # noqa: E402
 from mediamill.settings import Settings  # noqa: E402
 
 
-def _settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, log_format="json", log_level="warning",
+def _settings(data_dir: Path, database_url: str | None = None) -> Settings:
+    return Settings(data_dir=data_dir, log_format="json", log_level="warning", database_url=database_url,
                     queues={"enginetest": {"concurrency": 1}})
 
 
@@ -98,7 +98,7 @@ async def main(args) -> dict:
     if args.jobs:
         data = Path(tmp) / "storm" / "data"
         data.mkdir(parents=True)
-        settings = _settings(data)
+        settings = _settings(data, args.database_url)
         try:
             result = await crash_storm(settings, data.parent, workers=args.workers, jobs=args.jobs,
                                        seconds=args.seconds, kill_every_s=args.kill_every,
@@ -123,4 +123,16 @@ if __name__ == "__main__":
     parser.add_argument("--kill-every", type=float, default=3.0, help="seconds between SIGKILLs")
     parser.add_argument("--timeout", type=float, default=900.0, help="per-job wait limit (s)")
     parser.add_argument("--takebacks", type=int, default=3, help="take-back measurements (0: none)")
-    print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))
+    parser.add_argument("--postgres", action="store_true",
+                        help="the storm's job records on a throwaway PostgreSQL database (MEDIAMILL_TEST_POSTGRES_URL "
+                             "or the local default) instead of SQLite")
+    args = parser.parse_args()
+    args.database_url = None
+    if args.postgres:
+        from mediamill.db.testing import throwaway_postgres
+
+        with throwaway_postgres() as url:
+            args.database_url = url
+            print(json.dumps({**asyncio.run(main(args)), "records": "postgresql"}, indent=2))
+    else:
+        print(json.dumps({**asyncio.run(main(args)), "records": "sqlite"}, indent=2))

@@ -52,6 +52,8 @@ class Workers:
             "MEDIAMILL_LOG_FORMAT": "json",
             f"MEDIAMILL_QUEUES__{QUEUE.upper()}__CONCURRENCY": "1",
         })
+        if self.settings.database_url:  # the records on PostgreSQL (or another SQLite file)
+            env["MEDIAMILL_DATABASE_URL"] = self.settings.database_url
         env.update(self.extra_env)
         return env
 

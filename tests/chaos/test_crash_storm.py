@@ -34,6 +34,17 @@ async def test_short_crash_storm(settings, tmp_path):
     await _storm(settings, tmp_path, workers=3, jobs=30, seconds=0.3, kill_every_s=3, timeout=120)
 
 
+@pytest.mark.external
+async def test_short_crash_storm_with_records_on_postgresql(settings, tmp_path):
+    from mediamill.db.testing import postgres_unreachable_reason, throwaway_postgres
+
+    if reason := postgres_unreachable_reason():
+        pytest.skip(reason)
+    with throwaway_postgres() as url:
+        await _storm(settings.model_copy(update={"database_url": url}), tmp_path, workers=3, jobs=30, seconds=0.3,
+                     kill_every_s=3, timeout=120)
+
+
 @pytest.mark.slow
 async def test_long_crash_storm(settings, tmp_path):
     await _storm(settings, tmp_path, workers=3, jobs=150, seconds=0.6, kill_every_s=3, timeout=900)
