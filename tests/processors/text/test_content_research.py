@@ -1,6 +1,7 @@
 """content.research offline: YAKE keywords, textstat readability, competitor pages fetched from a local
 server, trend series; every score with its formula and evidence; sections per type; bad input."""
 
+import contextlib
 import http.server
 import json
 import re
@@ -58,7 +59,8 @@ class _Site(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the fetcher stops at its limit
+            self.wfile.write(body)
 
     def log_message(self, *args) -> None:
         pass
