@@ -58,7 +58,7 @@ class ResearchParams(BaseModel):
     text: str = Field("", description="source text to analyse (a brief, an article, notes); or pass a text input")
     audience: str = Field("", max_length=300, description="who the content is for")
     competitors: list[Competitor | str] = Field(default_factory=list, max_length=20,
-                                                description="names, or {name, description} objects")
+                                                description="names, or {name, description, url} objects")
     urls: list[str] = Field(default_factory=list, max_length=MAX_PAGES, description="pages to read as source "
                             "material (fetched through the safe fetcher); their text joins the corpus")
     series: list[TrendSeries] = Field(default_factory=list, max_length=20, description="trend inputs: "
