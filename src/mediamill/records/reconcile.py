@@ -87,13 +87,22 @@ def _finished_row(row: Any, bull: dict | None, now: datetime) -> dict | None:
     if bull["processedOn"]:
         fields["started_at"] = _ts(bull["processedOn"])
     if bull["state"] == "completed":
-        raw = bull["returnvalue"]
-        fields.update(state="completed", progress=100.0, error=None, result=None if raw is None else json.loads(raw))
+        fields.update(state="completed", progress=100.0, error=None, result=_result(bull["returnvalue"]))
         return fields
     failure = parse_failure(bull["failedReason"])
     details = failure.model_dump() if failure else {"type": "Error", "message": bull["failedReason"] or ""}
     fields.update(state="cancelled" if details.get("type") == "Cancelled" else "failed", error=details)
     return fields
+
+
+def _result(raw: str | None) -> Any:
+    """BullMQ keeps the return value as JSON; a producer that wrote anything else keeps its text."""
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 async def sweep(redis: Any, database: Database, settings: Settings, *, grace_s: float = GRACE_S,
