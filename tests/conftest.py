@@ -35,6 +35,24 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture
+def spans():
+    """Spans of `mediamill.engine.tracing` go to an in-memory exporter (the SDK's) for the test."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from mediamill.engine import tracing
+
+    exporter = InMemorySpanExporter()
+    sdk = TracerProvider()
+    sdk.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.provider = sdk  # not the global provider: FastAPI would then trace every later test's requests
+    yield exporter
+    tracing.provider = None
+    sdk.shutdown()
+
+
+@pytest.fixture
 async def client(settings: Settings):
     from mediamill.client import AsyncClient
 

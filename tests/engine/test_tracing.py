@@ -8,27 +8,12 @@ import sys
 
 import pytest
 import redis
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from mediamill.client import AsyncClient
-from mediamill.engine import tracing
 from mediamill.engine.connection import redis_url
 from mediamill.errors import JobFailed
 from mediamill.testing import running_worker
-
-
-@pytest.fixture
-def spans():
-    exporter = InMemorySpanExporter()
-    sdk = TracerProvider()
-    sdk.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.provider = sdk  # not the global provider: FastAPI would then trace every later test's requests
-    yield exporter
-    tracing.provider = None
-    sdk.shutdown()
 
 
 async def test_a_job_is_one_trace_from_submit_through_the_worker_to_its_steps(settings, spans):
@@ -76,11 +61,12 @@ def test_the_default_path_imports_nothing_of_tracing(tmp_path):
         "import sys\n"
         "from mediamill.serve import worker_middleware\n"
         "from mediamill.engine.broker import Broker\n"
+        "from mediamill.pipelines.coordinator import Coordinator\n"
         "from mediamill.settings import Settings\n"
         f"hooks = worker_middleware(Settings(data_dir={str(tmp_path)!r}))\n"
         # Not opentelemetry.sdk as a whole: redis-py's observability module imports its metrics part
         # whenever the SDK is installed (as it is in the dev set-up).
-        "loaded = [m for m in sys.modules if m == 'mediamill.engine.tracing' or m.startswith('opentelemetry.sdk.trace')]\n"
+        "loaded = [m for m in sys.modules if m in ('mediamill.engine.tracing', 'mediamill.pipelines.tracing') or m.startswith('opentelemetry.sdk.trace')]\n"
         "assert not loaded, loaded\n"
         "assert not any(type(h).__name__ == 'TracingMiddleware' for h in hooks)\n"
     )

@@ -12,6 +12,7 @@ is imported by the default path (the worker adds this module's middleware only w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -29,15 +30,33 @@ def tracer() -> trace.Tracer:
     return (provider or trace.get_tracer_provider()).get_tracer("mediamill", __version__)
 
 
-def submit_span(queue: str, task: str, job_id: str, data: dict) -> Any:
-    """A producer span for enqueuing `job_id` (a context manager); its context is written into `data`."""
-    span = tracer().start_span(f"submit {task}", kind=SpanKind.PRODUCER,
+def submit_span(queue: str, task: str, job_id: str, data: dict, context: Any | None = None,
+                links: Sequence[trace.Link] = (), attributes: dict | None = None) -> Any:
+    """A producer span for enqueuing `job_id` (a context manager); its context is written into `data`.
+
+    `context` is the parent (default: the current one); `links` point at related spans in other
+    contexts (a pipeline step's links go to the creation contexts of the steps it waited for).
+    """
+    span = tracer().start_span(f"submit {task}", context=context, kind=SpanKind.PRODUCER, links=links,
                                attributes={"messaging.system": "bullmq", "messaging.destination.name": queue,
-                                           "messaging.message.id": job_id, "mediamill.task": task})
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier, context=trace.set_span_in_context(span))
-    data.update({key: carrier[key] for key in CARRIER_KEYS if key in carrier})
+                                           "messaging.message.id": job_id, "mediamill.task": task,
+                                           **(attributes or {})})
+    data.update(carrier_of(trace.set_span_in_context(span)))
     return trace.use_span(span, end_on_exit=True)
+
+
+def carrier_of(context: Any) -> dict[str, str]:
+    """The W3C trace context of `context` as the job data's keys (traceparent, and tracestate if any)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=context)
+    return {key: carrier[key] for key in CARRIER_KEYS if key in carrier}
+
+
+def context_of(carrier: Any) -> Any | None:
+    """The trace context carried by a job's data (or a part of it), or None when it carries none."""
+    if not isinstance(carrier, dict) or not isinstance(carrier.get("traceparent"), str):
+        return None
+    return propagate.extract({key: carrier[key] for key in CARRIER_KEYS if isinstance(carrier.get(key), str)})
 
 
 class TracingMiddleware(Middleware):
@@ -49,7 +68,7 @@ class TracingMiddleware(Middleware):
     async def before_job(self, job: RunningJob) -> None:
         info = job.info
         extra = job.data.model_extra or {}
-        parent = propagate.extract({key: extra[key] for key in CARRIER_KEYS if isinstance(extra.get(key), str)})
+        parent = context_of(extra)
         span = tracer().start_span(
             f"job {info.task}", context=parent, kind=SpanKind.CONSUMER,
             attributes={"messaging.system": "bullmq", "messaging.destination.name": info.queue,

@@ -57,6 +57,7 @@ class Dispatch(NamedTuple):
     jobs: list[Job]
     cancels: list[str]
     ended: str | None  # the run's end state, when this transaction ended it
+    after: dict[str, list[str]] = {}  # with tracing: job id -> the job ids of the steps it depends on
 
 
 class Coordinator:
@@ -72,7 +73,13 @@ class Coordinator:
         plan = validate_spec(spec)
         inputs, params = check_run_request(spec, inputs, params)
         run_id, todo = await asyncio.to_thread(self._create, plan, inputs, params)
-        await self._dispatch(run_id, todo)
+        if self.settings.tracing:
+            from mediamill.pipelines.tracing import run_span  # only with tracing on
+
+            with run_span(spec.name, run_id):
+                await self._dispatch(run_id, todo)
+        else:
+            await self._dispatch(run_id, todo)
         # Not merged with BullMQ: the first steps were queued a moment ago, nothing live to add.
         return await self.status(run_id, live=False)
 
@@ -220,7 +227,8 @@ class Coordinator:
         jobs = [starter.jobs[j] for j in decision.enqueue]
         if jobs:  # recorded at submit like any job, in the transaction that queues the steps
             job_records.create_many_if_absent(session, [job.record() for job in jobs])
-        return Dispatch(jobs, list(decision.cancel), ended)
+        after = _dependencies(plan, rows, jobs) if self.settings.tracing and jobs else {}
+        return Dispatch(jobs, list(decision.cancel), ended, after)
 
     def _outputs(self, run: PipelineRun, plan: Plan, view: T.RunView) -> dict:
         scope = build_scope(run, view.parents())
@@ -250,7 +258,13 @@ class Coordinator:
     # -- engine side ----------------------------------------------------------------------
     async def _dispatch(self, run_id: str, todo: Dispatch) -> None:
         for job in todo.jobs:
-            await self.broker.queue(job.queue).add(job.task, job.data, job.options)
+            if self.settings.tracing:
+                from mediamill.pipelines.tracing import step_span  # only with tracing on
+
+                with await step_span(self.broker, job, todo.after.get(job.job_id, ())):
+                    await self.broker.queue(job.queue).add(job.task, job.data, job.options)
+            else:
+                await self.broker.queue(job.queue).add(job.task, job.data, job.options)
         for job_id in todo.cancels:
             try:
                 await self.broker.cancel(job_id)
@@ -292,6 +306,16 @@ class Coordinator:
     async def close(self) -> None:
         if self._owns_broker:
             await self.broker.close()
+
+
+def _dependencies(plan: Plan, rows: list[RunStep], jobs: list[Job]) -> dict[str, list[str]]:
+    """For each job, the job ids of the steps (every item of a fan-out) its step depends on."""
+    by_step: dict[str, list[str]] = {}
+    for row in rows:
+        if row.job_id:
+            by_step.setdefault(row.step, []).append(row.job_id)
+    return {job.job_id: [j for dep in sorted(plan.deps.get(job.data["step"], ())) for j in by_step.get(dep, ())]
+            for job in jobs}
 
 
 def _with_graph(plan: Plan) -> tuple[Plan, T.Graph]:
