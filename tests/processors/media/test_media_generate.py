@@ -184,7 +184,7 @@ def test_openai_engine_errors(settings, images_api, monkeypatch):
 
 
 @pytest.mark.slow
-async def test_the_content_pack_pipeline_makes_its_card_with_image_generate(settings, worker):
+async def test_the_content_pack_pipeline_makes_its_card_and_thumbnail(settings, worker):
     from mediamill.pipelines.catalog import get_pipeline
     from mediamill.pipelines.coordinator import Coordinator
 
@@ -201,3 +201,8 @@ async def test_the_content_pack_pipeline_makes_its_card_with_image_generate(sett
     card, content = status.outputs["card"], status.outputs["content"]
     assert card["engine"] == "html-card" and card["style"] == "dark" and card["prompt"] == content["title"]
     assert (card["width"], card["height"]) == (1080, 1080) and card["image"]["name"] == "social-card.png"
+    thumbnail = status.outputs["thumbnail"]
+    assert thumbnail["engine"] == "html-card" and thumbnail["kind"] == "thumbnail"
+    assert thumbnail["preset"] == "youtube-thumbnail" and thumbnail["prompt"] == content["title"]
+    assert thumbnail["headline"] and content["title"].startswith(thumbnail["headline"].rstrip(".!?:;,"))
+    assert (thumbnail["width"], thumbnail["height"]) == (640, 360) and thumbnail["image"]["name"] == "thumbnail.png"
