@@ -29,11 +29,14 @@ def test_inspect_refuses(settings, corpus, name, error, message):
         call_task(settings, "asset.inspect", {}, [corpus[name]])
 
 
-@pytest.mark.parametrize("task", ["asset.variants", "image.enhance", "image.placeholder"])
+@pytest.mark.parametrize("task", ["asset.variants", "image.enhance", "image.placeholder", "image.cutout", "image.upscale",
+                                  "image.generate", "image.thumbnail_art"])
 @pytest.mark.parametrize("name", ["bomb.png", "truncated.jpg", "empty.jpg"])
 def test_other_tasks_refuse(settings, corpus, task, name):
-    with pytest.raises(BadInput):
-        call_task(settings, task, {}, [corpus[name]])
+    params = {"prompt": "a card"} if task.startswith(("image.generate", "image.thumbnail")) else {}
+    with pytest.raises(BadInput) as caught:
+        call_task(settings, task, params, [corpus[name]])
+    assert caught.value.field != "params.prompt"  # refused for the picture, not for the params
 
 
 def test_lying_extension_is_judged_by_content(settings, corpus, tmp_path):

@@ -43,7 +43,8 @@ def upscale(ctx: TaskContext, params: UpscaleParams) -> dict:
     if kind.kind != "image":
         raise BadInput(f"image.upscale needs a raster image, got {kind.mime}", field="inputs")
     with decoding("image"):
-        image = vips().Image.new_from_file(str(path), access="sequential")
+        # fail_on: a truncated file is an error, not an enlarged picture with a grey band at the bottom.
+        image = vips().Image.new_from_file(str(path), access="sequential", fail_on="truncated")
         check_image_header(image.width, image.height, ctx.limits, use="inspect")
         width, height = image.width * params.scale, image.height * params.scale
         try:
