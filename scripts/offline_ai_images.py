@@ -5,6 +5,8 @@ Run: .venv/bin/python scripts/offline_ai_images.py [out_dir]
   over a checkerboard; on a white and on a brand-coloured backdrop (image.cutout).
 - upscale-before-after.png: a detail of the same photo at half size, enlarged 2x: nearest neighbour
   (the pixels as they are), plain Lanczos-3, image.upscale (Lanczos-3 + unsharp mask), the original.
+- upscale-photo-before-after.png: the same four panels on a real photograph, the eye of scikit-image's
+  `chelsea` (CC0, Stefan van der Walt; the wheel is a dev dependency, read as a file).
 """
 
 from __future__ import annotations
@@ -54,14 +56,24 @@ def main() -> None:
         strip = pyvips.Image.arrayjoin(tiles, shim=12, background=[255, 255, 255], valign="centre")
         strip.pngsave(str(out_dir / "cutout-before-after.png"))
     print(out_dir / "cutout-before-after.png", white["mask_confidence"], white["foreground_fraction"])
-    upscale_strip(out_dir)
+    upscale_strip(out_dir, example_path("product"), (630, 1000, 200, 100), "upscale-before-after.png")
+    upscale_strip(out_dir, skimage_photo("chelsea"), (130, 60, 200, 100), "upscale-photo-before-after.png")
 
 
-def upscale_strip(out_dir: Path) -> None:
-    """Each panel 3x more again (nearest) so that the difference is visible at page size."""
+def skimage_photo(name: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or spec.origin is None:
+        sys.exit("scikit-image (a dev dependency) carries the real photos: run make setup")
+    return Path(spec.origin).parent / "data" / f"{name}.png"
+
+
+def upscale_strip(out_dir: Path, source: Path, box: tuple[int, int, int, int], name: str) -> None:
+    """Each panel 2x more again (nearest) so that the difference is visible at page size."""
     from mediamill.processors.images.operations import upscale
 
-    original = pyvips.Image.new_from_file(str(example_path("product")))[:3].crop(630, 1000, 200, 100).copy_memory()
+    original = pyvips.Image.new_from_file(str(source))[:3].crop(*box).copy_memory()
     with tempfile.TemporaryDirectory() as scratch:
         small_path = Path(scratch) / "detail.png"
         small = original.resize(0.5, kernel="lanczos3")
@@ -73,8 +85,8 @@ def upscale_strip(out_dir: Path) -> None:
     panels = [small.resize(2, kernel="nearest"), upscale(small, 2, 0), ours, original]
     panels = [panel.resize(2, kernel="nearest") for panel in panels]
     strip = pyvips.Image.arrayjoin(panels, shim=12, background=[255, 255, 255])
-    strip.pngsave(str(out_dir / "upscale-before-after.png"))
-    print(out_dir / "upscale-before-after.png")
+    strip.pngsave(str(out_dir / name))
+    print(out_dir / name)
 
 
 if __name__ == "__main__":
