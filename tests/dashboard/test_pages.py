@@ -94,6 +94,33 @@ def test_search_finds_a_job_by_a_word_in_its_params(stack, page):
     assert page.locator("#results tbody tr").count() == 1
 
 
+def test_a_filter_change_fetches_and_swaps_only_the_results(stack, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # for axe's script
+    page = context.new_page()
+    page.goto(stack.url("/dashboard/jobs"))
+    everything = page.inner_text("#total")
+    with page.expect_response(lambda r: "status=failed" in r.url and r.request.headers.get("hx-request")) as sent:
+        page.select_option("#f-status", "failed")
+        page.click("form.filters button")
+    fragment = sent.value.text()
+    assert 'id="results"' in fragment and "<html" not in fragment and 'class="filters' not in fragment
+    page.wait_for_url(re.compile(r"status=failed"))
+    statuses = page.locator("#results tbody td .badge").all_inner_texts()
+    assert statuses and set(statuses) == {"failed"}
+    found = page.inner_text("#total")  # the count above the form, swapped out of band
+    assert found != everything and f"For all {found.split()[0]} matching jobs" in page.inner_text("#results")
+    assert page.locator("#results").count() == page.locator("#total").count() == page.locator("form.filters").count() == 1
+    assert not axe_serious(page)
+    if SHOTS_DIR:
+        page.screenshot(path=str(Path(SHOTS_DIR) / "dashboard-jobs-filtered.png"))
+    whole = page.request.get(stack.url("/dashboard/jobs?status=failed")).text()
+    assert "<html" in whole and len(whole) - len(fragment) > 2000
+    page.go_back()  # htmx restores the unfiltered page
+    page.wait_for_url(re.compile(r"/dashboard/jobs$"))
+    assert page.inner_text("#total") == everything
+    context.close()
+
+
 def test_bulk_retry_retries_exactly_the_counted_jobs(stack, page, tmp_path):
     from mediamill.services.jobs import get_job, submit_job
 

@@ -51,9 +51,20 @@ async def jobs_page(request: Request, found: Seen):
                                          limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     pages = max(1, -(-found_jobs["total"] // PAGE_SIZE))
     rows = _rows_html(found_jobs["jobs"], datetime.now(UTC))
-    return page(request, found, "jobs.html", filter=job_filter, rows=rows, total=found_jobs["total"],
-                page_no=number, pages=pages, states=JOB_STATES, tasks=task_names(),
-                actions=history.BULK_ACTIONS)
+    partial = _results_only(request)
+    response = page(request, found, "fragments/job_results.html" if partial else "jobs.html", filter=job_filter,
+                    rows=rows, total=found_jobs["total"], page_no=number, pages=pages, states=JOB_STATES,
+                    tasks=task_names(), actions=history.BULK_ACTIONS, partial=partial)
+    response.headers["Vary"] = "HX-Request, HX-Target"  # one URL, two answers
+    return response
+
+
+def _results_only(request: Request) -> bool:
+    """An htmx filter change swaps only #results: send just that (the form and the rest stay).
+    Not for htmx's history restore (a back button after a cache miss), which needs the whole page."""
+    headers = request.headers
+    return (headers.get("hx-request") == "true" and headers.get("hx-target") == "results"
+            and not headers.get("hx-history-restore-request"))
 
 
 def _rows_html(jobs: list[Any], now: datetime) -> Markup:
