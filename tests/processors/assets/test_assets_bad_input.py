@@ -36,7 +36,10 @@ def test_other_tasks_refuse(settings, corpus, task, name):
     params = {"prompt": "a card"} if task.startswith(("image.generate", "image.thumbnail")) else {}
     with pytest.raises(BadInput) as caught:
         call_task(settings, task, params, [corpus[name]])
-    assert caught.value.field != "params.prompt"  # refused for the picture, not for the params
+    assert caught.value.field == "inputs"  # refused for the picture, not for the params
+    assert "_io." not in str(caught.value)  # no Python object in the message
+    if name == "bomb.png":
+        assert isinstance(caught.value, LimitExceeded) and "max_pixels" in str(caught.value)
 
 
 def test_lying_extension_is_judged_by_content(settings, corpus, tmp_path):

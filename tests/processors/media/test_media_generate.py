@@ -101,8 +101,9 @@ def test_a_thumbnail_wider_than_its_preset_is_bad_input(settings):
 
 
 def test_an_input_that_is_not_an_image_is_bad_input(settings):
-    with pytest.raises(BadInput, match="not a readable image"):
+    with pytest.raises(BadInput, match=r"^inputs: not a readable image \(no image format recognised\)") as caught:
         call_task(settings, "image.generate", {"prompt": "a"}, [b"not a picture"])
+    assert caught.value.field == "inputs"
 
 
 def test_the_input_picture_is_placed_on_the_card(settings, tmp_path):

@@ -20,14 +20,16 @@ from mediamill.tasks import TaskContext
 BROWSER_IMAGE_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/avif"}
 
 
-def inline_images(ctx: TaskContext, data: dict, fields: tuple[str, ...] | list[str]) -> dict:
-    """A copy of data where each named (dotted) field holds a data: URL."""
+def inline_images(ctx: TaskContext, data: dict, fields: tuple[str, ...] | list[str],
+                  errors_name: dict[str, str] | None = None) -> dict:
+    """A copy of data where each named (dotted) field holds a data: URL. A bad picture's BadInput names
+    `params.data.<field>`, or the field the caller's params really call it (`errors_name`)."""
     result = dict(data)
     for path in fields:
         parent, key = _parent(result, path)
         if parent is None or parent.get(key) in (None, ""):
             continue
-        parent[key] = _as_data_url(ctx, parent[key], f"params.data.{path}")
+        parent[key] = _as_data_url(ctx, parent[key], (errors_name or {}).get(path, f"params.data.{path}"))
     return result
 
 
@@ -93,10 +95,17 @@ def check_image(payload: bytes, limits: Limits, field: str) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(payload)) as image:
             if image.width * image.height > limits.max_pixels:
-                raise LimitExceeded(f"{field}: {image.width}x{image.height} is over the pixel limit", field=field)
+                raise LimitExceeded(f"{field}: {image.width}x{image.height} is over the pixel limit "
+                                    f"(max_pixels {limits.max_pixels:,})", field=field)
             image.load()
             return image.width, image.height
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses a header over twice its own limit before ours is read: the same answer.
+        raise LimitExceeded(f"{field}: over the pixel limit (max_pixels {limits.max_pixels:,}; {exc})",
+                            field=field) from None
+    except UnidentifiedImageError:
+        raise BadInput(f"{field}: not a readable image (no image format recognised)", field=field) from None
+    except (OSError, ValueError) as exc:
         raise BadInput(f"{field}: not a readable image ({exc})", field=field) from None
 
 

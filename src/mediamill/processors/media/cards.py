@@ -124,7 +124,8 @@ def card_data(ctx: TaskContext, params: CardParams) -> dict:
 def render_card(ctx: TaskContext, params: CardParams, out: Path, *, scale: float = 1.0) -> dict:
     """Render the card to `out` (PNG); the data it was made from."""
     source, meta = load_shipped(TEMPLATE)
-    data = inline_images(ctx, card_data(ctx, params), meta.image_fields)
+    data = inline_images(ctx, card_data(ctx, params), meta.image_fields,
+                         errors_name={"picture": "params.image" if params.image else "inputs"})
     html = render_template(source, data, label=f"template {TEMPLATE}")
     preset = PRESETS[params.preset]
     ctx.check()
