@@ -128,3 +128,27 @@ async def test_open_now_opens_the_records_database_before_any_job(db_settings):
         assert hook.writer.database is not None
     finally:
         await hook.on_worker_stop(None)
+
+
+def test_an_idle_writer_sleeps_until_a_write_comes_and_then_flushes_it(db_settings):
+    """With nothing pending the thread waits for the next write instead of waking every interval."""
+    import time
+
+    database = open_database(db_settings)
+    writer = RecordWriter(database, interval_s=0.05)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not writer._asleep and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert writer._asleep and writer.flushes == 0
+        for n in range(2):  # asleep again after the first flush, woken again by the next write
+            writer.job(f"job_idle{n}", **IDENTITY, attempts=1, state="active")
+            deadline = time.monotonic() + 10
+            while writer.flushes == n and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert writer.flushes == n + 1
+            with database.session() as session:
+                assert job_records.get(session, f"job_idle{n}").state == "active"
+    finally:
+        writer.stop()

@@ -1,5 +1,8 @@
 """A background thread that coalesces record writes and flushes them every ~150 ms in one transaction.
 
+With nothing pending it sleeps until the next write arrives (an idle worker's thread woke ~7 times a
+second for nothing); the first write after a quiet spell still waits one interval, so writes batch.
+
 Why a thread: the worker's event loop renews BullMQ locks and must never wait on a database;
 why batching: one transaction per job event would cap job throughput at the database's commit rate.
 """
@@ -43,6 +46,7 @@ class RecordWriter:
         self._artifacts: dict[str, Artifact] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._asleep = False  # the thread waits for a write (nothing pending): the next producer wakes it
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.flushes = 0
@@ -59,6 +63,7 @@ class RecordWriter:
                 self._jobs[job_id] = {"id": job_id, **fields}
             else:
                 row.update(fields)
+            self._wake_if_asleep()
 
     def merge(self, job_id: str, fields: dict) -> None:
         """`job` for a dict built by the caller, which hands it over (the per-job hot path: no copy)."""
@@ -71,17 +76,26 @@ class RecordWriter:
                 self._jobs[job_id] = fields
             else:
                 row.update(fields)
+            self._wake_if_asleep()
 
     def created(self, row: dict) -> None:
         """A job row to insert unless the job is recorded already (submissions: a worker may be first)."""
         with self._lock:
             if len(self._created) < MAX_PENDING:
                 self._created.append(row)
+            self._wake_if_asleep()
 
     def artifacts(self, artifacts: list[Artifact]) -> None:
         with self._lock:
             for artifact in artifacts:
                 self._artifacts[artifact.id] = artifact
+            self._wake_if_asleep()
+
+    def _wake_if_asleep(self) -> None:
+        # Under self._lock, as the thread's check of what is pending: no write falls between the two.
+        if self._asleep:
+            self._asleep = False
+            self._wake.set()
 
     # -- the flusher thread --------------------------------------------------------------------
     def start(self) -> None:
@@ -105,7 +119,15 @@ class RecordWriter:
             self._open_after.wait(self._open_wait_s)
         self._ready()
         while not self._stopping:
-            self._wake.wait(self.interval_s)
+            with self._lock:
+                # Rows kept by a failed flush or a database not open yet count: they are retried.
+                self._asleep = not (self._jobs or self._created or self._artifacts)
+            if self._asleep:
+                self._wake.wait()  # the next write or stop
+                self._wake.clear()
+                if self._stopping:
+                    break
+            self._wake.wait(self.interval_s)  # let writes gather; stop cuts it short
             self._wake.clear()
             self.flush()
 
