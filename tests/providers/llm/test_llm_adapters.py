@@ -116,6 +116,30 @@ async def test_http_errors_are_translated(api, status, error, retryable):
     assert len(stub.requests) == 1  # HTTP errors are the queue's to retry, not the adapter's
 
 
+REFUSALS = {
+    "openai": {"choices": [{"index": 0, "finish_reason": "stop", "message": {
+        "role": "assistant", "content": None, "refusal": "I can't help with that request."}}]},
+    "openai-filter": {"choices": [{"index": 0, "finish_reason": "content_filter",
+                                   "message": {"role": "assistant", "content": ""}}]},
+    "anthropic": {"type": "message", "role": "assistant", "content": [], "stop_reason": "refusal"},
+    "gemini": {"promptFeedback": {"blockReason": "SAFETY"}},
+    "gemini-finish": {"candidates": [{"finishReason": "PROHIBITED_CONTENT", "index": 0}]},
+}
+
+
+@pytest.mark.parametrize(("case", "said"), [
+    ("openai", "refusal: I can't help"), ("openai-filter", "content_filter"), ("anthropic", "stop_reason refusal"),
+    ("gemini", "blockReason SAFETY"), ("gemini-finish", "finishReason PROHIBITED_CONTENT"),
+])
+async def test_a_refusal_is_bad_input_and_not_asked_again(case, said):
+    stub = StubLLM([Reply(status=200, body=REFUSALS[case])])
+    with stub.serve() as base, pytest.raises(BadInput, match=f"^params: the .* model refused to answer .*{said}") \
+            as caught:
+        await ask(ENVS[case.split("-")[0]](base))
+    assert caught.value.field == "params" and not caught.value.retryable
+    assert len(stub.requests) == 1  # a refusal is not retried as a malformed answer
+
+
 async def test_timeout_is_a_retryable_provider_error():
     stub = StubLLM([Reply(text=ANSWER, delay_s=1.0)])
     with stub.serve() as base, pytest.raises(ProviderError, match="did not answer within 0.2 s") as caught:

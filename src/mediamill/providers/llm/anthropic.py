@@ -24,6 +24,8 @@ class AnthropicProvider(LLMProvider):
         }
         headers = {"x-api-key": self.api_key or "", "anthropic-version": API_VERSION}
         data = await self._post(f"{self.base_url}/v1/messages", headers, body)
+        if data.get("stop_reason") == "refusal":  # documented: the model declined (its safety classifiers)
+            raise self.refused("stop_reason refusal")
         blocks = data.get("content")
         if not isinstance(blocks, list):
             raise ProviderError(f"{self.name} answered without content blocks: {str(data)[:200]}")

@@ -11,7 +11,7 @@ from typing import TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from mediamill.errors import ProviderError
+from mediamill.errors import BadInput, ProviderError
 from mediamill.providers.llm.http import post_json
 
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -53,6 +53,12 @@ class LLMProvider(ABC):
 
     def describe(self) -> dict:
         return {"provider": self.name, "model": self.model}
+
+    def refused(self, detail: str) -> BadInput:
+        """The model declined the request (a content-policy refusal): asking again with the same
+        params gets the same answer, so it is the job's input to change, not the queue's to retry."""
+        return BadInput(f"params: the {self.name} model refused to answer ({detail}); "
+                        "change the text or brief it was given", field="params")
 
 
 def parse_json_answer(text: str, model: type[Answer]) -> Answer:

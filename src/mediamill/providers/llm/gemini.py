@@ -7,6 +7,8 @@ from mediamill.providers.llm.base import LLMProvider
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 DEFAULT_MODEL = "gemini-2.0-flash"
+# FinishReason values that mean the answer was withheld by a safety or policy filter (API reference).
+REFUSED_FINISH = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"}
 
 
 class GeminiProvider(LLMProvider):
@@ -24,12 +26,16 @@ class GeminiProvider(LLMProvider):
         }
         headers = {"x-goog-api-key": self.api_key or ""}
         data = await self._post(f"{self.base_url}/v1beta/models/{self.model}:generateContent", headers, body)
+        blocked = (data.get("promptFeedback") or {}).get("blockReason")
+        if blocked:  # the prompt itself was blocked: no candidates
+            raise self.refused(f"promptFeedback.blockReason {blocked}")
         try:
-            parts = data["candidates"][0]["content"]["parts"]
-        except (KeyError, IndexError, TypeError):
-            reason = (data.get("promptFeedback") or {}).get("blockReason")
-            raise ProviderError(f"{self.name} answered without a candidate"
-                                + (f" (blocked: {reason})" if reason else f": {str(data)[:200]}")) from None
+            candidate = data["candidates"][0]
+            if candidate.get("finishReason") in REFUSED_FINISH and not candidate.get("content", {}).get("parts"):
+                raise self.refused(f"finishReason {candidate['finishReason']}")
+            parts = candidate["content"]["parts"]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise ProviderError(f"{self.name} answered without a candidate: {str(data)[:200]}") from None
         text = "".join(part.get("text", "") for part in parts if isinstance(part, dict))
         if not text:
             raise ProviderError(f"{self.name} answered with no text")

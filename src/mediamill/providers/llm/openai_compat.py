@@ -27,9 +27,15 @@ class OpenAICompatProvider(LLMProvider):
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         data = await self._post(f"{self.base_url}/chat/completions", headers, body)
         try:
-            content = data["choices"][0]["message"]["content"]
+            choice = data["choices"][0]
+            content = choice["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise ProviderError(f"{self.name} answered without choices[0].message.content: {str(data)[:200]}") from None
+        refusal = choice["message"].get("refusal")  # OpenAI: a declined request carries `refusal`, no content
+        if isinstance(refusal, str) and refusal:
+            raise self.refused(f"refusal: {refusal[:200]}")
+        if choice.get("finish_reason") == "content_filter" and not content:
+            raise self.refused("finish_reason content_filter")
         if not isinstance(content, str):
             raise ProviderError(f"{self.name} answered with empty content")
         return content
