@@ -86,10 +86,19 @@ env.filters.update(ago=ago, span=span, size=size, when=when, pretty=pretty,
 env.globals.update(duration=duration, version=__version__)
 
 
-def page(request: Request, found: Visitor, template: str, status_code: int = 200, **context: Any) -> Response:
-    """Render `template` for this visitor (its cookie set when new); fragments for htmx requests too."""
-    html = env.get_template(template).render(request=request, visitor=found, user=found.user,
-                                             csrf=found.csrf, path=request.url.path, **context)
+def page(request: Request, found: Visitor, template: str, status_code: int = 200, block: str | None = None,
+         **context: Any) -> Response:
+    """Render `template` for this visitor (its cookie set when new); fragments for htmx requests too.
+
+    With `block`, only that block of the template (what an htmx request swaps in): one template
+    for the page and its fragment, and the whole page pays nothing for it (an include would).
+    """
+    chosen = env.get_template(template)
+    values = dict(request=request, visitor=found, user=found.user, csrf=found.csrf, path=request.url.path, **context)
+    if block is None:
+        html = chosen.render(values)
+    else:
+        html = "".join(chosen.blocks[block](chosen.new_context(values)))
     response = HTMLResponse(html, status_code=status_code, headers=_headers())
     return apply_cookie(response, found, request)
 

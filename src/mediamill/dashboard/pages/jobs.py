@@ -52,7 +52,7 @@ async def jobs_page(request: Request, found: Seen):
     pages = max(1, -(-found_jobs["total"] // PAGE_SIZE))
     rows = _rows_html(found_jobs["jobs"], datetime.now(UTC))
     partial = _results_only(request)
-    response = page(request, found, "fragments/job_results.html" if partial else "jobs.html", filter=job_filter,
+    response = page(request, found, "jobs.html", block="results" if partial else None, filter=job_filter,
                     rows=rows, total=found_jobs["total"], page_no=number, pages=pages, states=JOB_STATES,
                     tasks=task_names(), actions=history.BULK_ACTIONS, partial=partial)
     response.headers["Vary"] = "HX-Request, HX-Target"  # one URL, two answers
