@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -151,10 +152,21 @@ async def bench_email(settings: Settings, count: int, rounds: int) -> dict:
 
 
 # -- 2. analytics ----------------------------------------------------------------------------
-def events_batch(start: int, size: int) -> list[dict]:
-    kinds = ("ASSET_VIEW", "ASSET_DOWNLOAD", "SEARCH", "ASSET_VIEW", "ACTIVITY")
+KINDS = ("ASSET_VIEW", "ASSET_DOWNLOAD", "SEARCH", "ASSET_VIEW", "ACTIVITY")
+
+
+def events_batch(start: int, size: int, keys: str = "distinct") -> list[dict]:
+    """`distinct`: every event of a batch is its own rollup key (48,500 keys, each seen once per 48,500
+    events). `skewed`: what a library's traffic looks like, a few popular assets and active users
+    (Pareto-distributed, seeded per batch so both sides get the same rows)."""
     now = datetime.now(UTC).isoformat()
-    return [{"type": kinds[i % 5], "assetId": f"ast_{i % 500}", "userId": f"usr_{i % 97}",
+    if keys == "skewed":
+        draw = random.Random(start)
+        picks = [(min(int(draw.paretovariate(1.2)) - 1, 499), min(int(draw.paretovariate(1.5)) - 1, 96))
+                 for _ in range(size)]
+        return [{"type": KINDS[i % 5], "assetId": f"ast_{asset}", "userId": f"usr_{user}", "data": {"n": i},
+                 "timestamp": now} for i, (asset, user) in zip(range(start, start + size), picks, strict=True)]
+    return [{"type": KINDS[i % 5], "assetId": f"ast_{i % 500}", "userId": f"usr_{i % 97}",
              "data": {"n": i}, "timestamp": now} for i in range(start, start + size)]
 
 
@@ -163,12 +175,12 @@ def count_events(settings: Settings) -> int:
         return session.scalar(select(func.count()).select_from(AnalyticsEvent)) or 0
 
 
-def raw_executemany(settings: Settings, total: int, batch: int) -> float:
+def raw_executemany(settings: Settings, total: int, batch: int, keys: str = "distinct") -> float:
     """The same rows into the same table with sqlite3's executemany, one transaction per batch."""
     database = open_database(settings)
     rows = []
     for start in range(0, total, batch):
-        for event in events_batch(start, batch):
+        for event in events_batch(start, batch, keys):
             rows.append(("raw", event["type"], event["assetId"], event["userId"], json.dumps(event["data"]),
                          event["timestamp"], event["timestamp"]))
     connection = database.engine.raw_connection()
@@ -187,10 +199,11 @@ def raw_executemany(settings: Settings, total: int, batch: int) -> float:
     return elapsed, cpu
 
 
-async def bench_analytics(settings: Settings, base_url: str, total: int, batch: int, rounds: int) -> dict:
+async def bench_analytics(settings: Settings, base_url: str, total: int, batch: int, rounds: int,
+                          keys: str = "distinct") -> dict:
     """Interleaved rounds (medians): the raw executemany, then the same rows through the API and jobs
     (the table keeps each round's rows: both sides insert into the same growing table)."""
-    bodies = [json.dumps({"events": events_batch(start, batch)}).encode() for start in range(0, total, batch)]
+    bodies = [json.dumps({"events": events_batch(start, batch, keys)}).encode() for start in range(0, total, batch)]
     samples: dict[str, list[float]] = {"raw_executemany": [], "api_and_jobs": [], "posting_only": []}
     cpu_us: dict[str, list[float]] = {"raw_executemany": [], "api_and_jobs": []}
     async with running_worker(settings, ["analytics"]), httpx.AsyncClient(base_url=base_url, timeout=120) as http:
@@ -201,7 +214,7 @@ async def bench_analytics(settings: Settings, base_url: str, total: int, batch: 
         with open_database(settings).session() as session:
             session.execute(delete(AnalyticsEvent))  # each round counts only its own rows
         for round_index in range(rounds):
-            baseline_s, baseline_cpu = raw_executemany(settings, total, batch)
+            baseline_s, baseline_cpu = raw_executemany(settings, total, batch, keys)
             samples["raw_executemany"].append(round(baseline_s, 3))
             cpu_us["raw_executemany"].append(round(baseline_cpu * 1e6 / total, 2))
             # The API server is a child of this process: its CPU, the worker's and this client's all count.
@@ -218,7 +231,7 @@ async def bench_analytics(settings: Settings, base_url: str, total: int, batch: 
     wall = {key: statistics.median(values) for key, values in samples.items()}
     cpu = {key: statistics.median(values) for key, values in cpu_us.items()}
     ratios = [round(raw / api, 3) for raw, api in zip(samples["raw_executemany"], samples["api_and_jobs"], strict=True)]
-    return {"events": total, "batch": batch, "rounds": rounds, "api_and_jobs_per_s": round(total / wall["api_and_jobs"]),
+    return {"events": total, "batch": batch, "keys": keys, "rounds": rounds, "api_and_jobs_per_s": round(total / wall["api_and_jobs"]),
             "raw_executemany_per_s": round(total / wall["raw_executemany"]), "ratio": statistics.median(ratios),
             "ratio_per_round": ratios, "posting_only_per_s": round(total / wall["posting_only"]),
             "cpu_us_per_event": cpu, "cpu_ratio": round(cpu["raw_executemany"] / cpu["api_and_jobs"], 3),
@@ -318,6 +331,8 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--notifications", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keys", choices=["distinct", "skewed"], default="distinct",
+                        help="analytics: how the events' rollup keys repeat (see events_batch)")
     parser.add_argument("--only", choices=["email", "analytics", "analytics-postgresql", "notifications"],
                         default=None)
     args = parser.parse_args()
@@ -339,7 +354,8 @@ async def main() -> None:
             if args.only in (None, "email"):
                 results["email"] = await bench_email(settings, args.emails, args.rounds)
             if args.only in (None, "analytics"):
-                results["analytics"] = await bench_analytics(settings, base_url, args.events, args.batch, args.rounds)
+                results["analytics"] = await bench_analytics(settings, base_url, args.events, args.batch, args.rounds,
+                                                              args.keys)
             if args.only == "analytics-postgresql":  # needs the machine's PostgreSQL: only when asked
                 results["analytics_postgresql"] = bench_analytics_postgresql(args.events, args.batch, args.rounds)
             if args.only in (None, "notifications"):
