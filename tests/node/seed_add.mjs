@@ -3,7 +3,9 @@
 // Usage: node seed_add.mjs <redis: unix socket path or redis:// URL> <prefix> <queue> <job name> <job data JSON>
 // Prints {id, result} or {id, failedReason} as JSON on stdout. {"$buffer": "<base64>"} in the data becomes a
 // Buffer (JSON.stringify then writes it as {type: "Buffer", data: [...]}, as a seed's attachments are).
-import { Queue, QueueEvents } from "bullmq";
+import { Queue } from "bullmq";
+
+import { eventsFromNow } from "./events_from_now.mjs";
 
 const [target, prefix, queueName, jobName, dataJson] = process.argv.slice(2);
 const connection = target.startsWith("redis://")
@@ -17,9 +19,8 @@ const revive = (key, value) =>
   value && typeof value === "object" && typeof value.$buffer === "string" ? Buffer.from(value.$buffer, "base64") : value;
 
 const queue = new Queue(queueName, { connection, prefix });
-const events = new QueueEvents(queueName, { connection, prefix });
+const events = await eventsFromNow(queue, connection, prefix);
 try {
-  await events.waitUntilReady();
   const job = await queue.add(jobName, JSON.parse(dataJson, revive), { attempts: 3, backoff: { type: "exponential", delay: 2000 } });
   try {
     const result = await job.waitUntilFinished(events, 280_000);

@@ -1,7 +1,9 @@
 // A Node BullMQ producer submits a mediamill job and waits for its result (tests/engine/test_node_interop.py).
 // Usage: node submit_inspect.mjs <redis: unix socket path or redis:// URL> <artifact id>
 // Prints the job's return value as JSON on stdout.
-import { Queue, QueueEvents } from "bullmq";
+import { Queue } from "bullmq";
+
+import { eventsFromNow } from "./events_from_now.mjs";
 
 const [target, artifact] = process.argv.slice(2);
 const connection = target.startsWith("redis://")
@@ -13,9 +15,8 @@ const connection = target.startsWith("redis://")
 
 const prefix = "mediamill"; // mediamill's key prefix (src/mediamill/constants.py KEY_PREFIX)
 const queue = new Queue("assets", { connection, prefix });
-const events = new QueueEvents("assets", { connection, prefix });
+const events = await eventsFromNow(queue, connection, prefix);
 try {
-  await events.waitUntilReady();
   // The wire format: plain JSON; the job name is the task name.
   const job = await queue.add(
     "file.inspect",
