@@ -56,8 +56,11 @@ async def test_metrics_after_real_jobs_from_the_worker_port_and_the_api(client, 
 
         async def scrape() -> bool:
             scraped["found"] = samples((await http.get("/metrics")).text)
-            # The task child processes are measured at the next heartbeat after they started
-            return value(scraped["found"], "mediamill_processor_children") >= 1
+            # The task child processes are measured at the next heartbeat after they started, and a
+            # worker writes its job series every 0.25 s (33fc549), so the last failure may lag its event
+            found = scraped["found"]
+            return (value(found, "mediamill_processor_children") >= 1
+                    and value(found, "mediamill_jobs_total", queue=QUEUE, task="enginetest.flaky", status="failed") >= 1)
 
         await until_async(scrape, 20)
     found = scraped["found"]
