@@ -72,6 +72,18 @@ def retry_after_s(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def json_object(response: httpx.Response, provider: str) -> dict:
+    """A successful answer's body, which must be a JSON object (anything else is the provider's fault)."""
+    try:
+        data = response.json()
+    except ValueError:
+        raise ProviderError(f"{provider} answered HTTP {response.status_code} with a body that is not JSON: "
+                            f"{response.text[:ERROR_TEXT_CHARS]!r}") from None
+    if not isinstance(data, dict):
+        raise ProviderError(f"{provider} answered with JSON that is not an object ({type(data).__name__})")
+    return data
+
+
 def error_text(response: httpx.Response) -> str:
     """The provider's own message ({"error": {"message": ...}}, {"detail": ...}, or the text), short."""
     try:

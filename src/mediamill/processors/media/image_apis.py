@@ -17,7 +17,7 @@ from typing import Protocol
 import httpx
 
 from mediamill.errors import BadInput, ProviderError
-from mediamill.providers.http import check_status, error_text, provider_http_errors
+from mediamill.providers.http import check_status, error_text, json_object, provider_http_errors
 from mediamill.settings import RuntimeSettings
 
 TIMEOUT_S = 180.0
@@ -55,16 +55,6 @@ def _decoded(api: str, b64: object) -> bytes:
         raise ProviderError(f"{api} sent an image that is not base64") from None
 
 
-def _json(response: httpx.Response, api: str) -> dict:
-    try:
-        data = response.json()
-    except ValueError:
-        raise ProviderError(f"{api} sent a body that is not JSON: {response.text[:200]!r}") from None
-    if not isinstance(data, dict):
-        raise ProviderError(f"{api} sent an unexpected body ({type(data).__name__})")
-    return data
-
-
 @dataclass(frozen=True)
 class Imagen:
     """POST {base}/v1beta/models/{model}:predict with x-goog-api-key; answers predictions[].bytesBase64Encoded."""
@@ -85,7 +75,7 @@ class Imagen:
         if any(cue in said for cue in ("safety", "responsible ai", "sensitive words")):
             raise _refused(self.name, error_text(response))  # a prompt its safety filter blocks outright
         check_status(response, self.name)
-        predictions = _json(response, self.name).get("predictions") or []
+        predictions = json_object(response, self.name).get("predictions") or []
         images = [p for p in predictions if isinstance(p, dict) and p.get("bytesBase64Encoded")]
         if images:
             return _decoded(self.name, images[0]["bytesBase64Encoded"])
@@ -121,7 +111,7 @@ class Stability:
             if moderated:
                 raise _refused(self.name, error_text(response))
         check_status(response, self.name)
-        data = _json(response, self.name)
+        data = json_object(response, self.name)
         if data.get("finish_reason") == "CONTENT_FILTERED":
             raise _refused(self.name, "finish_reason CONTENT_FILTERED: the image was filtered")
         if not data.get("image"):
@@ -150,7 +140,7 @@ class Automatic1111:
         with provider_http_errors(self.name, TIMEOUT_S):
             response = httpx.post(f"{self.url}/sdapi/v1/txt2img", json=body, auth=self.auth, timeout=TIMEOUT_S)
         check_status(response, self.name)
-        images = _json(response, self.name).get("images") or []
+        images = json_object(response, self.name).get("images") or []
         if not images:
             raise ProviderError(f"{self.name} answered without an image")
         return _decoded(self.name, images[0])
