@@ -11,6 +11,7 @@ was cut off are gone after the promotion, unless submits wait for the replica
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -133,39 +134,29 @@ async def test_primary_failover_during_a_stream_of_jobs_loses_nothing(redis_set,
     await until(redis_set.ready, 60, "the replica and the sentinels to find each other")
     log = tmp_path / "events.log"
     worker = worker_process(QUEUES__ENGINETEST__CONCURRENCY="4")
-    api_port = free_port()
-    api_log = open(tmp_path / "api.log", "ab")
-    api = subprocess.Popen([sys.executable, "-m", "mediamill", "api", "--host", "127.0.0.1", "--port", str(api_port)],
-                           env=_env_of(worker), stdout=api_log, stderr=subprocess.STDOUT)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
-            await _until_up(client, api)
-            first = redis_set.master_port()
-            ids = []
-            started = time.monotonic()
-            params = {"log": str(log), "seconds": 0.2}
-            for _ in range(BEFORE):
-                ids.append(await _submit(client, params))
-                await asyncio.sleep(0.1)
-            # The sentinels promote the replica; the old primary becomes its replica.
-            with redis.Redis(port=redis_set.sentinels[0]) as sentinel:
-                sentinel.execute_command("SENTINEL", "FAILOVER", MASTER)
-            failover_at = time.monotonic()
-            while redis_set.master_port() in (None, first):  # the stream goes on during the switch
-                assert time.monotonic() - failover_at < 60, "no new primary within 60 s"
-                ids.append(await _submit(client, params))
-                await asyncio.sleep(0.1)
-            switched_s = time.monotonic() - failover_at
-            during = len(ids) - BEFORE
-            for _ in range(AFTER):
-                ids.append(await _submit(client, params))
-                await asyncio.sleep(0.1)
-            states = await _final_states(client, ids, timeout=180)
-            drained = time.monotonic() - started
-    finally:
-        api.terminate()
-        api.wait(30)
-        api_log.close()
+    async with _api_beside(worker, tmp_path) as client:
+        first = redis_set.master_port()
+        ids = []
+        started = time.monotonic()
+        params = {"log": str(log), "seconds": 0.2}
+        for _ in range(BEFORE):
+            ids.append(await _submit(client, params))
+            await asyncio.sleep(0.1)
+        # The sentinels promote the replica; the old primary becomes its replica.
+        with redis.Redis(port=redis_set.sentinels[0]) as sentinel:
+            sentinel.execute_command("SENTINEL", "FAILOVER", MASTER)
+        failover_at = time.monotonic()
+        while redis_set.master_port() in (None, first):  # the stream goes on during the switch
+            assert time.monotonic() - failover_at < 60, "no new primary within 60 s"
+            ids.append(await _submit(client, params))
+            await asyncio.sleep(0.1)
+        switched_s = time.monotonic() - failover_at
+        during = len(ids) - BEFORE
+        for _ in range(AFTER):
+            ids.append(await _submit(client, params))
+            await asyncio.sleep(0.1)
+        states = await _final_states(client, ids, timeout=180)
+        drained = time.monotonic() - started
     assert redis_set.master_port() == redis_set.replica
     assert states == {"completed": len(ids)}, (states, worker.output()[-3000:])
     done = [row[1] for row in read_events(log) if row[0] == "done"]
@@ -184,34 +175,24 @@ async def test_a_crashed_primary_during_a_stream_of_jobs(redis_set, worker_proce
     await until(redis_set.ready, 60, "the replica and the sentinels to find each other")
     log = tmp_path / "events.log"
     worker = worker_process(QUEUES__ENGINETEST__CONCURRENCY="4")
-    api_port = free_port()
-    api_log = open(tmp_path / "api.log", "ab")
-    api = subprocess.Popen([sys.executable, "-m", "mediamill", "api", "--host", "127.0.0.1", "--port", str(api_port)],
-                           env=_env_of(worker), stdout=api_log, stderr=subprocess.STDOUT)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
-            await _until_up(client, api)
-            params = {"log": str(log), "seconds": 0.2}
-            before = []
-            for _ in range(BEFORE):
-                before.append(await _submit(client, params))
-                await asyncio.sleep(0.1)
-            redis_set.crash_primary()
-            crashed_at = time.monotonic()
-            during = []
-            while redis_set.master_port() != redis_set.replica:  # the stream goes on: submits retry
-                assert time.monotonic() - crashed_at < 60, "no new primary within 60 s"
-                during.append(await _submit(client, params))
-                await asyncio.sleep(0.1)
-            promoted_s = time.monotonic() - crashed_at
-            after = [await _submit(client, params) for _ in range(AFTER)]
-            states = await _final_states(client, after, timeout=120)
-            assert states == {"completed": AFTER}, (states, worker.output()[-3000:])  # both reconnected
-            earlier = await _final_states(client, before + during, timeout=30)
-    finally:
-        api.terminate()
-        api.wait(30)
-        api_log.close()
+    async with _api_beside(worker, tmp_path) as client:
+        params = {"log": str(log), "seconds": 0.2}
+        before = []
+        for _ in range(BEFORE):
+            before.append(await _submit(client, params))
+            await asyncio.sleep(0.1)
+        redis_set.crash_primary()
+        crashed_at = time.monotonic()
+        during = []
+        while redis_set.master_port() != redis_set.replica:  # the stream goes on: submits retry
+            assert time.monotonic() - crashed_at < 60, "no new primary within 60 s"
+            during.append(await _submit(client, params))
+            await asyncio.sleep(0.1)
+        promoted_s = time.monotonic() - crashed_at
+        after = [await _submit(client, params) for _ in range(AFTER)]
+        states = await _final_states(client, after, timeout=120)
+        assert states == {"completed": AFTER}, (states, worker.output()[-3000:])  # both reconnected
+        earlier = await _final_states(client, before + during, timeout=30)
     done = [row[1] for row in read_events(log) if row[0] == "done"]
     lost = [job_id for job_id in before + during if job_id not in done]
     print("sentinel crash: " + json.dumps({
@@ -253,6 +234,22 @@ async def test_what_a_crash_loses_and_what_waiting_for_the_replica_keeps(redis_s
     print("sentinel crash, replica cut off: " + json.dumps({
         "acknowledged_by_primary_only": len(acknowledged), "lost": len(acknowledged),
         "acknowledged_after_wait": len(kept), "kept": len(kept)}))
+
+
+@contextlib.asynccontextmanager
+async def _api_beside(worker, tmp_path: Path):
+    """`mediamill api` in its own process on the worker's Redis and data, and a client of it once it is up."""
+    api_port = free_port()
+    with open(tmp_path / "api.log", "ab") as api_log:
+        api = subprocess.Popen([sys.executable, "-m", "mediamill", "api", "--host", "127.0.0.1", "--port", str(api_port)],
+                               env=_env_of(worker), stdout=api_log, stderr=subprocess.STDOUT)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
+                await _until_up(client, api)
+                yield client
+        finally:
+            api.terminate()
+            api.wait(30)
 
 
 def _env_of(worker) -> dict[str, str]:
