@@ -20,7 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from mediamill.constants import DEFAULT_SHUTDOWN_GRACE_S
+from mediamill.constants import DEFAULT_SHUTDOWN_GRACE_S, KEY_PREFIX
 from mediamill.errors import ConfigError, NotFound
 from mediamill.policies import QueueOverride, QueuePolicy, resolve_policies
 from mediamill.security import Limits
@@ -258,6 +258,14 @@ class Settings(BaseSettings):
                            f"declared in settings: [queues.{queue}] in mediamill.toml, or "
                            f"MEDIAMILL_QUEUES__{queue.upper()}__CONCURRENCY=N", field="queue")
         return policies[queue]
+
+    def bull_key_bases(self, queue: str | None = None) -> list[str]:
+        """Where BullMQ keeps the jobs of a mediamill queue (or of every queue): its own `prefix:name`,
+        then those of the seed queues mapped onto it, whose producers keep their own prefix and name."""
+        names = [queue] if queue is not None else list(self.policies())
+        bases = [f"{KEY_PREFIX}:{name}" for name in names]
+        return bases + [f"{seed.prefix}:{name}" for name, seed in self.seed_queues.items()
+                        if queue is None or seed.queue == queue]
 
     @property
     def resolved_data_dir(self) -> Path:

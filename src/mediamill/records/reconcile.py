@@ -44,17 +44,10 @@ class Sweep:
     fixed: list[str] = field(default_factory=list)
 
 
-def job_keys(settings: Settings, queue: str, job_id: str) -> list[str]:
-    """Where BullMQ may keep this job: the queue's own keys, then those of seed queues mapped onto it."""
-    keys = [f"{C.KEY_PREFIX}:{queue}"]
-    keys += [f"{seed.prefix}:{name}" for name, seed in settings.seed_queues.items() if seed.queue == queue]
-    return keys
-
-
 async def _bull_states(redis: Any, settings: Settings, rows: list[Any]) -> list[dict | None]:
     """Per row: {"state": completed|failed|pending, fields...} from the first key set holding the job,
     or None when no key set holds it."""
-    places = [(row, job_keys(settings, row.queue, row.id)) for row in rows]
+    places = [(row, settings.bull_key_bases(row.queue)) for row in rows]
     pipe = redis.pipeline(transaction=False)
     for row, keys in places:
         for base in keys:

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from mediamill import constants as C
 from mediamill.engine import queue_metrics
 from mediamill.engine.health import HealthSnapshot
 from mediamill.engine.health import health_snapshot as engine_health_snapshot
@@ -51,9 +50,7 @@ async def throughput(services: Services, minutes: int = 60) -> tuple[dict[str, l
     come from: BullMQ's own metrics keys when `queue_metrics_minutes` turns them on, else the job records."""
     settings = services.settings
     if settings.queue_metrics_minutes:
-        keys = [f"{C.KEY_PREFIX}:{name}" for name in settings.policies()]
-        keys += [f"{seed.prefix}:{name}" for name, seed in settings.seed_queues.items()]
-        return await queue_metrics.throughput(services.broker.redis, keys, minutes), "bullmq"
+        return await queue_metrics.throughput(services.broker.redis, settings.bull_key_bases(), minutes), "bullmq"
     return await asyncio.to_thread(history.throughput, services, minutes), "records"
 
 
